@@ -1,0 +1,3 @@
+import { serviceConfig } from '../config.js';
+
+export default serviceConfig('faq');

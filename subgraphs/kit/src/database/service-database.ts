@@ -1,0 +1,42 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { type Database, openDatabase } from './open.js';
+import { type DatabaseLocation, parseDatabaseUrl } from './url.js';
+
+export type ServiceName = 'users' | 'products' | 'orders' | 'faq';
+
+export const REPOSITORY_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+interface PrismaLike {
+  $disconnect(): Promise<void>;
+}
+
+/** One service's database: where it lives by default, its migrations, its client, its development data. */
+export interface ServiceDatabase<Client extends PrismaLike> {
+  service: ServiceName;
+  /** Resolves `<SERVICE>_DATABASE_URL` (and `DATA_DIR` for the embedded default) from an environment. */
+  locate(env: NodeJS.ProcessEnv): DatabaseLocation;
+  open(location: DatabaseLocation): Promise<Database<Client>>;
+  /** Inserts the development data set; safe to run again (existing rows are kept). */
+  seed(prisma: Client): Promise<void>;
+}
+
+export function defineServiceDatabase<Client extends PrismaLike>(definition: {
+  service: ServiceName;
+  createClient: (adapter: SqlMigrationAwareDriverAdapterFactory) => Client;
+  seed: (prisma: Client) => Promise<void>;
+}): ServiceDatabase<Client> {
+  const { service, createClient, seed } = definition;
+  const migrationsDir = path.join(REPOSITORY_ROOT, 'prisma', service, 'migrations');
+  return {
+    service,
+    locate: (env) => {
+      const dataRoot = path.resolve(env.DATA_DIR ?? path.join(REPOSITORY_ROOT, '.data'));
+      const variable = `${service.toUpperCase()}_DATABASE_URL`;
+      return parseDatabaseUrl(variable, env[variable], path.join(dataRoot, service));
+    },
+    open: (location) => openDatabase({ location, migrationsDir, createClient }),
+    seed,
+  };
+}

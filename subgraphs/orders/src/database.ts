@@ -1,0 +1,32 @@
+import { defineServiceDatabase } from '@shop/subgraph-kit';
+import { seedId, seedOrders, seedPrice } from '../../../prisma/seed/data.js';
+import { PrismaClient } from './generated/prisma/client.js';
+
+export const ordersDatabase = defineServiceDatabase({
+  service: 'orders',
+  createClient: (adapter) => new PrismaClient({ adapter }),
+  seed: async (prisma) => {
+    // Orders one by one, oldest first, so order numbers follow the order dates.
+    for (const order of seedOrders) {
+      const id = seedId('order', order.key);
+      if (await prisma.order.findUnique({ where: { id }, select: { id: true } })) continue;
+      const items = order.items.map((item) => ({
+        id: seedId('order-item', `${order.key}:${item.sku}`),
+        productId: seedId('product', item.sku),
+        quantity: item.quantity,
+        unitPriceAmount: seedPrice(item.sku),
+      }));
+      await prisma.order.create({
+        data: {
+          id,
+          userId: seedId('user', order.user),
+          status: order.status,
+          currency: 'EUR',
+          totalAmount: items.reduce((sum, item) => sum + item.quantity * item.unitPriceAmount, 0),
+          createdAt: new Date(order.placedAt),
+          items: { create: items },
+        },
+      });
+    }
+  },
+});
