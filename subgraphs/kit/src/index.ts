@@ -8,3 +8,15 @@ export {
 } from './database/service-database.js';
 export { type DatabaseLocation, MEMORY_DATABASE_URL, parseDatabaseUrl, redact } from './database/url.js';
 export { StartupError } from './startup-error.js';
+export { createTokenSigner, createTokenVerifier, loadKeyPems, type TokenSigner, type TokenVerifier, type Viewer, unauthenticated, viewerFromHeader } from './auth.js';
+export { requireAdmin, requireViewer } from './authorization.js';
+export { baseEnvironment, parseEnvironment, port, z } from './environment.js';
+export { badUserInput, type ErrorCode, notFound, userError } from './errors.js';
+export { groupedPageIdsSql, groupedPagesLoader, type GroupedPageSpec } from './grouped-pages.js';
+export { createHttpHandler, listen, MAX_BODY_BYTES, requestIdOf, type Route, sendGraphQLError, sendJson, urlOf } from './http.js';
+export { groupLoader, isId, rowLoader } from './loaders.js';
+export { createLogger, type Logger } from './logger.js';
+export { afterCursor, type Connection, type Cursor, encodeCursor, PAGE_SIZE, type PageRequest, pageRequest, toConnection } from './pagination.js';
+export { DateTime } from './scalars.js';
+export { createSubgraph, type RequestBase, type SubgraphOptions } from './subgraph.js';
+export { runSubgraph, stopOnSignals, type SubgraphDependencies } from './run-subgraph.js';

@@ -8,6 +8,9 @@ export type ServiceName = 'users' | 'products' | 'orders' | 'faq';
 
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
+/** Where embedded databases and development keys live: DATA_DIR, or .data/ at the repository root. */
+export const dataRoot = (env: NodeJS.ProcessEnv) => path.resolve(env.DATA_DIR ?? path.join(REPOSITORY_ROOT, '.data'));
+
 interface PrismaLike {
   $disconnect(): Promise<void>;
 }
@@ -32,9 +35,8 @@ export function defineServiceDatabase<Client extends PrismaLike>(definition: {
   return {
     service,
     locate: (env) => {
-      const dataRoot = path.resolve(env.DATA_DIR ?? path.join(REPOSITORY_ROOT, '.data'));
       const variable = `${service.toUpperCase()}_DATABASE_URL`;
-      return parseDatabaseUrl(variable, env[variable], path.join(dataRoot, service));
+      return parseDatabaseUrl(variable, env[variable], path.join(dataRoot(env), service));
     },
     open: (location) => openDatabase({ location, migrationsDir, createClient }),
     seed,

@@ -1,0 +1,106 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { GraphQLError } from 'graphql';
+import { exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, importSPKI, jwtVerify, SignJWT } from 'jose';
+import { StartupError } from './startup-error.js';
+
+/** Who is calling: taken from a verified token only, never from a plain header. */
+export interface Viewer {
+  id: string;
+  role: 'CUSTOMER' | 'ADMIN';
+}
+
+export const TOKEN_ISSUER = 'shop-supergraph/users';
+export const TOKEN_AUDIENCE = 'shop-supergraph';
+export const TOKEN_ALGORITHM = 'EdDSA';
+
+export interface KeySettings {
+  /** PEM (PKCS#8) private key; only the users service has it. */
+  JWT_PRIVATE_KEY?: string | undefined;
+  /** PEM (SPKI) public key; every service verifies tokens with it. */
+  JWT_PUBLIC_KEY?: string | undefined;
+  /** Where the embedded default keeps a generated development key pair. */
+  keyDir: string;
+  production: boolean;
+}
+
+/**
+ * Keys come from JWT_PRIVATE_KEY / JWT_PUBLIC_KEY. Outside production, when they are unset, a development
+ * key pair is generated once into `<data dir>/keys` (never committed) and shared by the local services.
+ */
+export async function loadKeyPems(settings: KeySettings): Promise<{ privatePem?: string; publicPem: string }> {
+  if (settings.JWT_PUBLIC_KEY) return { privatePem: settings.JWT_PRIVATE_KEY, publicPem: settings.JWT_PUBLIC_KEY };
+  if (settings.production) {
+    throw new StartupError('JWT_PUBLIC_KEY is required in production (PEM, Ed25519); see the README section "Keys"');
+  }
+  const privateFile = path.join(settings.keyDir, 'jwt-private.pem');
+  const publicFile = path.join(settings.keyDir, 'jwt-public.pem');
+  if (!existsSync(publicFile)) {
+    mkdirSync(settings.keyDir, { recursive: true });
+    const { privateKey, publicKey } = await generateKeyPair(TOKEN_ALGORITHM, { crv: 'Ed25519', extractable: true });
+    // Write then rename: services starting together never read a half-written key, and the first pair wins.
+    const suffix = `.${process.pid}.tmp`;
+    writeFileSync(privateFile + suffix, await exportPKCS8(privateKey), { mode: 0o600 });
+    writeFileSync(publicFile + suffix, await exportSPKI(publicKey));
+    if (!existsSync(publicFile)) {
+      renameSync(privateFile + suffix, privateFile);
+      renameSync(publicFile + suffix, publicFile);
+    }
+  }
+  return { privatePem: readFileSync(privateFile, 'utf8'), publicPem: readFileSync(publicFile, 'utf8') };
+}
+
+export type TokenVerifier = (token: string) => Promise<Viewer>;
+
+export async function createTokenVerifier(publicPem: string): Promise<TokenVerifier> {
+  const key = await importSPKI(publicPem, TOKEN_ALGORITHM).catch((error: Error) => {
+    throw new StartupError(`JWT_PUBLIC_KEY is not an Ed25519 public key in PEM (SPKI) form: ${error.message}`);
+  });
+  return async (token) => {
+    const { payload } = await jwtVerify(token, key, {
+      algorithms: [TOKEN_ALGORITHM],
+      issuer: TOKEN_ISSUER,
+      audience: TOKEN_AUDIENCE,
+      requiredClaims: ['sub', 'exp', 'role'],
+    });
+    if (typeof payload.sub !== 'string' || (payload.role !== 'CUSTOMER' && payload.role !== 'ADMIN')) {
+      throw new Error('token claims are malformed');
+    }
+    return { id: payload.sub, role: payload.role };
+  };
+}
+
+export type TokenSigner = (viewer: Viewer) => Promise<string>;
+
+export async function createTokenSigner(privatePem: string, ttlSeconds: number): Promise<TokenSigner> {
+  const key = await importPKCS8(privatePem, TOKEN_ALGORITHM).catch((error: Error) => {
+    throw new StartupError(`JWT_PRIVATE_KEY is not an Ed25519 private key in PEM (PKCS#8) form: ${error.message}`);
+  });
+  return (viewer) =>
+    new SignJWT({ role: viewer.role })
+      .setProtectedHeader({ alg: TOKEN_ALGORITHM, typ: 'JWT' })
+      .setSubject(viewer.id)
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${ttlSeconds}s`)
+      .sign(key);
+}
+
+export const unauthenticated = (message: string) =>
+  new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+
+/**
+ * The viewer named by an `Authorization: Bearer <token>` header: null without the header; a bad header or
+ * token is an error (a client that sends credentials expects them to count, so they never silently don't).
+ */
+export async function viewerFromHeader(header: string | undefined, verify: TokenVerifier): Promise<Viewer | null> {
+  if (header === undefined || header === '') return null;
+  const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/.exec(header);
+  if (!match?.[1]) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+  try {
+    return await verify(match[1]);
+  } catch {
+    throw unauthenticated('the token is invalid or expired; log in again');
+  }
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { StartupError } from './startup-error.js';
+
+export { z };
+
+/** Settings every subgraph shares; each service extends this with its own. */
+export const baseEnvironment = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).optional(),
+});
+
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/**
+ * Parses the environment against a service's schema. Every problem is reported at once, in one line, so a
+ * misconfigured deployment is fixed in one go.
+ */
+export function parseEnvironment<Schema extends z.ZodType>(schema: Schema, env: NodeJS.ProcessEnv): z.infer<Schema> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+  throw new StartupError(`invalid configuration: ${problems.join('; ')}`);
+}

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
+import { StartupError } from './startup-error.js';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** The request id a caller sent (if sane) or a new one; echoed in `x-request-id` and logged on every line. */
+export function requestIdOf(request: IncomingMessage): string {
+  const sent = request.headers['x-request-id'];
+  return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
+}
+
+export type Route = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
+
+export interface GraphQLHttpOptions<Context extends BaseContext> {
+  apollo: ApolloServer<Context>;
+  /** Builds the per-request context (loaders, identity, logger) once the body is read. */
+  context: (request: IncomingMessage, requestId: string) => Promise<Context>;
+  /** Extra `GET` routes by path, e.g. /health. */
+  routes?: Record<string, Route>;
+  graphqlPath?: string;
+}
+
+/**
+ * Node's HTTP server in front of Apollo Server: request ids, body limits and plain routes, with no web
+ * framework (Apollo Server 5 needs none, and it keeps the hot path short).
+ */
+export function createHttpHandler<Context extends BaseContext>(options: GraphQLHttpOptions<Context>) {
+  const graphqlPath = options.graphqlPath ?? '/graphql';
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const requestId = requestIdOf(request);
+    response.setHeader('x-request-id', requestId);
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    try {
+      const route = options.routes?.[url.pathname];
+      if (route && (request.method === 'GET' || request.method === 'HEAD')) return await route(request, response);
+      if (url.pathname !== graphqlPath) return sendJson(response, 404, { error: `no route ${url.pathname}; GraphQL is at ${graphqlPath}` });
+
+      const body = await readBody(request);
+      if (body === 'too-large') {
+        return sendGraphQLError(response, 413, `request body over ${MAX_BODY_BYTES} bytes`, 'PAYLOAD_TOO_LARGE');
+      }
+      let parsed: unknown = body;
+      if (body.length > 0 && /^application\/(graphql-response\+)?json\b/i.test(request.headers['content-type'] ?? '')) {
+        try {
+          parsed = JSON.parse(body);
+        } catch {
+          return sendGraphQLError(response, 400, 'request body is not valid JSON', 'BAD_REQUEST');
+        }
+      }
+      const headers = new HeaderMap();
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+      }
+      const result = await options.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body: parsed },
+        context: () => options.context(request, requestId),
+      });
+      for (const [name, value] of result.headers) response.setHeader(name, value);
+      response.statusCode = result.status ?? 200;
+      if (result.body.kind === 'complete') {
+        response.end(result.body.string);
+        return;
+      }
+      for await (const chunk of result.body.asyncIterator) response.write(chunk);
+      response.end();
+    } catch (error) {
+      if (!response.headersSent) sendGraphQLError(response, 500, `internal error (request ${requestId})`, 'INTERNAL_SERVER_ERROR');
+      else response.destroy(error as Error);
+    }
+  };
+}
+
+function readBody(request: IncomingMessage): Promise<string | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        resolve('too-large');
+        request.removeAllListeners('data');
+        request.resume();
+      } else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.statusCode = status;
+  response.setHeader('content-type', 'application/json; charset=utf-8');
+  response.end(JSON.stringify(body));
+}
+
+export function sendGraphQLError(response: ServerResponse, status: number, message: string, code: string): void {
+  sendJson(response, status, { errors: [{ message, extensions: { code } }] });
+}
+
+/** Listens, turning "port in use" into one line naming the port and the variable that changes it. */
+export async function listen(
+  handler: http.RequestListener,
+  options: { host: string; port: number; portVariable: string },
+): Promise<http.Server> {
+  const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 }, handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new StartupError(`port ${options.port} on ${options.host} is already in use; stop what uses it or set ${options.portVariable} to another port`)
+          : error,
+      ),
+    );
+    server.listen(options.port, options.host, resolve);
+  });
+  return server;
+}
+
+export const urlOf = (server: http.Server, path = '') => {
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}${path}`;
+};

@@ -1,0 +1,8 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/** JSON logs to stdout, one line per event; `service` and, per request, `requestId` on every line. */
+export function createLogger(service: string, level: string): Logger {
+  return pino({ name: service, level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime });
+}

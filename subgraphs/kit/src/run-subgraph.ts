@@ -1,0 +1,84 @@
+import type http from 'node:http';
+import path from 'node:path';
+import { createTokenVerifier, loadKeyPems, type TokenVerifier } from './auth.js';
+import { dataRoot, type ServiceDatabase } from './database/service-database.js';
+import { type baseEnvironment, parseEnvironment, type z } from './environment.js';
+import { listen, urlOf } from './http.js';
+import { createLogger, type Logger } from './logger.js';
+import { StartupError } from './startup-error.js';
+
+type BaseEnvironment = z.infer<typeof baseEnvironment> & { JWT_PUBLIC_KEY?: string | undefined };
+
+export interface SubgraphDependencies<Client, Environment> {
+  prisma: Client;
+  env: Environment;
+  log: Logger;
+  verifyToken: TokenVerifier;
+}
+
+export interface SubgraphProgram<Client extends { $disconnect(): Promise<void> }, Environment extends BaseEnvironment> {
+  database: ServiceDatabase<Client>;
+  environment: z.ZodType<Environment>;
+  /** The variable that sets this service's port (a number in the environment schema), e.g. PRODUCTS_PORT. */
+  portVariable: keyof Environment & string;
+  build: (dependencies: SubgraphDependencies<Client, Environment>) => Promise<{ handler: http.RequestListener }>;
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * A subgraph's main: validate the environment, open (migrate, and for a new embedded database seed) the
+ * database, serve, and on SIGTERM/SIGINT stop accepting, finish in-flight requests and close the database.
+ * Start-up problems print one line and exit 1.
+ */
+export async function runSubgraph<Client extends { $disconnect(): Promise<void> }, Environment extends BaseEnvironment>(
+  program: SubgraphProgram<Client, Environment>,
+): Promise<void> {
+  const service = program.database.service;
+  try {
+    const env = parseEnvironment(program.environment, process.env);
+    const log = createLogger(service, env.LOG_LEVEL);
+    const production = env.NODE_ENV === 'production';
+    const keys = await loadKeyPems({ ...process.env, keyDir: path.join(dataRoot(process.env), 'keys'), production });
+    const verifyToken = await createTokenVerifier(keys.publicPem);
+
+    const location = program.database.locate(process.env);
+    const database = await program.database.open(location);
+    if (database.migrations.applied.length > 0) log.info({ migrations: database.migrations.applied }, 'applied migrations');
+    if (database.migrations.created && location.kind === 'pglite' && !production) {
+      await program.database.seed(database.prisma);
+      log.info('new embedded database: seeded the development data set');
+    }
+
+    const { handler } = await program.build({ prisma: database.prisma, env, log, verifyToken });
+    const server = await listen(handler, { host: env.HOST, port: env[program.portVariable] as number, portVariable: program.portVariable });
+    log.info({ url: urlOf(server, '/graphql') }, `${service} subgraph ready`);
+    stopOnSignals(server, log, () => database.close());
+  } catch (error) {
+    if (error instanceof StartupError || (error as Error).name === 'MigrationError') {
+      console.error(`${service}: ${(error as Error).message}`);
+    } else {
+      console.error(`${service}: failed to start:`, error);
+    }
+    process.exit(1);
+  }
+}
+
+export function stopOnSignals(server: http.Server, log: Logger, closeResources: () => Promise<void>): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping: finishing in-flight requests');
+    const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+    server.close(async () => {
+      clearTimeout(force);
+      await closeResources().catch((error: unknown) => log.error({ err: error }, 'error while closing'));
+      log.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

@@ -1,0 +1,81 @@
+import type { IncomingMessage } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { DocumentNode, GraphQLFormattedError } from 'graphql';
+import { type TokenVerifier, type Viewer, viewerFromHeader } from './auth.js';
+import { createHttpHandler, type Route, sendJson } from './http.js';
+import type { Logger } from './logger.js';
+
+/** What every subgraph's per-request context starts with. */
+export interface RequestBase {
+  requestId: string;
+  log: Logger;
+  viewer: Viewer | null;
+}
+
+export interface SubgraphOptions<Context extends RequestBase> {
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<Context>;
+  log: Logger;
+  production: boolean;
+  verifyToken: TokenVerifier;
+  /** Adds the service's per-request parts (loaders, service layer) to the base context. */
+  context: (base: RequestBase) => Context;
+  /** Answers GET /ready: true when the service can serve (its database answers). */
+  ready: () => Promise<boolean>;
+}
+
+const KNOWN_CODES = new Set([
+  'BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'OUT_OF_STOCK',
+  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/**
+ * One subgraph: Apollo Server on the federation schema, behind the shared HTTP handler. Errors with a known
+ * code reach clients as they are; anything else is logged in full and, in production, masked.
+ */
+export async function createSubgraph<Context extends RequestBase>(options: SubgraphOptions<Context>) {
+  const apollo = new ApolloServer<Context>({
+    schema: buildSubgraphSchema({
+      typeDefs: options.typeDefs,
+      resolvers: options.resolvers as GraphQLResolverMap<unknown>,
+    }),
+    introspection: true, // the router composes from SDL; clients reach subgraphs only through it
+    includeStacktraceInErrorResponses: !options.production,
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+    formatError: (formatted, error) => maskUnexpected(formatted, error, options),
+  });
+  const routes: Record<string, Route> = {
+    '/health': (_request, response) => sendJson(response, 200, { status: 'ok' }),
+    '/ready': async (_request, response) => {
+      const ready = await options.ready().catch(() => false);
+      sendJson(response, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable' });
+    },
+  };
+  const handler = createHttpHandler<Context>({
+    apollo,
+    routes,
+    context: async (request: IncomingMessage, requestId: string) => {
+      const log = options.log.child({ requestId });
+      const viewer = await viewerFromHeader(request.headers.authorization, options.verifyToken);
+      return options.context({ requestId, log, viewer });
+    },
+  });
+  await apollo.start();
+  return { apollo, handler };
+}
+
+function maskUnexpected(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  options: { log: Logger; production: boolean },
+): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && KNOWN_CODES.has(code)) return formatted;
+  options.log.error({ err: (error as { originalError?: unknown }).originalError ?? error, path: formatted.path }, 'unexpected error');
+  if (!options.production) return formatted;
+  return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}

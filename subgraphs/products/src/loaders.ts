@@ -1,0 +1,19 @@
+import { groupedPagesLoader, rowLoader } from '@shop/subgraph-kit';
+import type { ProductRepository } from './repository.js';
+
+/** Per-request loaders: every product or category asked for in one tick is fetched in one query. */
+export function createProductLoaders(repository: ProductRepository) {
+  return {
+    productById: rowLoader(repository.findProductsByIds, (product) => product.id),
+    productBySku: rowLoader(repository.findProductsBySkus, (product) => product.sku, (sku) => sku.length <= 64),
+    categoryById: rowLoader(repository.findCategoriesByIds, (category) => category.id),
+    productsOfCategory: groupedPagesLoader({
+      sortValue: (product) => product.name,
+      pageIds: repository.productPageIdsByCategory,
+      rowsByIds: repository.findProductsByIds,
+      countByKeys: repository.countProductsByCategory,
+    }),
+  };
+}
+
+export type ProductLoaders = ReturnType<typeof createProductLoaders>;

@@ -1,0 +1,129 @@
+import { afterCursor, type Cursor, type GroupedPageSpec, groupedPageIdsSql, type PageRequest } from '@shop/subgraph-kit';
+import type { Prisma, PrismaClient, Product } from './generated/prisma/client.js';
+
+export type { Category, Product } from './generated/prisma/client.js';
+
+export type ProductOrder = 'NEWEST' | 'NAME_ASC' | 'PRICE_ASC' | 'PRICE_DESC';
+
+/** Each API ordering as (column, direction); id in the same direction breaks ties. */
+export const PRODUCT_ORDERS = {
+  NEWEST: { field: 'createdAt', direction: 'desc' },
+  NAME_ASC: { field: 'name', direction: 'asc' },
+  PRICE_ASC: { field: 'priceAmount', direction: 'asc' },
+  PRICE_DESC: { field: 'priceAmount', direction: 'desc' },
+} as const satisfies Record<ProductOrder, { field: keyof Product; direction: 'asc' | 'desc' }>;
+
+/** A category's products page in name order. */
+const CATEGORY_PRODUCTS: GroupedPageSpec = {
+  table: 'products',
+  groupColumn: 'category_id',
+  sortColumn: 'name',
+  sortType: 'text',
+  direction: 'asc',
+};
+
+export interface ProductQuery {
+  search?: string | undefined;
+  categoryId?: string | undefined;
+  minPrice?: number | undefined;
+  maxPrice?: number | undefined;
+  inStock?: boolean | undefined;
+}
+
+export interface StockChange {
+  productId: string;
+  quantity: number;
+}
+
+/** The only code that talks to the products database. */
+export function createProductRepository(prisma: PrismaClient) {
+  const whereOf = (query: ProductQuery): Prisma.ProductWhereInput => ({
+    ...(query.search
+      ? {
+          OR: [
+            { name: { contains: query.search, mode: 'insensitive' } },
+            { description: { contains: query.search, mode: 'insensitive' } },
+            { sku: { contains: query.search, mode: 'insensitive' } },
+          ],
+        }
+      : {}),
+    ...(query.categoryId !== undefined ? { categoryId: query.categoryId } : {}),
+    ...(query.minPrice !== undefined || query.maxPrice !== undefined
+      ? { priceAmount: { gte: query.minPrice, lte: query.maxPrice } }
+      : {}),
+    ...(query.inStock === true ? { stock: { gt: 0 } } : query.inStock === false ? { stock: { lte: 0 } } : {}),
+  });
+
+  return {
+    findProductsByIds: (ids: string[]) => prisma.product.findMany({ where: { id: { in: ids } } }),
+    findProductsBySkus: (skus: string[]) => prisma.product.findMany({ where: { sku: { in: skus } } }),
+    findCategoriesByIds: (ids: string[]) => prisma.category.findMany({ where: { id: { in: ids } } }),
+    findCategoryBySlug: (slug: string) => prisma.category.findUnique({ where: { slug } }),
+    listCategories: () => prisma.category.findMany({ orderBy: { name: 'asc' } }),
+
+    /** One page of products: `take` rows after the cursor in the given order. */
+    listProducts: (query: ProductQuery, order: ProductOrder, after: Cursor | null, take: number) => {
+      const { field, direction } = PRODUCT_ORDERS[order];
+      return prisma.product.findMany({
+        where: { AND: [whereOf(query), afterCursor(field, direction, after) as Prisma.ProductWhereInput] },
+        orderBy: [{ [field]: direction }, { id: direction }],
+        take,
+      });
+    },
+    countProducts: (query: ProductQuery) => prisma.product.count({ where: whereOf(query) }),
+
+    /** For many categories at once, the ids on each one's page (one statement). */
+    productPageIdsByCategory: (categoryIds: string[], page: PageRequest) => {
+      const { sql, params } = groupedPageIdsSql(CATEGORY_PRODUCTS, categoryIds, page);
+      return prisma.$queryRawUnsafe<{ group: string; id: string }[]>(sql, ...params);
+    },
+    countProductsByCategory: async (categoryIds: string[]) => {
+      const counts = await prisma.product.groupBy({
+        by: ['categoryId'],
+        where: { categoryId: { in: categoryIds } },
+        _count: { _all: true },
+      });
+      return new Map(counts.map((row) => [row.categoryId ?? '', row._count._all]));
+    },
+
+    createProduct: (data: Prisma.ProductUncheckedCreateInput) => prisma.product.create({ data }),
+    updateProduct: (id: string, data: Prisma.ProductUncheckedUpdateInput) => prisma.product.update({ where: { id }, data }),
+    deleteProduct: async (id: string) => (await prisma.product.deleteMany({ where: { id } })).count > 0,
+    restockProduct: (id: string, quantity: number) =>
+      prisma.product.update({ where: { id }, data: { stock: { increment: quantity } } }),
+
+    /**
+     * Takes stock for every item, or for none: each decrement is conditional on enough stock (the row lock
+     * of the UPDATE serialises concurrent buyers, so stock never goes below zero), all in one transaction.
+     * Returns the ids that lacked stock (nothing is taken then), or the products as they are after.
+     */
+    takeStock: (items: StockChange[]) =>
+      prisma.$transaction(async (tx) => {
+        const short: string[] = [];
+        for (const item of items) {
+          const { count } = await tx.product.updateMany({
+            where: { id: item.productId, stock: { gte: item.quantity } },
+            data: { stock: { decrement: item.quantity } },
+          });
+          if (count === 0) short.push(item.productId);
+        }
+        if (short.length > 0) throw new InsufficientStock(short);
+        return tx.product.findMany({ where: { id: { in: items.map((item) => item.productId) } } });
+      }),
+    giveBackStock: (items: StockChange[]) =>
+      prisma.$transaction(
+        items.map((item) =>
+          prisma.product.updateMany({ where: { id: item.productId }, data: { stock: { increment: item.quantity } } }),
+        ),
+      ),
+  };
+}
+
+export type ProductRepository = ReturnType<typeof createProductRepository>;
+
+/** Thrown inside the stock transaction to roll it back; carries the products that were short. */
+export class InsufficientStock extends Error {
+  constructor(readonly productIds: string[]) {
+    super(`not enough stock for ${productIds.join(', ')}`);
+  }
+}

@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { createSubgraph, type SubgraphDependencies } from '@shop/subgraph-kit';
+import { parse } from 'graphql';
+import type { Environment } from './env.js';
+import type { PrismaClient } from './generated/prisma/client.js';
+import { createProductLoaders } from './loaders.js';
+import { createProductRepository } from './repository.js';
+import { type ProductsContext, resolvers } from './resolvers.js';
+import { createProductService } from './service.js';
+
+export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
+
+/** The products subgraph on a database (no listening: main.ts and the tests do that). */
+export async function createProductsSubgraph({ prisma, env, log, verifyToken }: SubgraphDependencies<PrismaClient, Environment>) {
+  const repository = createProductRepository(prisma);
+  return createSubgraph<ProductsContext>({
+    typeDefs,
+    resolvers,
+    log,
+    production: env.NODE_ENV === 'production',
+    verifyToken,
+    context: (base) => {
+      const loaders = createProductLoaders(repository);
+      return { ...base, loaders, products: createProductService(repository, loaders, base.viewer) };
+    },
+    ready: async () => (await prisma.$queryRaw`SELECT 1`, true),
+  });
+}

@@ -1,0 +1,208 @@
+import {
+  badUserInput,
+  isId,
+  notFound,
+  type PageRequest,
+  requireAdmin,
+  requireViewer,
+  toConnection,
+  userError,
+  type Viewer,
+} from '@shop/subgraph-kit';
+import { Prisma } from './generated/prisma/client.js';
+import type { ProductLoaders } from './loaders.js';
+import {
+  InsufficientStock,
+  PRODUCT_ORDERS,
+  type Product,
+  type ProductOrder,
+  type ProductQuery,
+  type ProductRepository,
+  type StockChange,
+} from './repository.js';
+
+export interface ProductFilter {
+  search?: string | null;
+  category?: string | null;
+  minPrice?: number | null;
+  maxPrice?: number | null;
+  inStock?: boolean | null;
+}
+
+export interface MoneyInput {
+  amount: number;
+  currency: string;
+}
+
+export interface ProductInput {
+  sku?: string | null;
+  name?: string | null;
+  description?: string | null;
+  price?: MoneyInput | null;
+  stock?: number | null;
+  categoryId?: string | null;
+}
+
+const MAX_SEARCH_LENGTH = 200;
+
+/** Catalogue rules: validation, authorization, and what each operation means. */
+export function createProductService(repository: ProductRepository, loaders: ProductLoaders, viewer: Viewer | null) {
+  async function queryOf(filter: ProductFilter | null | undefined): Promise<ProductQuery | null> {
+    const search = filter?.search?.trim();
+    if (search && search.length > MAX_SEARCH_LENGTH) {
+      throw badUserInput(`search is limited to ${MAX_SEARCH_LENGTH} characters`, 'filter.search');
+    }
+    for (const bound of ['minPrice', 'maxPrice'] as const) {
+      const value = filter?.[bound];
+      if (value != null && value < 0) throw badUserInput(`${bound} cannot be negative`, `filter.${bound}`);
+    }
+    let categoryId: string | undefined;
+    if (filter?.category != null) {
+      const category = await repository.findCategoryBySlug(filter.category);
+      if (!category) return null; // an unknown category has no products
+      categoryId = category.id;
+    }
+    return {
+      search: search || undefined,
+      categoryId,
+      minPrice: filter?.minPrice ?? undefined,
+      maxPrice: filter?.maxPrice ?? undefined,
+      inStock: filter?.inStock ?? undefined,
+    };
+  }
+
+  async function listProducts(query: ProductQuery | null, order: ProductOrder, page: PageRequest) {
+    const { field } = PRODUCT_ORDERS[order];
+    const rows = query ? await repository.listProducts(query, order, page.after, page.first + 1) : [];
+    for (const row of rows) loaders.productById.prime(row.id, row);
+    return toConnection(rows, page, (product) => product[field], () =>
+      query ? repository.countProducts(query) : Promise.resolve(0),
+    );
+  }
+
+  return {
+    product: async (args: { id?: string | null; sku?: string | null }) => {
+      if ((args.id == null) === (args.sku == null)) throw badUserInput('give exactly one of id and sku');
+      if (args.id != null) {
+        if (!isId(args.id)) throw badUserInput('id is not a product id', 'id');
+        return loaders.productById.load(args.id);
+      }
+      return loaders.productBySku.load(args.sku ?? '');
+    },
+    products: async (filter: ProductFilter | null | undefined, order: ProductOrder, page: PageRequest) =>
+      listProducts(await queryOf(filter), order, page),
+    productsInCategory: (categoryId: string, page: PageRequest) => loaders.productsOfCategory(categoryId, page),
+    categories: () => repository.listCategories(),
+
+    createProduct: async (input: Required<ProductInput>) => {
+      requireAdmin(viewer);
+      const data = await validProductInput(input);
+      return repository.createProduct(data as Prisma.ProductUncheckedCreateInput).catch(explainWriteError);
+    },
+    updateProduct: async (id: string, input: ProductInput) => {
+      requireAdmin(viewer);
+      await existingProduct(id);
+      return repository.updateProduct(id, await validProductInput(input)).catch(explainWriteError);
+    },
+    deleteProduct: async (id: string) => {
+      requireAdmin(viewer);
+      return isId(id) && repository.deleteProduct(id);
+    },
+    restockProduct: async (id: string, quantity: number) => {
+      requireAdmin(viewer);
+      if (!Number.isInteger(quantity) || quantity <= 0) throw badUserInput('quantity must be a positive whole number', 'quantity');
+      await existingProduct(id);
+      return repository.restockProduct(id, quantity);
+    },
+
+    /** Internal (orders service): take stock for all items or none; returns the unit prices charged. */
+    reserveStock: async (items: StockChange[]) => {
+      requireViewer(viewer);
+      const merged = validStockItems(items);
+      try {
+        const products = await repository.takeStock(merged);
+        const byId = new Map(products.map((product) => [product.id, product]));
+        return merged.map((item) => {
+          const product = byId.get(item.productId) as Product;
+          return { ...item, unitPrice: { amount: product.priceAmount, currency: product.priceCurrency } };
+        });
+      } catch (error) {
+        if (!(error instanceof InsufficientStock)) throw error;
+        const known = new Map((await repository.findProductsByIds(error.productIds)).map((p) => [p.id, p]));
+        const unknown = error.productIds.filter((id) => !known.has(id));
+        if (unknown.length > 0) throw userError('NOT_FOUND', `unknown product ${unknown.join(', ')}`, { productIds: unknown });
+        const names = error.productIds.map((id) => `${known.get(id)?.name} (${known.get(id)?.stock} left)`);
+        throw userError('OUT_OF_STOCK', `not enough stock: ${names.join(', ')}`, { productIds: error.productIds });
+      }
+    },
+    releaseStock: async (items: StockChange[]) => {
+      requireViewer(viewer);
+      await repository.giveBackStock(validStockItems(items));
+      return true;
+    },
+  };
+
+  async function existingProduct(id: string): Promise<Product> {
+    const product = isId(id) ? await loaders.productById.load(id) : null;
+    if (!product) throw notFound('product', id);
+    return product;
+  }
+
+  async function validProductInput(input: ProductInput): Promise<Prisma.ProductUncheckedUpdateInput> {
+    const data: Prisma.ProductUncheckedUpdateInput = {};
+    for (const field of ['sku', 'name', 'description'] as const) {
+      const value = input[field];
+      if (value === undefined) continue;
+      if (value === null || value.trim() === '') throw badUserInput(`${field} cannot be empty`, field);
+      data[field] = value.trim();
+    }
+    if (typeof data.sku === 'string' && !/^[A-Z0-9][A-Z0-9-]{1,63}$/.test(data.sku)) {
+      throw badUserInput('sku must be 2 to 64 upper-case letters, digits or dashes', 'sku');
+    }
+    if (input.price !== undefined) {
+      if (input.price === null) throw badUserInput('price cannot be null', 'price');
+      if (!Number.isInteger(input.price.amount) || input.price.amount < 0) {
+        throw badUserInput('price.amount must be a whole number of minor units, 0 or more', 'price.amount');
+      }
+      if (!/^[A-Z]{3}$/.test(input.price.currency)) throw badUserInput('price.currency must be an ISO 4217 code such as EUR', 'price.currency');
+      data.priceAmount = input.price.amount;
+      data.priceCurrency = input.price.currency;
+    }
+    if (input.stock !== undefined) {
+      if (input.stock === null || !Number.isInteger(input.stock) || input.stock < 0) {
+        throw badUserInput('stock must be a whole number, 0 or more', 'stock');
+      }
+      data.stock = input.stock;
+    }
+    if (input.categoryId !== undefined) {
+      if (input.categoryId !== null && !(isId(input.categoryId) && (await loaders.categoryById.load(input.categoryId)))) {
+        throw badUserInput(`category ${input.categoryId} does not exist`, 'categoryId');
+      }
+      data.categoryId = input.categoryId;
+    }
+    return data;
+  }
+}
+
+/** One entry per product, quantities added up; every quantity positive, every id well-formed. */
+function validStockItems(items: StockChange[]): StockChange[] {
+  if (items.length === 0) throw badUserInput('give at least one item', 'items');
+  const merged = new Map<string, number>();
+  for (const item of items) {
+    if (!isId(item.productId)) throw badUserInput(`${item.productId} is not a product id`, 'items.productId');
+    if (!Number.isInteger(item.quantity) || item.quantity <= 0) {
+      throw badUserInput('quantity must be a positive whole number', 'items.quantity');
+    }
+    merged.set(item.productId, (merged.get(item.productId) ?? 0) + item.quantity);
+  }
+  return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
+}
+
+function explainWriteError(error: unknown): never {
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+    throw userError('CONFLICT', 'a product with this SKU already exists', { field: 'sku' });
+  }
+  throw error;
+}
+
+export type ProductService = ReturnType<typeof createProductService>;
