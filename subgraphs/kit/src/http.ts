@@ -37,7 +37,8 @@ export function createHttpHandler<Context extends BaseContext>(options: GraphQLH
     try {
       const route = options.routes?.[url.pathname];
       if (route && (request.method === 'GET' || request.method === 'HEAD')) return await route(request, response);
-      if (url.pathname !== graphqlPath) return sendJson(response, 404, { error: `no route ${url.pathname}; GraphQL is at ${graphqlPath}` });
+      if (url.pathname !== graphqlPath)
+        return sendJson(response, 404, { error: `no route ${url.pathname}; GraphQL is at ${graphqlPath}` });
 
       const body = await readBody(request);
       if (body === 'too-large') {
@@ -68,7 +69,8 @@ export function createHttpHandler<Context extends BaseContext>(options: GraphQLH
       for await (const chunk of result.body.asyncIterator) response.write(chunk);
       response.end();
     } catch (error) {
-      if (!response.headersSent) sendGraphQLError(response, 500, `internal error (request ${requestId})`, 'INTERNAL_SERVER_ERROR');
+      if (!response.headersSent)
+        sendGraphQLError(response, 500, `internal error (request ${requestId})`, 'INTERNAL_SERVER_ERROR');
       else response.destroy(error as Error);
     }
   };
@@ -111,7 +113,9 @@ export async function listen(
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new StartupError(`port ${options.port} on ${options.host} is already in use; stop what uses it or set ${options.portVariable} to another port`)
+          ? new StartupError(
+              `port ${options.port} on ${options.host} is already in use; stop what uses it or set ${options.portVariable} to another port`,
+            )
           : error,
       ),
     );

@@ -1,3 +1,14 @@
+export {
+  createTokenSigner,
+  createTokenVerifier,
+  loadKeyPems,
+  type TokenSigner,
+  type TokenVerifier,
+  unauthenticated,
+  type Viewer,
+  viewerFromHeader,
+} from './auth.js';
+export { requireAdmin, requireViewer } from './authorization.js';
 export { applyMigrations, MigrationError, readMigrations, type SqlSession } from './database/migrations.js';
 export { type Database, openDatabase } from './database/open.js';
 export {
@@ -7,16 +18,32 @@ export {
   type ServiceName,
 } from './database/service-database.js';
 export { type DatabaseLocation, MEMORY_DATABASE_URL, parseDatabaseUrl, redact } from './database/url.js';
-export { StartupError } from './startup-error.js';
-export { createTokenSigner, createTokenVerifier, loadKeyPems, type TokenSigner, type TokenVerifier, type Viewer, unauthenticated, viewerFromHeader } from './auth.js';
-export { requireAdmin, requireViewer } from './authorization.js';
 export { baseEnvironment, parseEnvironment, port, z } from './environment.js';
 export { badUserInput, type ErrorCode, notFound, userError } from './errors.js';
-export { groupedPageIdsSql, groupedPagesLoader, type GroupedPageSpec } from './grouped-pages.js';
-export { createHttpHandler, listen, MAX_BODY_BYTES, requestIdOf, type Route, sendGraphQLError, sendJson, urlOf } from './http.js';
+export { type GroupedPageSpec, groupedPageIdsSql, groupedPagesLoader } from './grouped-pages.js';
+export {
+  createHttpHandler,
+  listen,
+  MAX_BODY_BYTES,
+  type Route,
+  requestIdOf,
+  sendGraphQLError,
+  sendJson,
+  urlOf,
+} from './http.js';
 export { groupLoader, isId, rowLoader } from './loaders.js';
 export { createLogger, type Logger } from './logger.js';
-export { afterCursor, type Connection, type Cursor, encodeCursor, PAGE_SIZE, type PageRequest, pageRequest, toConnection } from './pagination.js';
+export {
+  afterCursor,
+  type Connection,
+  type Cursor,
+  encodeCursor,
+  PAGE_SIZE,
+  type PageRequest,
+  pageRequest,
+  toConnection,
+} from './pagination.js';
+export { runSubgraph, type SubgraphDependencies, stopOnSignals } from './run-subgraph.js';
 export { DateTime } from './scalars.js';
+export { StartupError } from './startup-error.js';
 export { createSubgraph, type RequestBase, type SubgraphOptions } from './subgraph.js';
-export { runSubgraph, stopOnSignals, type SubgraphDependencies } from './run-subgraph.js';

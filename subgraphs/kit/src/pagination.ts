@@ -24,7 +24,8 @@ export function pageRequest(args: { first?: number | null; after?: string | null
 
 // Cursors are opaque to clients: base64url of [kind, value, id].
 export function encodeCursor(value: SortValue, id: string): string {
-  const encoded = value instanceof Date ? ['d', value.toISOString(), id] : [typeof value === 'number' ? 'n' : 's', value, id];
+  const encoded =
+    value instanceof Date ? ['d', value.toISOString(), id] : [typeof value === 'number' ? 'n' : 's', value, id];
   return Buffer.from(JSON.stringify(encoded)).toString('base64url');
 }
 
@@ -32,7 +33,8 @@ function decodeCursor(cursor: string): Cursor {
   try {
     const [kind, value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     if (typeof id === 'string') {
-      if (kind === 'd' && typeof value === 'string' && !Number.isNaN(Date.parse(value))) return { value: new Date(value), id };
+      if (kind === 'd' && typeof value === 'string' && !Number.isNaN(Date.parse(value)))
+        return { value: new Date(value), id };
       if (kind === 'n' && typeof value === 'number') return { value, id };
       if (kind === 's' && typeof value === 'string') return { value, id };
     }

@@ -13,6 +13,8 @@ export interface SubgraphDependencies<Client, Environment> {
   prisma: Client;
   env: Environment;
   log: Logger;
+  /** PEM keys for tokens; privatePem only where configured (the users service signs). */
+  keys: { privatePem?: string | undefined; publicPem: string };
   verifyToken: TokenVerifier;
 }
 
@@ -44,14 +46,19 @@ export async function runSubgraph<Client extends { $disconnect(): Promise<void> 
 
     const location = program.database.locate(process.env);
     const database = await program.database.open(location);
-    if (database.migrations.applied.length > 0) log.info({ migrations: database.migrations.applied }, 'applied migrations');
+    if (database.migrations.applied.length > 0)
+      log.info({ migrations: database.migrations.applied }, 'applied migrations');
     if (database.migrations.created && location.kind === 'pglite' && !production) {
       await program.database.seed(database.prisma);
       log.info('new embedded database: seeded the development data set');
     }
 
-    const { handler } = await program.build({ prisma: database.prisma, env, log, verifyToken });
-    const server = await listen(handler, { host: env.HOST, port: env[program.portVariable] as number, portVariable: program.portVariable });
+    const { handler } = await program.build({ prisma: database.prisma, env, log, keys, verifyToken });
+    const server = await listen(handler, {
+      host: env.HOST,
+      port: env[program.portVariable] as number,
+      portVariable: program.portVariable,
+    });
     log.info({ url: urlOf(server, '/graphql') }, `${service} subgraph ready`);
     stopOnSignals(server, log, () => database.close());
   } catch (error) {

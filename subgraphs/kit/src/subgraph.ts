@@ -13,6 +13,8 @@ export interface RequestBase {
   requestId: string;
   log: Logger;
   viewer: Viewer | null;
+  /** The caller's Authorization header, to act as the same caller towards another service. */
+  authorization: string | undefined;
 }
 
 export interface SubgraphOptions<Context extends RequestBase> {
@@ -28,9 +30,19 @@ export interface SubgraphOptions<Context extends RequestBase> {
 }
 
 const KNOWN_CODES = new Set([
-  'BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'OUT_OF_STOCK',
-  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE',
+  'BAD_USER_INPUT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'OUT_OF_STOCK',
+  'SERVICE_UNAVAILABLE',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
 ]);
 
 /**
@@ -61,7 +73,7 @@ export async function createSubgraph<Context extends RequestBase>(options: Subgr
     context: async (request: IncomingMessage, requestId: string) => {
       const log = options.log.child({ requestId });
       const viewer = await viewerFromHeader(request.headers.authorization, options.verifyToken);
-      return options.context({ requestId, log, viewer });
+      return options.context({ requestId, log, viewer, authorization: request.headers.authorization });
     },
   });
   await apollo.start();
@@ -75,7 +87,10 @@ function maskUnexpected(
 ): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && KNOWN_CODES.has(code)) return formatted;
-  options.log.error({ err: (error as { originalError?: unknown }).originalError ?? error, path: formatted.path }, 'unexpected error');
+  options.log.error(
+    { err: (error as { originalError?: unknown }).originalError ?? error, path: formatted.path },
+    'unexpected error',
+  );
   if (!options.production) return formatted;
   return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }

@@ -5,7 +5,11 @@ import type { ProductRepository } from './repository.js';
 export function createProductLoaders(repository: ProductRepository) {
   return {
     productById: rowLoader(repository.findProductsByIds, (product) => product.id),
-    productBySku: rowLoader(repository.findProductsBySkus, (product) => product.sku, (sku) => sku.length <= 64),
+    productBySku: rowLoader(
+      repository.findProductsBySkus,
+      (product) => product.sku,
+      (sku) => sku.length <= 64,
+    ),
     categoryById: rowLoader(repository.findCategoriesByIds, (category) => category.id),
     productsOfCategory: groupedPagesLoader({
       sortValue: (product) => product.name,

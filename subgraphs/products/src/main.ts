@@ -3,4 +3,9 @@ import { productsDatabase } from './database.js';
 import { environment } from './env.js';
 import { createProductsSubgraph } from './server.js';
 
-await runSubgraph({ database: productsDatabase, environment, portVariable: 'PRODUCTS_PORT', build: createProductsSubgraph });
+await runSubgraph({
+  database: productsDatabase,
+  environment,
+  portVariable: 'PRODUCTS_PORT',
+  build: createProductsSubgraph,
+});

@@ -1,4 +1,10 @@
-import { afterCursor, type Cursor, type GroupedPageSpec, groupedPageIdsSql, type PageRequest } from '@shop/subgraph-kit';
+import {
+  afterCursor,
+  type Cursor,
+  type GroupedPageSpec,
+  groupedPageIdsSql,
+  type PageRequest,
+} from '@shop/subgraph-kit';
 import type { Prisma, PrismaClient, Product } from './generated/prisma/client.js';
 
 export type { Category, Product } from './generated/prisma/client.js';
@@ -87,7 +93,8 @@ export function createProductRepository(prisma: PrismaClient) {
     },
 
     createProduct: (data: Prisma.ProductUncheckedCreateInput) => prisma.product.create({ data }),
-    updateProduct: (id: string, data: Prisma.ProductUncheckedUpdateInput) => prisma.product.update({ where: { id }, data }),
+    updateProduct: (id: string, data: Prisma.ProductUncheckedUpdateInput) =>
+      prisma.product.update({ where: { id }, data }),
     deleteProduct: async (id: string) => (await prisma.product.deleteMany({ where: { id } })).count > 0,
     restockProduct: (id: string, quantity: number) =>
       prisma.product.update({ where: { id }, data: { stock: { increment: quantity } } }),

@@ -1,5 +1,5 @@
-import { DateTime, pageRequest, type RequestBase } from '@shop/subgraph-kit';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { DateTime, pageRequest, type RequestBase } from '@shop/subgraph-kit';
 import type { ProductLoaders } from './loaders.js';
 import type { Category, Product, ProductOrder } from './repository.js';
 import type { MoneyInput, ProductFilter, ProductInput, ProductService } from './service.js';
@@ -16,12 +16,16 @@ export const resolvers: GraphQLResolverMap<ProductsContext> = {
   DateTime,
   Query: {
     product: (_: unknown, args: { id?: string | null; sku?: string | null }, { products }) => products.product(args),
-    products: (_: unknown, args: PageArgs & { filter?: ProductFilter | null; orderBy?: ProductOrder | null }, { products }) =>
-      products.products(args.filter, args.orderBy ?? 'NEWEST', pageRequest(args)),
+    products: (
+      _: unknown,
+      args: PageArgs & { filter?: ProductFilter | null; orderBy?: ProductOrder | null },
+      { products },
+    ) => products.products(args.filter, args.orderBy ?? 'NEWEST', pageRequest(args)),
     categories: (_: unknown, __: unknown, { products }) => products.categories(),
   },
   Mutation: {
-    createProduct: (_: unknown, { input }: { input: Required<ProductInput> }, { products }) => products.createProduct(input),
+    createProduct: (_: unknown, { input }: { input: Required<ProductInput> }, { products }) =>
+      products.createProduct(input),
     updateProduct: (_: unknown, { id, input }: { id: string; input: ProductInput }, { products }) =>
       products.updateProduct(id, input),
     deleteProduct: (_: unknown, { id }: { id: string }, { products }) => products.deleteProduct(id),
@@ -34,7 +38,9 @@ export const resolvers: GraphQLResolverMap<ProductsContext> = {
   },
   Product: {
     __resolveReference: (reference: { id?: string; sku?: string }, { loaders }: ProductsContext) =>
-      reference.id !== undefined ? loaders.productById.load(reference.id) : loaders.productBySku.load(reference.sku ?? ''),
+      reference.id !== undefined
+        ? loaders.productById.load(reference.id)
+        : loaders.productBySku.load(reference.sku ?? ''),
     price: (product: Product): MoneyInput => ({ amount: product.priceAmount, currency: product.priceCurrency }),
     category: (product: Product, _: unknown, { loaders }) =>
       product.categoryId ? loaders.categoryById.load(product.categoryId) : null,

@@ -11,7 +11,12 @@ import { createProductService } from './service.js';
 export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
 /** The products subgraph on a database (no listening: main.ts and the tests do that). */
-export async function createProductsSubgraph({ prisma, env, log, verifyToken }: SubgraphDependencies<PrismaClient, Environment>) {
+export async function createProductsSubgraph({
+  prisma,
+  env,
+  log,
+  verifyToken,
+}: SubgraphDependencies<PrismaClient, Environment>) {
   const repository = createProductRepository(prisma);
   return createSubgraph<ProductsContext>({
     typeDefs,

@@ -75,8 +75,11 @@ export function createProductService(repository: ProductRepository, loaders: Pro
     const { field } = PRODUCT_ORDERS[order];
     const rows = query ? await repository.listProducts(query, order, page.after, page.first + 1) : [];
     for (const row of rows) loaders.productById.prime(row.id, row);
-    return toConnection(rows, page, (product) => product[field], () =>
-      query ? repository.countProducts(query) : Promise.resolve(0),
+    return toConnection(
+      rows,
+      page,
+      (product) => product[field],
+      () => (query ? repository.countProducts(query) : Promise.resolve(0)),
     );
   }
 
@@ -110,7 +113,8 @@ export function createProductService(repository: ProductRepository, loaders: Pro
     },
     restockProduct: async (id: string, quantity: number) => {
       requireAdmin(viewer);
-      if (!Number.isInteger(quantity) || quantity <= 0) throw badUserInput('quantity must be a positive whole number', 'quantity');
+      if (!Number.isInteger(quantity) || quantity <= 0)
+        throw badUserInput('quantity must be a positive whole number', 'quantity');
       await existingProduct(id);
       return repository.restockProduct(id, quantity);
     },
@@ -130,7 +134,8 @@ export function createProductService(repository: ProductRepository, loaders: Pro
         if (!(error instanceof InsufficientStock)) throw error;
         const known = new Map((await repository.findProductsByIds(error.productIds)).map((p) => [p.id, p]));
         const unknown = error.productIds.filter((id) => !known.has(id));
-        if (unknown.length > 0) throw userError('NOT_FOUND', `unknown product ${unknown.join(', ')}`, { productIds: unknown });
+        if (unknown.length > 0)
+          throw userError('NOT_FOUND', `unknown product ${unknown.join(', ')}`, { productIds: unknown });
         const names = error.productIds.map((id) => `${known.get(id)?.name} (${known.get(id)?.stock} left)`);
         throw userError('OUT_OF_STOCK', `not enough stock: ${names.join(', ')}`, { productIds: error.productIds });
       }
@@ -164,7 +169,8 @@ export function createProductService(repository: ProductRepository, loaders: Pro
       if (!Number.isInteger(input.price.amount) || input.price.amount < 0) {
         throw badUserInput('price.amount must be a whole number of minor units, 0 or more', 'price.amount');
       }
-      if (!/^[A-Z]{3}$/.test(input.price.currency)) throw badUserInput('price.currency must be an ISO 4217 code such as EUR', 'price.currency');
+      if (!/^[A-Z]{3}$/.test(input.price.currency))
+        throw badUserInput('price.currency must be an ISO 4217 code such as EUR', 'price.currency');
       data.priceAmount = input.price.amount;
       data.priceCurrency = input.price.currency;
     }
@@ -175,7 +181,10 @@ export function createProductService(repository: ProductRepository, loaders: Pro
       data.stock = input.stock;
     }
     if (input.categoryId !== undefined) {
-      if (input.categoryId !== null && !(isId(input.categoryId) && (await loaders.categoryById.load(input.categoryId)))) {
+      if (
+        input.categoryId !== null &&
+        !(isId(input.categoryId) && (await loaders.categoryById.load(input.categoryId)))
+      ) {
         throw badUserInput(`category ${input.categoryId} does not exist`, 'categoryId');
       }
       data.categoryId = input.categoryId;

@@ -1,0 +1,89 @@
+import {
+  badUserInput,
+  isId,
+  notFound,
+  type PageRequest,
+  requireAdmin,
+  toConnection,
+  type Viewer,
+} from '@shop/subgraph-kit';
+import type { Prisma } from './generated/prisma/client.js';
+import type { FaqLoaders } from './loaders.js';
+import type { FaqRepository } from './repository.js';
+
+export interface FaqInput {
+  question?: string | null;
+  answer?: string | null;
+  topic?: string | null;
+  productId?: string | null;
+}
+
+export interface FaqFilter {
+  search?: string | null;
+  topic?: string | null;
+  productId?: string | null;
+}
+
+const LIMITS = { question: 500, answer: 5000, topic: 50, search: 200 } as const;
+
+/** FAQ rules: validation, admin-only writes. Product ids are not checked against products (its data). */
+export function createFaqService(repository: FaqRepository, loaders: FaqLoaders, viewer: Viewer | null) {
+  return {
+    faq: (id: string) => (isId(id) ? loaders.faqById.load(id) : null),
+    faqs: async (filter: FaqFilter, page: PageRequest) => {
+      const search = filter.search?.trim();
+      if (search && search.length > LIMITS.search)
+        throw badUserInput(`search is limited to ${LIMITS.search} characters`, 'search');
+      if (filter.productId != null && !isId(filter.productId))
+        throw badUserInput('productId is not a product id', 'productId');
+      const query = {
+        search: search || undefined,
+        topic: filter.topic ?? undefined,
+        productId: filter.productId ?? undefined,
+      };
+      const rows = await repository.listFaqs(query, page.after, page.first + 1);
+      for (const row of rows) loaders.faqById.prime(row.id, row);
+      return toConnection(
+        rows,
+        page,
+        (faq) => faq.createdAt,
+        () => repository.countFaqs(query),
+      );
+    },
+    faqsOfProduct: (productId: string) => loaders.faqsOfProduct.load(productId),
+
+    createFaq: (input: Required<FaqInput>) => {
+      requireAdmin(viewer);
+      return repository.createFaq(validInput(input) as Prisma.FaqUncheckedCreateInput);
+    },
+    updateFaq: async (id: string, input: FaqInput) => {
+      requireAdmin(viewer);
+      if (!(isId(id) && (await loaders.faqById.load(id)))) throw notFound('FAQ', id);
+      return repository.updateFaq(id, validInput(input));
+    },
+    deleteFaq: async (id: string) => {
+      requireAdmin(viewer);
+      return isId(id) && repository.deleteFaq(id);
+    },
+  };
+}
+
+function validInput(input: FaqInput): Prisma.FaqUncheckedUpdateInput {
+  const data: Prisma.FaqUncheckedUpdateInput = {};
+  for (const field of ['question', 'answer', 'topic'] as const) {
+    const value = input[field];
+    if (value === undefined) continue;
+    const text = value?.trim() ?? '';
+    if (text === '') throw badUserInput(`${field} cannot be empty`, field);
+    if (text.length > LIMITS[field]) throw badUserInput(`${field} is limited to ${LIMITS[field]} characters`, field);
+    data[field] = field === 'topic' ? text.toLowerCase() : text;
+  }
+  if (input.productId !== undefined) {
+    if (input.productId !== null && !isId(input.productId))
+      throw badUserInput('productId is not a product id', 'productId');
+    data.productId = input.productId;
+  }
+  return data;
+}
+
+export type FaqService = ReturnType<typeof createFaqService>;

@@ -1,0 +1,67 @@
+import {
+  afterCursor,
+  type Cursor,
+  type GroupedPageSpec,
+  groupedPageIdsSql,
+  type PageRequest,
+} from '@shop/subgraph-kit';
+import type { Prisma, PrismaClient } from './generated/prisma/client.js';
+
+export type { OrderItem, OrderStatus } from './generated/prisma/client.js';
+export type OrderWithItems = Prisma.OrderGetPayload<{ include: { items: true } }>;
+
+const withItems = { items: { orderBy: { id: 'asc' } } } as const satisfies Prisma.OrderInclude;
+
+/** A user's orders page, newest first. */
+const USER_ORDERS: GroupedPageSpec = {
+  table: 'orders',
+  groupColumn: 'user_id',
+  sortColumn: 'created_at',
+  sortType: 'timestamptz',
+  direction: 'desc',
+};
+
+/** The only code that talks to the orders database. */
+export function createOrderRepository(prisma: PrismaClient) {
+  const ownedBy = (userId: string | null): Prisma.OrderWhereInput => (userId ? { userId } : {});
+  return {
+    findOrdersByIds: (ids: string[]) => prisma.order.findMany({ where: { id: { in: ids } }, include: withItems }),
+    findOrderByIdempotencyKey: (userId: string, idempotencyKey: string) =>
+      prisma.order.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } }, include: withItems }),
+
+    /** A page of orders, newest first: one user's, or everyone's when userId is null. */
+    listOrders: (userId: string | null, after: Cursor | null, take: number) =>
+      prisma.order.findMany({
+        where: { AND: [ownedBy(userId), afterCursor('createdAt', 'desc', after) as Prisma.OrderWhereInput] },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        include: withItems,
+        take,
+      }),
+    countOrders: (userId: string | null) => prisma.order.count({ where: ownedBy(userId) }),
+
+    /** For many users at once, the ids on each one's page (one statement). */
+    orderPageIdsByUser: (userIds: string[], page: PageRequest) => {
+      const { sql, params } = groupedPageIdsSql(USER_ORDERS, userIds, page);
+      return prisma.$queryRawUnsafe<{ group: string; id: string }[]>(sql, ...params);
+    },
+    countOrdersByUser: async (userIds: string[]) => {
+      const counts = await prisma.order.groupBy({
+        by: ['userId'],
+        where: { userId: { in: userIds } },
+        _count: { _all: true },
+      });
+      return new Map(counts.map((row) => [row.userId, row._count._all]));
+    },
+
+    createOrder: (data: Prisma.OrderUncheckedCreateInput) => prisma.order.create({ data, include: withItems }),
+    /** Moves an order to `to` only from one of `from`; false when it was in another state (someone was first). */
+    changeStatus: async (
+      id: string,
+      from: Prisma.EnumOrderStatusFilter['in'],
+      to: 'CANCELLED' | 'CONFIRMED' | 'SHIPPED',
+    ) => (await prisma.order.updateMany({ where: { id, status: { in: from } }, data: { status: to } })).count === 1,
+    deleteOrder: async (id: string) => (await prisma.order.deleteMany({ where: { id } })).count > 0,
+  };
+}
+
+export type OrderRepository = ReturnType<typeof createOrderRepository>;

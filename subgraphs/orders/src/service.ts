@@ -1,0 +1,140 @@
+import {
+  badUserInput,
+  isId,
+  type PageRequest,
+  type RequestBase,
+  requireViewer,
+  toConnection,
+  userError,
+  type Viewer,
+} from '@shop/subgraph-kit';
+import { Prisma } from './generated/prisma/client.js';
+import type { OrderLoaders } from './loaders.js';
+import type { ProductsClient, ReservedItem, StockItem } from './products-client.js';
+import type { OrderRepository, OrderWithItems } from './repository.js';
+
+const MAX_ITEMS = 50;
+const MAX_QUANTITY = 1000;
+const IDEMPOTENCY_KEY = /^[\w.:-]{1,100}$/;
+
+/** Ordering rules: who sees which orders, what a valid order is, and placing and cancelling across services. */
+export function createOrderService(
+  repository: OrderRepository,
+  loaders: OrderLoaders,
+  products: ProductsClient,
+  request: RequestBase,
+) {
+  const { viewer } = request;
+  const canSee = (order: OrderWithItems, who: Viewer) => who.role === 'ADMIN' || order.userId === who.id;
+
+  return {
+    /** Someone else's order reads as null, like a missing one: ids of other people's orders stay secret. */
+    order: async (id: string) => {
+      const signedIn = requireViewer(viewer);
+      const order = isId(id) ? await loaders.orderById.load(id) : null;
+      return order && canSee(order, signedIn) ? order : null;
+    },
+    orders: async (page: PageRequest) => {
+      const signedIn = requireViewer(viewer);
+      const owner = signedIn.role === 'ADMIN' ? null : signedIn.id;
+      const rows = await repository.listOrders(owner, page.after, page.first + 1);
+      for (const row of rows) loaders.orderById.prime(row.id, row);
+      return toConnection(
+        rows,
+        page,
+        (order) => order.createdAt,
+        () => repository.countOrders(owner),
+      );
+    },
+    ordersOfUser: (userId: string, page: PageRequest) => {
+      const signedIn = requireViewer(viewer);
+      if (signedIn.role !== 'ADMIN' && signedIn.id !== userId) {
+        throw userError('FORBIDDEN', "only the user and admins may read a user's orders");
+      }
+      return loaders.ordersOfUser(userId, page);
+    },
+
+    placeOrder: async (items: StockItem[], idempotencyKey: string | null | undefined) => {
+      const signedIn = requireViewer(viewer);
+      if (idempotencyKey != null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+        throw badUserInput('idempotencyKey must be 1 to 100 letters, digits or ._:-', 'idempotencyKey');
+      }
+      const wanted = validItems(items);
+      if (idempotencyKey) {
+        const earlier = await repository.findOrderByIdempotencyKey(signedIn.id, idempotencyKey);
+        if (earlier) return earlier;
+      }
+      const reserved = await products.reserveStock(wanted, request.authorization ?? '', request.requestId);
+      try {
+        return await repository.createOrder(orderData(signedIn.id, reserved, idempotencyKey ?? null));
+      } catch (error) {
+        // The order was not stored: give the stock back before reporting.
+        await products
+          .releaseStock(wanted, request.authorization ?? '', request.requestId)
+          .catch((releaseError: unknown) =>
+            request.log.error({ err: releaseError, items: wanted }, 'could not release stock after a failed order'),
+          );
+        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002' && idempotencyKey) {
+          // A concurrent request with the same key stored its order first: that one is the answer.
+          const winner = await repository.findOrderByIdempotencyKey(signedIn.id, idempotencyKey);
+          if (winner) return winner;
+        }
+        throw error;
+      }
+    },
+    cancelOrder: async (id: string) => {
+      const signedIn = requireViewer(viewer);
+      const order = isId(id) ? await loaders.orderById.load(id) : null;
+      if (!order || !canSee(order, signedIn)) throw userError('NOT_FOUND', `order ${id} does not exist`, { id });
+      if (order.status === 'CANCELLED') return order;
+      if (order.status === 'SHIPPED')
+        throw userError('CONFLICT', 'this order has shipped and can no longer be cancelled');
+      // Only the request that moves the order to CANCELLED gives the stock back: exactly once.
+      if (await repository.changeStatus(order.id, ['PENDING', 'CONFIRMED'], 'CANCELLED')) {
+        const items = order.items.map((item) => ({ productId: item.productId, quantity: item.quantity }));
+        await products.releaseStock(items, request.authorization ?? '', request.requestId);
+      }
+      loaders.orderById.clear(order.id);
+      return (await loaders.orderById.load(order.id)) as OrderWithItems;
+    },
+  };
+}
+
+function validItems(items: StockItem[]): StockItem[] {
+  if (items.length === 0) throw badUserInput('an order needs at least one item', 'input.items');
+  if (items.length > MAX_ITEMS) throw badUserInput(`an order has at most ${MAX_ITEMS} items`, 'input.items');
+  const merged = new Map<string, number>();
+  for (const item of items) {
+    if (!isId(item.productId)) throw badUserInput(`${item.productId} is not a product id`, 'input.items.productId');
+    if (!Number.isInteger(item.quantity) || item.quantity <= 0 || item.quantity > MAX_QUANTITY) {
+      throw badUserInput(`quantity must be between 1 and ${MAX_QUANTITY}`, 'input.items.quantity');
+    }
+    merged.set(item.productId, (merged.get(item.productId) ?? 0) + item.quantity);
+  }
+  return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
+}
+
+function orderData(
+  userId: string,
+  reserved: ReservedItem[],
+  idempotencyKey: string | null,
+): Prisma.OrderUncheckedCreateInput {
+  const currencies = new Set(reserved.map((item) => item.unitPrice.currency));
+  if (currencies.size !== 1) throw badUserInput('all items of an order must be priced in one currency', 'input.items');
+  return {
+    userId,
+    idempotencyKey,
+    status: 'CONFIRMED',
+    currency: reserved[0]?.unitPrice.currency ?? 'EUR',
+    totalAmount: reserved.reduce((sum, item) => sum + item.quantity * item.unitPrice.amount, 0),
+    items: {
+      create: reserved.map((item) => ({
+        productId: item.productId,
+        quantity: item.quantity,
+        unitPriceAmount: item.unitPrice.amount,
+      })),
+    },
+  };
+}
+
+export type OrderService = ReturnType<typeof createOrderService>;

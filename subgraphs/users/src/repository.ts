@@ -1,0 +1,24 @@
+import { afterCursor, type Cursor } from '@shop/subgraph-kit';
+import type { Prisma, PrismaClient } from './generated/prisma/client.js';
+
+export type { User } from './generated/prisma/client.js';
+
+/** The only code that talks to the users database. */
+export function createUserRepository(prisma: PrismaClient) {
+  return {
+    findUsersByIds: (ids: string[]) => prisma.user.findMany({ where: { id: { in: ids } } }),
+    findUserByEmail: (email: string) => prisma.user.findUnique({ where: { email } }),
+    listUsers: (after: Cursor | null, take: number) =>
+      prisma.user.findMany({
+        where: afterCursor('createdAt', 'asc', after) as Prisma.UserWhereInput,
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        take,
+      }),
+    countUsers: () => prisma.user.count(),
+    createUser: (data: Prisma.UserCreateInput) => prisma.user.create({ data }),
+    updateUser: (id: string, data: Prisma.UserUpdateInput) => prisma.user.update({ where: { id }, data }),
+    deleteUser: async (id: string) => (await prisma.user.deleteMany({ where: { id } })).count > 0,
+  };
+}
+
+export type UserRepository = ReturnType<typeof createUserRepository>;

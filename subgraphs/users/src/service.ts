@@ -1,0 +1,107 @@
+import { hash, verify } from '@node-rs/argon2';
+import {
+  badUserInput,
+  isId,
+  type PageRequest,
+  requireAdmin,
+  requireViewer,
+  type TokenSigner,
+  toConnection,
+  unauthenticated,
+  userError,
+  type Viewer,
+} from '@shop/subgraph-kit';
+import { Prisma } from './generated/prisma/client.js';
+import type { UserLoaders } from './loaders.js';
+import type { User, UserRepository } from './repository.js';
+
+export interface SignUpInput {
+  email: string;
+  name: string;
+  password: string;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const MAX_NAME = 100;
+const PASSWORD_LENGTH = { min: 8, max: 256 };
+// Verified against when an email is unknown, so a wrong email costs as long as a wrong password.
+const UNKNOWN_USER_HASH = hash('not-a-real-password-only-for-timing');
+
+/** Account rules: normalised unique emails, password policy, who may read whom. */
+export function createUserService(
+  repository: UserRepository,
+  loaders: UserLoaders,
+  signToken: TokenSigner,
+  viewer: Viewer | null,
+) {
+  const authPayload = async (user: User) => ({ token: await signToken({ id: user.id, role: user.role }), user });
+
+  return {
+    me: () => (viewer ? loaders.userById.load(viewer.id) : null),
+    user: (id: string) => {
+      const signedIn = requireViewer(viewer);
+      if (signedIn.id !== id) requireAdmin(viewer);
+      return isId(id) ? loaders.userById.load(id) : null;
+    },
+    users: async (page: PageRequest) => {
+      requireAdmin(viewer);
+      const rows = await repository.listUsers(page.after, page.first + 1);
+      return toConnection(rows, page, (user) => user.createdAt, repository.countUsers);
+    },
+    /** Emails are for the account holder and admins. */
+    emailOf: (user: User) => {
+      if (viewer && (viewer.id === user.id || viewer.role === 'ADMIN')) return user.email;
+      throw userError('FORBIDDEN', "only the account holder and admins may read a user's email");
+    },
+
+    signUp: async (input: SignUpInput) => {
+      const email = normaliseEmail(input.email);
+      const name = validName(input.name);
+      validPassword(input.password, email);
+      const user = await repository
+        .createUser({ email, name, role: 'CUSTOMER', passwordHash: await hash(input.password) })
+        .catch((error: unknown) => {
+          if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+            throw userError('CONFLICT', 'an account with this email already exists; log in instead', {
+              field: 'email',
+            });
+          }
+          throw error;
+        });
+      return authPayload(user);
+    },
+    logIn: async (emailInput: string, password: string) => {
+      const user = await repository.findUserByEmail(emailInput.trim().toLowerCase());
+      const matches = await verify(user?.passwordHash ?? (await UNKNOWN_USER_HASH), password).catch(() => false);
+      if (!user || !matches) throw unauthenticated('wrong email or password');
+      return authPayload(user);
+    },
+    updateMe: async (input: { name?: string | null }) => {
+      const signedIn = requireViewer(viewer);
+      const data = input.name === undefined ? {} : { name: validName(input.name) };
+      return repository.updateUser(signedIn.id, data);
+    },
+  };
+}
+
+function normaliseEmail(raw: string): string {
+  const email = raw.trim().toLowerCase();
+  if (email.length > 254 || !EMAIL.test(email)) throw badUserInput('email is not a valid address', 'email');
+  return email;
+}
+
+function validName(raw: string | null): string {
+  const name = raw?.trim() ?? '';
+  if (name === '') throw badUserInput('name cannot be empty', 'name');
+  if (name.length > MAX_NAME) throw badUserInput(`name is limited to ${MAX_NAME} characters`, 'name');
+  return name;
+}
+
+function validPassword(password: string, email: string): void {
+  if (password.length < PASSWORD_LENGTH.min || password.length > PASSWORD_LENGTH.max) {
+    throw badUserInput(`password must be ${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters`, 'password');
+  }
+  if (password.trim().toLowerCase() === email) throw badUserInput('password cannot be your email', 'password');
+}
+
+export type UserService = ReturnType<typeof createUserService>;
