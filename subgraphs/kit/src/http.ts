@@ -21,7 +21,8 @@ export interface GraphQLHttpOptions<Context extends BaseContext> {
   context: (request: IncomingMessage, requestId: string) => Promise<Context>;
   /** Extra `GET` routes by path, e.g. /health. */
   routes?: Record<string, Route>;
-  graphqlPath?: string;
+  /** Where GraphQL is served; the first is named in "no route" answers. Default: /graphql. */
+  graphqlPaths?: string[];
 }
 
 /**
@@ -29,7 +30,7 @@ export interface GraphQLHttpOptions<Context extends BaseContext> {
  * framework (Apollo Server 5 needs none, and it keeps the hot path short).
  */
 export function createHttpHandler<Context extends BaseContext>(options: GraphQLHttpOptions<Context>) {
-  const graphqlPath = options.graphqlPath ?? '/graphql';
+  const graphqlPaths = options.graphqlPaths ?? ['/graphql'];
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const requestId = requestIdOf(request);
     response.setHeader('x-request-id', requestId);
@@ -37,8 +38,9 @@ export function createHttpHandler<Context extends BaseContext>(options: GraphQLH
     try {
       const route = options.routes?.[url.pathname];
       if (route && (request.method === 'GET' || request.method === 'HEAD')) return await route(request, response);
-      if (url.pathname !== graphqlPath)
-        return sendJson(response, 404, { error: `no route ${url.pathname}; GraphQL is at ${graphqlPath}` });
+      if (!graphqlPaths.includes(url.pathname)) {
+        return sendJson(response, 404, { error: `no route ${url.pathname}; GraphQL is at ${graphqlPaths[0]}` });
+      }
 
       const body = await readBody(request);
       if (body === 'too-large') {

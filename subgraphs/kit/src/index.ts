@@ -12,6 +12,7 @@ export { requireAdmin, requireViewer } from './authorization.js';
 export { applyMigrations, MigrationError, readMigrations, type SqlSession } from './database/migrations.js';
 export { type Database, openDatabase } from './database/open.js';
 export {
+  dataRoot,
   defineServiceDatabase,
   REPOSITORY_ROOT,
   type ServiceDatabase,

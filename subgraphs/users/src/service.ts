@@ -34,7 +34,12 @@ export function createUserService(
   signToken: TokenSigner,
   viewer: Viewer | null,
 ) {
-  const authPayload = async (user: User) => ({ token: await signToken({ id: user.id, role: user.role }), user });
+  // Once signUp or logIn succeeds, the rest of this request acts as that user (it may read its own email).
+  let current = viewer;
+  const authPayload = async (user: User) => {
+    current = { id: user.id, role: user.role };
+    return { token: await signToken(current), user };
+  };
 
   return {
     me: () => (viewer ? loaders.userById.load(viewer.id) : null),
@@ -50,7 +55,7 @@ export function createUserService(
     },
     /** Emails are for the account holder and admins. */
     emailOf: (user: User) => {
-      if (viewer && (viewer.id === user.id || viewer.role === 'ADMIN')) return user.email;
+      if (current && (current.id === user.id || current.role === 'ADMIN')) return user.email;
       throw userError('FORBIDDEN', "only the account holder and admins may read a user's email");
     },
 

@@ -1,0 +1,8 @@
+import type { Viewer } from '@shop/subgraph-kit';
+
+export interface RouterContext {
+  requestId: string;
+  /** Verified before planning: a request with a bad token never reaches a subgraph. */
+  viewer: Viewer | null;
+  authorization: string | undefined;
+}

@@ -1,0 +1,71 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  createHttpHandler,
+  type Logger,
+  type Route,
+  sendJson,
+  type TokenVerifier,
+  viewerFromHeader,
+} from '@shop/subgraph-kit';
+import type { RouterContext } from './context.js';
+import type { Environment } from './env.js';
+import { explorerAssetRoutes, explorerPlugin } from './explorer.js';
+import { createGateway, subgraphUrls } from './gateway.js';
+
+export interface RouterDependencies {
+  env: Environment;
+  log: Logger;
+  supergraphSdl: string;
+  verifyToken: TokenVerifier;
+}
+
+const READY_TIMEOUT_MS = 2_000;
+
+/** The router: Apollo Gateway on the committed supergraph, token check first, health, readiness, explorer. */
+export async function createRouter({ env, log, supergraphSdl, verifyToken }: RouterDependencies) {
+  const production = env.NODE_ENV === 'production';
+  const introspection = env.INTROSPECTION ? env.INTROSPECTION === 'true' : !production;
+  const overrides = { users: env.USERS_URL, products: env.PRODUCTS_URL, orders: env.ORDERS_URL, faq: env.FAQ_URL };
+  const gateway = createGateway(supergraphSdl, overrides);
+  const apollo = new ApolloServer<RouterContext>({
+    gateway,
+    introspection,
+    includeStacktraceInErrorResponses: !production,
+    plugins: [introspection ? explorerPlugin('/graphql') : ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+
+  const subgraphs = subgraphUrls(supergraphSdl, overrides);
+  const ready: Route = async (_request, response) => {
+    const checks = await Promise.all(
+      Object.entries(subgraphs).map(async ([name, url]) => {
+        const answered = await fetch(new URL('/ready', url), { signal: AbortSignal.timeout(READY_TIMEOUT_MS) })
+          .then((reply) => reply.ok)
+          .catch(() => false);
+        return [name, answered ? 'ready' : 'unavailable'] as const;
+      }),
+    );
+    const allReady = checks.every(([, state]) => state === 'ready');
+    sendJson(response, allReady ? 200 : 503, {
+      status: allReady ? 'ready' : 'unavailable',
+      subgraphs: Object.fromEntries(checks),
+    });
+  };
+
+  const handler = createHttpHandler<RouterContext>({
+    apollo,
+    graphqlPaths: ['/graphql', '/'],
+    routes: {
+      '/health': (_request, response) => sendJson(response, 200, { status: 'ok' }),
+      '/ready': ready,
+      ...(introspection ? explorerAssetRoutes : {}),
+    },
+    context: async (request, requestId) => {
+      const viewer = await viewerFromHeader(request.headers.authorization, verifyToken);
+      return { requestId, viewer, authorization: request.headers.authorization };
+    },
+  });
+  log.debug({ subgraphs }, 'router configured');
+  return { apollo, handler, stop: () => apollo.stop() };
+}

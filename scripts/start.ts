@@ -1,0 +1,129 @@
+/**
+ * `npm start`: the four subgraphs and the router as separate processes on their ports, each with its own
+ * embedded database (migrated, and seeded when new) unless <SERVICE>_DATABASE_URL says otherwise.
+ * Prints each service's readiness and the explorer URL; Ctrl-C (or SIGTERM) stops them all.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { dataRoot, loadKeyPems, REPOSITORY_ROOT } from '@shop/subgraph-kit';
+
+interface Service {
+  name: string;
+  entry: string;
+  portVariable: string;
+  port: number;
+}
+
+const portOf = (variable: string, fallback: number) => Number(process.env[variable] ?? fallback);
+const subgraphs: Service[] = [
+  { name: 'users', entry: 'subgraphs/users/src/main.ts', portVariable: 'USERS_PORT', port: portOf('USERS_PORT', 4001) },
+  {
+    name: 'products',
+    entry: 'subgraphs/products/src/main.ts',
+    portVariable: 'PRODUCTS_PORT',
+    port: portOf('PRODUCTS_PORT', 4002),
+  },
+  {
+    name: 'orders',
+    entry: 'subgraphs/orders/src/main.ts',
+    portVariable: 'ORDERS_PORT',
+    port: portOf('ORDERS_PORT', 4003),
+  },
+  { name: 'faq', entry: 'subgraphs/faq/src/main.ts', portVariable: 'FAQ_PORT', port: portOf('FAQ_PORT', 4004) },
+];
+const router: Service = {
+  name: 'router',
+  entry: 'router/src/main.ts',
+  portVariable: 'ROUTER_PORT',
+  port: portOf('ROUTER_PORT', 4000),
+};
+
+const graphqlUrl = (service: Service) => `http://127.0.0.1:${service.port}/graphql`;
+// Every process sees every port, so the router and orders find the subgraphs wherever they were moved.
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  APOLLO_TELEMETRY_DISABLED: '1',
+  ...Object.fromEntries(subgraphs.map((service) => [`${service.name.toUpperCase()}_URL`, graphqlUrl(service)])),
+};
+
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+const started = performance.now();
+
+function run(service: Service): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPOSITORY_ROOT, service.entry)], {
+    cwd: REPOSITORY_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.set(service.name, child);
+  const print = (line: string) => console.log(`[${service.name.padEnd(8)}] ${readable(line)}`);
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', print);
+  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', print);
+  child.on('exit', (code, signal) => {
+    children.delete(service.name);
+    if (!stopping) {
+      console.error(`[${service.name.padEnd(8)}] exited (${signal ?? `code ${code}`}); stopping the others`);
+      stopAll(1);
+    } else if (children.size === 0) {
+      process.exit(process.exitCode ?? 0);
+    }
+  });
+  return child;
+}
+
+/** Pino's JSON lines, shortened to "level message (url)" for people; anything else as it is. */
+function readable(line: string): string {
+  try {
+    const entry = JSON.parse(line) as { level: number; msg: string; url?: string; err?: { message: string } };
+    const level = entry.level >= 50 ? 'ERROR ' : entry.level >= 40 ? 'WARN ' : '';
+    return `${level}${entry.msg}${entry.url ? ` ${entry.url}` : ''}${entry.err ? `: ${entry.err.message}` : ''}`;
+  } catch {
+    return line;
+  }
+}
+
+function stopAll(exitCode: number): void {
+  if (stopping) return;
+  stopping = true;
+  process.exitCode = exitCode;
+  if (children.size === 0) process.exit(exitCode);
+  for (const child of children.values()) child.kill('SIGTERM');
+  // A process that ignores SIGTERM is killed, so no orphan outlives `npm start`.
+  setTimeout(() => {
+    for (const child of children.values()) child.kill('SIGKILL');
+    process.exit(exitCode);
+  }, 15_000).unref();
+}
+
+async function waitUntilReady(service: Service): Promise<void> {
+  for (;;) {
+    if (stopping) return;
+    const ok = await fetch(`http://127.0.0.1:${service.port}/ready`, { signal: AbortSignal.timeout(1000) })
+      .then((response) => response.ok)
+      .catch(() => false);
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
+
+// One development key pair for all services, made before they start.
+await loadKeyPems({
+  keyDir: path.join(dataRoot(process.env), 'keys'),
+  production: process.env.NODE_ENV === 'production',
+});
+for (const service of subgraphs) run(service);
+await Promise.all(subgraphs.map(waitUntilReady));
+if (!stopping) run(router);
+await waitUntilReady(router);
+if (!stopping) {
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(`\nShop Supergraph is up in ${seconds} s.`);
+  console.log(`  Explorer and GraphQL endpoint: http://localhost:${router.port}/`);
+  console.log(`  Subgraphs: ${subgraphs.map((service) => `${service.name} ${graphqlUrl(service)}`).join(', ')}`);
+  console.log('  Press Ctrl-C to stop.\n');
+}
