@@ -4,7 +4,8 @@ import { PrismaClient } from './generated/prisma/client.js';
 
 export const faqDatabase = defineServiceDatabase({
   service: 'faq',
-  createClient: (adapter) => new PrismaClient({ adapter }),
+  createClient: (adapter, logQueries) =>
+    new PrismaClient({ adapter, log: logQueries ? [{ emit: 'event', level: 'query' }] : [] }),
   seed: async (prisma) => {
     await prisma.faq.createMany({
       data: seedFaqs.map((faq, index) => ({

@@ -4,7 +4,8 @@ import { PrismaClient } from './generated/prisma/client.js';
 
 export const ordersDatabase = defineServiceDatabase({
   service: 'orders',
-  createClient: (adapter) => new PrismaClient({ adapter }),
+  createClient: (adapter, logQueries) =>
+    new PrismaClient({ adapter, log: logQueries ? [{ emit: 'event', level: 'query' }] : [] }),
   seed: async (prisma) => {
     // Orders one by one, oldest first, so order numbers follow the order dates.
     for (const order of seedOrders) {

@@ -4,7 +4,8 @@ import { PrismaClient } from './generated/prisma/client.js';
 
 export const productsDatabase = defineServiceDatabase({
   service: 'products',
-  createClient: (adapter) => new PrismaClient({ adapter }),
+  createClient: (adapter, logQueries) =>
+    new PrismaClient({ adapter, log: logQueries ? [{ emit: 'event', level: 'query' }] : [] }),
   seed: async (prisma) => {
     await prisma.category.createMany({
       data: seedCategories.map((category) => ({ id: seedId('category', category.slug), ...category })),

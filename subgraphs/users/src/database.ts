@@ -5,7 +5,8 @@ import { PrismaClient } from './generated/prisma/client.js';
 
 export const usersDatabase = defineServiceDatabase({
   service: 'users',
-  createClient: (adapter) => new PrismaClient({ adapter }),
+  createClient: (adapter, logQueries) =>
+    new PrismaClient({ adapter, log: logQueries ? [{ emit: 'event', level: 'query' }] : [] }),
   seed: async (prisma) => {
     const data = await Promise.all(
       seedUsers.map(async (user) => ({

@@ -20,14 +20,15 @@ export interface ServiceDatabase<Client extends PrismaLike> {
   service: ServiceName;
   /** Resolves `<SERVICE>_DATABASE_URL` (and `DATA_DIR` for the embedded default) from an environment. */
   locate(env: NodeJS.ProcessEnv): DatabaseLocation;
-  open(location: DatabaseLocation): Promise<Database<Client>>;
+  /** `logQueries` makes the client emit Prisma `query` events (tests count SQL statements with them). */
+  open(location: DatabaseLocation, options?: { logQueries?: boolean }): Promise<Database<Client>>;
   /** Inserts the development data set; safe to run again (existing rows are kept). */
   seed(prisma: Client): Promise<void>;
 }
 
 export function defineServiceDatabase<Client extends PrismaLike>(definition: {
   service: ServiceName;
-  createClient: (adapter: SqlMigrationAwareDriverAdapterFactory) => Client;
+  createClient: (adapter: SqlMigrationAwareDriverAdapterFactory, logQueries: boolean) => Client;
   seed: (prisma: Client) => Promise<void>;
 }): ServiceDatabase<Client> {
   const { service, createClient, seed } = definition;
@@ -38,7 +39,12 @@ export function defineServiceDatabase<Client extends PrismaLike>(definition: {
       const variable = `${service.toUpperCase()}_DATABASE_URL`;
       return parseDatabaseUrl(variable, env[variable], path.join(dataRoot(env), service));
     },
-    open: (location) => openDatabase({ location, migrationsDir, createClient }),
+    open: (location, options) =>
+      openDatabase({
+        location,
+        migrationsDir,
+        createClient: (adapter) => createClient(adapter, options?.logQueries ?? false),
+      }),
     seed,
   };
 }

@@ -1,0 +1,184 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { faqDatabase } from '@shop/faq/database';
+import { environment as faqEnvironment } from '@shop/faq/env';
+import { createFaqSubgraph } from '@shop/faq/server';
+import { ordersDatabase } from '@shop/orders/database';
+import { environment as ordersEnvironment } from '@shop/orders/env';
+import { createOrdersSubgraph } from '@shop/orders/server';
+import { productsDatabase } from '@shop/products/database';
+import { environment as productsEnvironment } from '@shop/products/env';
+import { createProductsSubgraph } from '@shop/products/server';
+import { environment as routerEnvironment } from '@shop/router/env';
+import { createRouter } from '@shop/router/server';
+import {
+  createLogger,
+  createTokenVerifier,
+  listen,
+  loadKeyPems,
+  REPOSITORY_ROOT,
+  type ServiceName,
+  urlOf,
+} from '@shop/subgraph-kit';
+import { createTestDatabase, type TestDatabase } from '@shop/subgraph-kit/testing';
+import { usersDatabase } from '@shop/users/database';
+import { environment as usersEnvironment } from '@shop/users/env';
+import { createUsersSubgraph } from '@shop/users/server';
+
+export interface GraphQLResponse<Data = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: {
+    data?: Data | null;
+    errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  };
+}
+
+/** Counts SQL statements per service through Prisma's query events. */
+export class SqlCounter {
+  readonly counts: Record<ServiceName, number> = { users: 0, products: 0, orders: 0, faq: 0 };
+  readonly statements: { service: ServiceName; sql: string }[] = [];
+  reset(): void {
+    for (const service of Object.keys(this.counts) as ServiceName[]) this.counts[service] = 0;
+    this.statements.length = 0;
+  }
+  total(): number {
+    return Object.values(this.counts).reduce((sum, count) => sum + count, 0);
+  }
+}
+
+interface QueryEventClient {
+  $on(event: 'query', listener: (event: { query: string }) => void): void;
+}
+
+const DEFINITIONS = [
+  { database: usersDatabase, environment: usersEnvironment, build: createUsersSubgraph },
+  { database: productsDatabase, environment: productsEnvironment, build: createProductsSubgraph },
+  { database: ordersDatabase, environment: ordersEnvironment, build: createOrdersSubgraph },
+  { database: faqDatabase, environment: faqEnvironment, build: createFaqSubgraph },
+] as const;
+
+/**
+ * The whole supergraph in this process: four subgraphs on their own (seeded) test databases, each on a
+ * real HTTP port, and the router in front, over real HTTP. What a client sees is what production sees.
+ */
+export async function startSupergraph() {
+  const keyDir = mkdtempSync(path.join(tmpdir(), 'shop-keys-'));
+  const keys = await loadKeyPems({ keyDir, production: false });
+  const verifyToken = await createTokenVerifier(keys.publicPem);
+  const log = createLogger('test', 'silent');
+  const sql = new SqlCounter();
+  const servers: http.Server[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  const testDatabases: TestDatabase[] = [];
+  const urls: Partial<Record<ServiceName, string>> = {};
+  const prisma: Partial<Record<ServiceName, unknown>> = {};
+
+  try {
+    // Products first: orders calls it directly.
+    for (const name of ['users', 'products', 'orders', 'faq'] as const) {
+      const definition = DEFINITIONS.find((candidate) => candidate.database.service === name);
+      if (!definition) throw new Error(name);
+      const testDatabase = await createTestDatabase(name);
+      testDatabases.push(testDatabase);
+      const database = await definition.database.open(testDatabase.location, { logQueries: true });
+      closers.push(() => database.close());
+      await definition.database.seed(database.prisma as never);
+      (database.prisma as QueryEventClient).$on('query', (event) => {
+        sql.counts[name]++;
+        sql.statements.push({ service: name, sql: event.query });
+      });
+      prisma[name] = database.prisma;
+      const env = definition.environment.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PRODUCTS_URL: urls.products });
+      const subgraph = await definition.build({
+        prisma: database.prisma as never,
+        env: env as never,
+        log,
+        keys,
+        verifyToken,
+      });
+      const server = await listen(subgraph.handler, { host: '127.0.0.1', port: 0, portVariable: 'PORT' });
+      servers.push(server);
+      urls[name] = urlOf(server, '/graphql');
+    }
+    const routerEnv = routerEnvironment.parse({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      USERS_URL: urls.users,
+      PRODUCTS_URL: urls.products,
+      ORDERS_URL: urls.orders,
+      FAQ_URL: urls.faq,
+    });
+    const supergraphSdl = readFileSync(path.join(REPOSITORY_ROOT, 'supergraph.graphql'), 'utf8');
+    const router = await createRouter({ env: routerEnv, log, supergraphSdl, verifyToken });
+    closers.push(router.stop);
+    const routerServer = await listen(router.handler, { host: '127.0.0.1', port: 0, portVariable: 'ROUTER_PORT' });
+    servers.push(routerServer);
+    const routerUrl = urlOf(routerServer, '/graphql');
+
+    async function request<Data = Record<string, unknown>>(
+      query: string,
+      variables: Record<string, unknown> = {},
+      options: { token?: string; headers?: Record<string, string>; url?: string } = {},
+    ): Promise<GraphQLResponse<Data>> {
+      const response = await fetch(options.url ?? routerUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...options.headers,
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      return {
+        status: response.status,
+        headers: response.headers,
+        body: (await response.json()) as GraphQLResponse<Data>['body'],
+      };
+    }
+
+    async function logIn(email: string, password: string): Promise<string> {
+      const { body } = await request<{ logIn: { token: string } }>(
+        'mutation ($email: String!, $password: String!) { logIn(email: $email, password: $password) { token } }',
+        { email, password },
+      );
+      if (!body.data?.logIn) throw new Error(`log-in failed: ${JSON.stringify(body.errors)}`);
+      return body.data.logIn.token;
+    }
+
+    return {
+      routerUrl,
+      subgraphUrls: urls as Record<ServiceName, string>,
+      prisma: prisma as Record<ServiceName, unknown>,
+      sql,
+      request,
+      logIn,
+      /** Development credentials from the seed. */
+      logInAs: (who: 'admin' | 'ada' | 'linus') =>
+        logIn(`${who}@shop.test`, who === 'admin' ? 'shop-admin-dev' : 'shop-customer-dev'),
+      close: () => close(servers, closers, testDatabases, keyDir),
+    };
+  } catch (error) {
+    await close(servers, closers, testDatabases, keyDir);
+    throw error;
+  }
+}
+
+async function close(
+  servers: http.Server[],
+  closers: (() => Promise<void>)[],
+  databases: TestDatabase[],
+  keyDir: string,
+) {
+  for (const server of servers) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  for (const closer of closers.reverse()) await closer().catch(() => undefined);
+  for (const database of databases) await database.drop();
+  rmSync(keyDir, { recursive: true, force: true });
+}
+
+export type Supergraph = Awaited<ReturnType<typeof startSupergraph>>;
