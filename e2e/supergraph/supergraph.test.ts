@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Supergraph, startSupergraph } from '../harness/supergraph.js';
+import { type GraphQLResponse, type Supergraph, startSupergraph } from '../harness/supergraph.js';
 
 let supergraph: Supergraph;
 let ada: string;
@@ -86,14 +86,15 @@ describe('pagination, filters and ordering', () => {
     const seen: string[] = [];
     let after: string | null = null;
     let totalCount = 0;
+    type Page = {
+      products: {
+        totalCount: number;
+        edges: { node: { id: string } }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+      };
+    };
     for (let page = 0; page < 20; page++) {
-      const response = await supergraph.request<{
-        products: {
-          totalCount: number;
-          edges: { node: { id: string } }[];
-          pageInfo: { hasNextPage: boolean; endCursor: string };
-        };
-      }>(
+      const response: GraphQLResponse<Page> = await supergraph.request<Page>(
         'query ($after: String) { products(first: 5, after: $after, orderBy: PRICE_ASC) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }',
         { after },
       );

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createSubgraph, type SubgraphDependencies } from '@shop/subgraph-kit';
+import { createSubgraph, databaseAnswers, type SubgraphDependencies } from '@shop/subgraph-kit';
 import { parse } from 'graphql';
 import type { Environment } from './env.js';
 import type { PrismaClient } from './generated/prisma/client.js';
@@ -28,6 +28,6 @@ export async function createFaqSubgraph({
       const loaders = createFaqLoaders(repository);
       return { ...base, loaders, faqs: createFaqService(repository, loaders, base.viewer) };
     },
-    ready: async () => (await prisma.$queryRaw`SELECT 1`, true),
+    ready: () => databaseAnswers(prisma),
   });
 }

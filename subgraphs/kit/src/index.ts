@@ -47,4 +47,4 @@ export {
 export { runSubgraph, type SubgraphDependencies, stopOnSignals } from './run-subgraph.js';
 export { DateTime } from './scalars.js';
 export { StartupError } from './startup-error.js';
-export { createSubgraph, type RequestBase, type SubgraphOptions } from './subgraph.js';
+export { createSubgraph, databaseAnswers, type RequestBase, type SubgraphOptions } from './subgraph.js';

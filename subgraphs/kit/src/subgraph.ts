@@ -98,3 +98,9 @@ function maskUnexpected(
   if (!options.production) return formatted;
   return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
+
+/** A readiness check: the service's database answers a trivial query. */
+export async function databaseAnswers(prisma: { $executeRawUnsafe(query: string): Promise<number> }): Promise<boolean> {
+  await prisma.$executeRawUnsafe('SELECT 1');
+  return true;
+}

@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { type DatabaseLocation, MEMORY_DATABASE_URL, parseDatabaseUrl } from './index.js';
+import {
+  type DatabaseLocation,
+  MEMORY_DATABASE_URL,
+  parseDatabaseUrl,
+  type ServiceDatabase,
+  type SqlSession,
+} from './index.js';
 
 /**
  * Test databases: in-memory PGlite by default; with TEST_POSTGRES_URL (a server's admin URL), a uniquely
@@ -36,4 +46,56 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   } finally {
     await client.end();
   }
+}
+
+/** A raw SQL session on a test database, for tests that inspect tables directly. */
+export async function openSqlSession(location: DatabaseLocation): Promise<SqlSession & { close(): Promise<void> }> {
+  if (location.kind === 'postgres') {
+    const client = new pg.Client({ connectionString: location.url });
+    await client.connect();
+    return {
+      query: async (sql, params) => (await client.query(sql, params)).rows,
+      exec: async (script) => void (await client.query(script)),
+      close: () => client.end(),
+    };
+  }
+  const db = await PGlite.create(location.dataDir ?? undefined);
+  return {
+    query: async (sql, params) => (await db.query(sql, params)).rows as never,
+    exec: async (script) => void (await db.exec(script)),
+    close: () => db.close(),
+  };
+}
+
+/**
+ * A service's database for repository tests: migrated from empty, then closed and opened again (so tests can
+ * see that the second run applies nothing). PGlite in a temporary directory, or a new PostgreSQL database.
+ */
+export async function openMigratedTwice<Client extends { $disconnect(): Promise<void> }>(
+  database: ServiceDatabase<Client>,
+) {
+  let location: DatabaseLocation;
+  let drop: () => Promise<void>;
+  if (TEST_POSTGRES_URL) {
+    const testDatabase = await createTestDatabase(database.service);
+    location = testDatabase.location;
+    drop = testDatabase.drop;
+  } else {
+    const dataDir = mkdtempSync(path.join(tmpdir(), `shop-${database.service}-`));
+    location = { kind: 'pglite', dataDir };
+    drop = async () => rmSync(dataDir, { recursive: true, force: true });
+  }
+  const first = await database.open(location);
+  await first.close();
+  const second = await database.open(location);
+  return {
+    firstRun: first.migrations,
+    secondRun: second.migrations,
+    prisma: second.prisma,
+    location,
+    close: async () => {
+      await second.close();
+      await drop();
+    },
+  };
 }

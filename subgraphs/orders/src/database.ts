@@ -4,7 +4,8 @@ import { PrismaClient } from './generated/prisma/client.js';
 
 export const ordersDatabase = defineServiceDatabase({
   service: 'orders',
-  createClient: (adapter, logQueries) =>
+  // Typed as the plain client: query events are an opt-in for tests, not part of the service's API.
+  createClient: (adapter, logQueries): PrismaClient =>
     new PrismaClient({ adapter, log: logQueries ? [{ emit: 'event', level: 'query' }] : [] }),
   seed: async (prisma) => {
     // Orders one by one, oldest first, so order numbers follow the order dates.

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createSubgraph, type SubgraphDependencies } from '@shop/subgraph-kit';
+import { createSubgraph, databaseAnswers, type SubgraphDependencies } from '@shop/subgraph-kit';
 import { parse } from 'graphql';
 import type { Environment } from './env.js';
 import type { PrismaClient } from './generated/prisma/client.js';
@@ -30,6 +30,6 @@ export async function createOrdersSubgraph({
       const loaders = createOrderLoaders(repository);
       return { ...base, loaders, orders: createOrderService(repository, loaders, products, base) };
     },
-    ready: async () => (await prisma.$queryRaw`SELECT 1`, true),
+    ready: () => databaseAnswers(prisma),
   });
 }

@@ -4,7 +4,8 @@ import { PrismaClient } from './generated/prisma/client.js';
 
 export const productsDatabase = defineServiceDatabase({
   service: 'products',
-  createClient: (adapter, logQueries) =>
+  // Typed as the plain client: query events are an opt-in for tests, not part of the service's API.
+  createClient: (adapter, logQueries): PrismaClient =>
     new PrismaClient({ adapter, log: logQueries ? [{ emit: 'event', level: 'query' }] : [] }),
   seed: async (prisma) => {
     await prisma.category.createMany({

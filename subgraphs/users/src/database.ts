@@ -5,7 +5,8 @@ import { PrismaClient } from './generated/prisma/client.js';
 
 export const usersDatabase = defineServiceDatabase({
   service: 'users',
-  createClient: (adapter, logQueries) =>
+  // Typed as the plain client: query events are an opt-in for tests, not part of the service's API.
+  createClient: (adapter, logQueries): PrismaClient =>
     new PrismaClient({ adapter, log: logQueries ? [{ emit: 'event', level: 'query' }] : [] }),
   seed: async (prisma) => {
     const data = await Promise.all(

@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createSubgraph, createTokenSigner, StartupError, type SubgraphDependencies } from '@shop/subgraph-kit';
+import {
+  createSubgraph,
+  createTokenSigner,
+  databaseAnswers,
+  StartupError,
+  type SubgraphDependencies,
+} from '@shop/subgraph-kit';
 import { parse } from 'graphql';
 import type { Environment } from './env.js';
 import type { PrismaClient } from './generated/prisma/client.js';
@@ -31,6 +37,6 @@ export async function createUsersSubgraph({
       const loaders = createUserLoaders(repository);
       return { ...base, loaders, users: createUserService(repository, loaders, signToken, base.viewer) };
     },
-    ready: async () => (await prisma.$queryRaw`SELECT 1`, true),
+    ready: () => databaseAnswers(prisma),
   });
 }

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { REPOSITORY_ROOT, readMigrations } from '@shop/subgraph-kit';
+import { databaseKind, openMigratedTwice } from '@shop/subgraph-kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { faqDatabase } from '../src/database.js';
+import type { PrismaClient } from '../src/generated/prisma/client.js';
+import { createFaqRepository } from '../src/repository.js';
+
+let database: Awaited<ReturnType<typeof openMigratedTwice<PrismaClient>>>;
+
+beforeAll(async () => {
+  database = await openMigratedTwice(faqDatabase);
+});
+afterAll(() => database?.close());
+
+describe(`faq database on ${databaseKind}`, () => {
+  it('applies its migrations to an empty database, and nothing when run again', () => {
+    const names = readMigrations(path.join(REPOSITORY_ROOT, 'prisma/faq/migrations')).map(
+      (migration) => migration.name,
+    );
+    expect(database.firstRun).toEqual({ created: true, applied: names });
+    expect(database.secondRun).toEqual({ created: false, applied: [] });
+  });
+
+  it('creates, reads, searches, updates and deletes FAQs', async () => {
+    const repository = createFaqRepository(database.prisma);
+    const productId = randomUUID();
+    const faq = await repository.createFaq({
+      question: 'Is it waterproof?',
+      answer: 'Splash-proof only.',
+      topic: 'product',
+      productId,
+    });
+    await repository.createFaq({ question: 'Do you ship abroad?', answer: 'Within the EU.', topic: 'shipping' });
+    expect((await repository.findFaqsByIds([faq.id]))[0]?.question).toBe('Is it waterproof?');
+    expect((await repository.findFaqsByProductIds([productId])).map((row) => row.id)).toEqual([faq.id]);
+    expect(await repository.countFaqs({ search: 'WATERPROOF' })).toBe(1);
+    expect(await repository.countFaqs({ topic: 'shipping' })).toBe(1);
+    expect((await repository.updateFaq(faq.id, { answer: 'Yes, IP67.' })).answer).toBe('Yes, IP67.');
+    expect(await repository.deleteFaq(faq.id)).toBe(true);
+    expect(await repository.findFaqsByIds([faq.id])).toEqual([]);
+  });
+
+  it('rejects a malformed product id at the database (uuid column)', async () => {
+    await expect(
+      database.prisma.faq.create({ data: { question: 'q', answer: 'a', topic: 't', productId: 'not-a-uuid' } }),
+    ).rejects.toThrow();
+  });
+});
+
+describe('faq ids', () => {
+  it('are unique', async () => {
+    const repository = createFaqRepository(database.prisma);
+    const faq = await repository.createFaq({ question: 'q', answer: 'a', topic: 't' });
+    await expect(repository.createFaq({ id: faq.id, question: 'q2', answer: 'a2', topic: 't' })).rejects.toMatchObject({
+      code: 'P2002',
+    });
+  });
+});

@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { REPOSITORY_ROOT, readMigrations } from '@shop/subgraph-kit';
+import { databaseKind, openMigratedTwice } from '@shop/subgraph-kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { usersDatabase } from '../src/database.js';
+import type { PrismaClient } from '../src/generated/prisma/client.js';
+import { createUserRepository } from '../src/repository.js';
+
+let database: Awaited<ReturnType<typeof openMigratedTwice<PrismaClient>>>;
+
+beforeAll(async () => {
+  database = await openMigratedTwice(usersDatabase);
+});
+afterAll(() => database?.close());
+
+describe(`users database on ${databaseKind}`, () => {
+  it('applies its migrations to an empty database, and nothing when run again', () => {
+    const names = readMigrations(path.join(REPOSITORY_ROOT, 'prisma/users/migrations')).map(
+      (migration) => migration.name,
+    );
+    expect(database.firstRun).toEqual({ created: true, applied: names });
+    expect(database.secondRun).toEqual({ created: false, applied: [] });
+  });
+
+  it('creates, reads, updates and deletes users', async () => {
+    const repository = createUserRepository(database.prisma);
+    const user = await repository.createUser({ email: 'grace@shop.test', name: 'Grace', passwordHash: 'x' });
+    expect(user.role).toBe('CUSTOMER');
+    expect((await repository.findUserByEmail('grace@shop.test'))?.id).toBe(user.id);
+    expect((await repository.findUsersByIds([user.id]))[0]?.name).toBe('Grace');
+    expect((await repository.updateUser(user.id, { name: 'Grace H.' })).name).toBe('Grace H.');
+    expect(await repository.countUsers()).toBe(1);
+    expect(await repository.deleteUser(user.id)).toBe(true);
+    expect(await repository.findUserByEmail('grace@shop.test')).toBeNull();
+  });
+
+  it('enforces unique emails', async () => {
+    const repository = createUserRepository(database.prisma);
+    await repository.createUser({ email: 'twice@shop.test', name: 'One', passwordHash: 'x' });
+    await expect(
+      repository.createUser({ email: 'twice@shop.test', name: 'Two', passwordHash: 'y' }),
+    ).rejects.toMatchObject({
+      code: 'P2002',
+    });
+  });
+
+  it('seeds the development accounts, and seeding again changes nothing', async () => {
+    await usersDatabase.seed(database.prisma);
+    await usersDatabase.seed(database.prisma);
+    const emails = (await database.prisma.user.findMany({ where: { email: { endsWith: '@shop.test' } } })).map(
+      (user) => user.email,
+    );
+    expect(emails).toEqual(expect.arrayContaining(['admin@shop.test', 'ada@shop.test', 'linus@shop.test']));
+    expect(emails.filter((email) => email === 'ada@shop.test')).toHaveLength(1);
+  });
+});
