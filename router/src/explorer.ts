@@ -1,16 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Route } from '@shop/subgraph-kit';
 
 const requireAsset = createRequire(import.meta.url);
 
 /** GraphiQL and React from local npm packages: the explorer works offline and loads nothing from a CDN. */
-const ASSETS: Record<string, { module: string; type: string }> = {
-  '/explorer/react.js': { module: 'react/umd/react.production.min.js', type: 'text/javascript' },
-  '/explorer/react-dom.js': { module: 'react-dom/umd/react-dom.production.min.js', type: 'text/javascript' },
-  '/explorer/graphiql.js': { module: 'graphiql/graphiql.min.js', type: 'text/javascript' },
-  '/explorer/graphiql.css': { module: 'graphiql/graphiql.min.css', type: 'text/css' },
+const ASSETS: Record<string, { packageName: string; file: string; type: string }> = {
+  '/explorer/react.js': { packageName: 'react', file: 'umd/react.production.min.js', type: 'text/javascript' },
+  '/explorer/react-dom.js': {
+    packageName: 'react-dom',
+    file: 'umd/react-dom.production.min.js',
+    type: 'text/javascript',
+  },
+  '/explorer/graphiql.js': { packageName: 'graphiql', file: 'graphiql.min.js', type: 'text/javascript' },
+  '/explorer/graphiql.css': { packageName: 'graphiql', file: 'graphiql.min.css', type: 'text/css' },
 };
 
 export const EXAMPLE_QUERY = `# Shop Supergraph explorer. Run "Storefront" as it is: products and their FAQs (two services).
@@ -91,16 +96,19 @@ export function explorerPlugin(endpoint: string): ApolloServerPlugin {
 }
 
 export const explorerAssetRoutes: Record<string, Route> = Object.fromEntries(
-  Object.entries(ASSETS).map(([path, asset]) => {
+  Object.entries(ASSETS).map(([route, asset]) => {
     let body: Buffer | undefined; // read on first use, then kept
-    const route: Route = (_request, response) => {
-      body ??= readFileSync(requireAsset.resolve(asset.module));
+    const serve: Route = (_request, response) => {
+      // Resolved from the package root: packages' export maps do not list their UMD bundles.
+      body ??= readFileSync(
+        path.join(path.dirname(requireAsset.resolve(`${asset.packageName}/package.json`)), asset.file),
+      );
       response.writeHead(200, {
         'content-type': `${asset.type}; charset=utf-8`,
         'cache-control': 'public, max-age=86400',
       });
       response.end(body);
     };
-    return [path, route];
+    return [route, serve];
   }),
 );
