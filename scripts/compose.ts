@@ -30,10 +30,11 @@ function located(error: GraphQLError): string {
 
 const lineOf = (text: string, offset: number) => text.slice(0, offset).split('\n').length;
 
-export function composeSupergraph(): { sdl: string } | { errors: string[] } {
-  const config = parseYaml(readFileSync(path.join(root, 'supergraph.yaml'), 'utf8')) as SupergraphConfig;
+/** Composes a rover-format config; schema files are relative to the config's folder. */
+export function composeSupergraph(configFile = path.join(root, 'supergraph.yaml')): { sdl: string } | { errors: string[] } {
+  const config = parseYaml(readFileSync(configFile, 'utf8')) as SupergraphConfig;
   const services = Object.entries(config.subgraphs).map(([name, subgraph]) => {
-    const file = path.resolve(root, subgraph.schema.file);
+    const file = path.resolve(path.dirname(configFile), subgraph.schema.file);
     return { name, url: subgraph.routing_url, typeDefs: parse(new Source(readFileSync(file, 'utf8'), file)) };
   });
   const result = composeServices(services);
