@@ -1,0 +1,64 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { environment as faqEnvironment } from '@shop/faq/env';
+import { environment as ordersEnvironment } from '@shop/orders/env';
+import { environment as productsEnvironment } from '@shop/products/env';
+import { environment as routerEnvironment } from '@shop/router/env';
+import { REPOSITORY_ROOT } from '@shop/subgraph-kit';
+import { environment as usersEnvironment } from '@shop/users/env';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+/** No Docker engine runs here, so the compose file is checked against the code it deploys. */
+const read = (file: string) => parse(readFileSync(path.join(REPOSITORY_ROOT, file), 'utf8'), { merge: true });
+const compose = read('docker-compose.yml') as {
+  services: Record<
+    string,
+    {
+      build?: { context: string; args?: Record<string, string> };
+      environment?: Record<string, string>;
+      ports?: string[];
+      healthcheck?: { test: string[] };
+    }
+  >;
+};
+const supergraph = read('supergraph.yaml') as { subgraphs: Record<string, { routing_url: string }> };
+const schemas = {
+  users: usersEnvironment,
+  products: productsEnvironment,
+  orders: ordersEnvironment,
+  faq: faqEnvironment,
+  router: routerEnvironment,
+} as const;
+
+describe('docker-compose.yml', () => {
+  it('parses and runs PostgreSQL, the four subgraphs and the router, built from the Dockerfile', () => {
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgres', 'users', 'products', 'orders', 'faq', 'router']));
+    expect(existsSync(path.join(REPOSITORY_ROOT, 'Dockerfile'))).toBe(true);
+    for (const name of Object.keys(schemas)) {
+      expect(compose.services[name]?.build?.args?.SERVICE).toBe(name);
+      expect(compose.services[name]?.healthcheck?.test.join(' ')).toContain('/ready');
+    }
+  });
+
+  it('puts each subgraph on the port supergraph.yaml routes to, and points the router and orders at them', () => {
+    for (const [name, subgraph] of Object.entries(supergraph.subgraphs)) {
+      const port = new URL(subgraph.routing_url).port;
+      const service = compose.services[name];
+      expect(service?.environment?.[`${name.toUpperCase()}_PORT`]).toBe(port);
+      expect(service?.ports).toContain(`${port}:${port}`);
+      expect(compose.services.router?.environment?.[`${name.toUpperCase()}_URL`]).toBe(`http://${name}:${port}/graphql`);
+    }
+    expect(compose.services.orders?.environment?.PRODUCTS_URL).toBe(compose.services.router?.environment?.PRODUCTS_URL);
+  });
+
+  it('sets only variables the services read, with values their schemas accept', () => {
+    for (const [name, schema] of Object.entries(schemas)) {
+      const env = compose.services[name]?.environment ?? {};
+      const known = new Set([...Object.keys(schema.shape), `${name.toUpperCase()}_DATABASE_URL`]);
+      expect(Object.keys(env).filter((variable) => !known.has(variable))).toEqual([]);
+      expect(schema.safeParse(env).success).toBe(true);
+      if (name !== 'router') expect(env[`${name.toUpperCase()}_DATABASE_URL`]).toMatch(/^postgres:\/\/.+\/shop_/);
+    }
+  });
+});
