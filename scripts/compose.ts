@@ -31,7 +31,9 @@ function located(error: GraphQLError): string {
 const lineOf = (text: string, offset: number) => text.slice(0, offset).split('\n').length;
 
 /** Composes a rover-format config; schema files are relative to the config's folder. */
-export function composeSupergraph(configFile = path.join(root, 'supergraph.yaml')): { sdl: string } | { errors: string[] } {
+export function composeSupergraph(
+  configFile = path.join(root, 'supergraph.yaml'),
+): { sdl: string } | { errors: string[] } {
   const config = parseYaml(readFileSync(configFile, 'utf8')) as SupergraphConfig;
   const services = Object.entries(config.subgraphs).map(([name, subgraph]) => {
     const file = path.resolve(path.dirname(configFile), subgraph.schema.file);

@@ -12,7 +12,12 @@ function fixture(subgraphs: Record<string, string>): string {
   const config = ['subgraphs:'];
   for (const [name, sdl] of Object.entries(subgraphs)) {
     writeFileSync(path.join(fixtures, `${name}.graphql`), sdl);
-    config.push(`  ${name}:`, `    routing_url: http://127.0.0.1:1/${name}`, '    schema:', `      file: ./${name}.graphql`);
+    config.push(
+      `  ${name}:`,
+      `    routing_url: http://127.0.0.1:1/${name}`,
+      '    schema:',
+      `      file: ./${name}.graphql`,
+    );
   }
   const file = path.join(fixtures, 'supergraph.yaml');
   writeFileSync(file, `${config.join('\n')}\n`);

@@ -33,7 +33,9 @@ const schemas = {
 
 describe('docker-compose.yml', () => {
   it('parses and runs PostgreSQL, the four subgraphs and the router, built from the Dockerfile', () => {
-    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgres', 'users', 'products', 'orders', 'faq', 'router']));
+    expect(Object.keys(compose.services)).toEqual(
+      expect.arrayContaining(['postgres', 'users', 'products', 'orders', 'faq', 'router']),
+    );
     expect(existsSync(path.join(REPOSITORY_ROOT, 'Dockerfile'))).toBe(true);
     for (const name of Object.keys(schemas)) {
       expect(compose.services[name]?.build?.args?.SERVICE).toBe(name);
@@ -47,7 +49,9 @@ describe('docker-compose.yml', () => {
       const service = compose.services[name];
       expect(service?.environment?.[`${name.toUpperCase()}_PORT`]).toBe(port);
       expect(service?.ports).toContain(`${port}:${port}`);
-      expect(compose.services.router?.environment?.[`${name.toUpperCase()}_URL`]).toBe(`http://${name}:${port}/graphql`);
+      expect(compose.services.router?.environment?.[`${name.toUpperCase()}_URL`]).toBe(
+        `http://${name}:${port}/graphql`,
+      );
     }
     expect(compose.services.orders?.environment?.PRODUCTS_URL).toBe(compose.services.router?.environment?.PRODUCTS_URL);
   });

@@ -16,10 +16,14 @@ afterAll(() => {
 
 async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<net.Server>((resolve) => {
-      const server = net.createServer();
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<net.Server>((resolve) => {
+          const server = net.createServer();
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
   );
   const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
@@ -76,7 +80,8 @@ describe('npm start', () => {
     const run = start(ports);
     await run.waitFor('Press Ctrl-C to stop.');
     expect(run.output()).toContain(`Explorer and GraphQL endpoint: http://localhost:${ports[0]}/`);
-    for (const service of ['users', 'products', 'orders', 'faq']) expect(run.output()).toContain(`${service} subgraph ready`);
+    for (const service of ['users', 'products', 'orders', 'faq'])
+      expect(run.output()).toContain(`${service} subgraph ready`);
 
     const graphql = async (query: string, token?: string) => {
       const response = await fetch(`http://127.0.0.1:${ports[0]}/graphql`, {
@@ -86,9 +91,14 @@ describe('npm start', () => {
       });
       return (await response.json()) as { data: Record<string, never> };
     };
-    const login = await graphql('mutation { logIn(email: "linus@shop.test", password: "shop-customer-dev") { token } }');
+    const login = await graphql(
+      'mutation { logIn(email: "linus@shop.test", password: "shop-customer-dev") { token } }',
+    );
     const token = (login.data.logIn as { token: string }).token;
-    const me = await graphql('{ me { orders { totalCount edges { node { items { product { name faqs { question } } } } } } } }', token);
+    const me = await graphql(
+      '{ me { orders { totalCount edges { node { items { product { name faqs { question } } } } } } } }',
+      token,
+    );
     expect(JSON.stringify(me.data)).toContain('Split Ergonomic Keyboard');
 
     run.child.kill('SIGINT');
@@ -106,7 +116,8 @@ describe('npm start', () => {
       expect(run.output()).toContain(
         `orders: port ${ports[3]} on 127.0.0.1 is already in use; stop what uses it or set ORDERS_PORT to another port`,
       );
-      for (const port of ports.filter((candidate) => candidate !== ports[3])) expect(await portIsClosed(port)).toBe(true);
+      for (const port of ports.filter((candidate) => candidate !== ports[3]))
+        expect(await portIsClosed(port)).toBe(true);
     } finally {
       blocker.close();
     }
