@@ -74,6 +74,8 @@ export async function startSupergraph() {
   const closers: (() => Promise<void>)[] = [];
   const testDatabases: TestDatabase[] = [];
   const urls: Partial<Record<ServiceName, string>> = {};
+  /** HTTP requests each subgraph received: proves what the router did not forward. */
+  const subgraphRequests: Record<ServiceName, number> = { users: 0, products: 0, orders: 0, faq: 0 };
   const prisma: Partial<Record<ServiceName, unknown>> = {};
 
   try {
@@ -99,7 +101,11 @@ export async function startSupergraph() {
         keys,
         verifyToken,
       });
-      const server = await listen(subgraph.handler, { host: '127.0.0.1', port: 0, portVariable: 'PORT' });
+      const counted: http.RequestListener = (request, response) => {
+        subgraphRequests[name]++;
+        subgraph.handler(request, response);
+      };
+      const server = await listen(counted, { host: '127.0.0.1', port: 0, portVariable: 'PORT' });
       servers.push(server);
       urls[name] = urlOf(server, '/graphql');
     }
@@ -153,6 +159,8 @@ export async function startSupergraph() {
       subgraphUrls: urls as Record<ServiceName, string>,
       prisma: prisma as Record<ServiceName, unknown>,
       sql,
+      subgraphRequests,
+      keys,
       request,
       logIn,
       /** Development credentials from the seed. */

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'OUT_OF_STOCK'
   | 'SERVICE_UNAVAILABLE'
+  | 'RATE_LIMITED'
   | 'INTERNAL_SERVER_ERROR';
 
 export function userError(code: ErrorCode, message: string, details: Record<string, unknown> = {}): GraphQLError {

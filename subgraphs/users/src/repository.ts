@@ -1,7 +1,7 @@
 import { afterCursor, type Cursor } from '@shop/subgraph-kit';
-import type { Prisma, PrismaClient } from './generated/prisma/client.js';
+import type { LoginThrottle, Prisma, PrismaClient } from './generated/prisma/client.js';
 
-export type { User } from './generated/prisma/client.js';
+export type { LoginThrottle, User } from './generated/prisma/client.js';
 
 /** The only code that talks to the users database. */
 export function createUserRepository(prisma: PrismaClient) {
@@ -18,6 +18,11 @@ export function createUserRepository(prisma: PrismaClient) {
     createUser: (data: Prisma.UserCreateInput) => prisma.user.create({ data }),
     updateUser: (id: string, data: Prisma.UserUpdateInput) => prisma.user.update({ where: { id }, data }),
     deleteUser: async (id: string) => (await prisma.user.deleteMany({ where: { id } })).count > 0,
+
+    findLoginThrottle: (email: string) => prisma.loginThrottle.findUnique({ where: { email } }),
+    saveLoginThrottle: (throttle: LoginThrottle) =>
+      prisma.loginThrottle.upsert({ where: { email: throttle.email }, create: throttle, update: throttle }),
+    clearLoginThrottle: (email: string) => prisma.loginThrottle.deleteMany({ where: { email } }),
   };
 }
 

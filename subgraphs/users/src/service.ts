@@ -26,6 +26,8 @@ const MAX_NAME = 100;
 const PASSWORD_LENGTH = { min: 8, max: 256 };
 // Verified against when an email is unknown, so a wrong email costs as long as a wrong password.
 const UNKNOWN_USER_HASH = hash('not-a-real-password-only-for-timing');
+/** Password guessing: this many failed log-ins for one email within the window lock it for LOCK_MS. */
+export const LOGIN_THROTTLE = { maxFailures: 5, windowMs: 15 * 60_000, lockMs: 15 * 60_000 } as const;
 
 /** Account rules: normalised unique emails, password policy, who may read whom. */
 export function createUserService(
@@ -76,9 +78,30 @@ export function createUserService(
       return authPayload(user);
     },
     logIn: async (emailInput: string, password: string) => {
-      const user = await repository.findUserByEmail(emailInput.trim().toLowerCase());
+      const email = emailInput.trim().toLowerCase();
+      const now = Date.now();
+      const throttle = await repository.findLoginThrottle(email);
+      if (throttle?.lockedUntil && throttle.lockedUntil.getTime() > now) {
+        const retryAfterSeconds = Math.ceil((throttle.lockedUntil.getTime() - now) / 1000);
+        throw userError('RATE_LIMITED', `too many failed log-ins for this email; try again in ${retryAfterSeconds} s`, {
+          retryAfterSeconds,
+        });
+      }
+      const user = await repository.findUserByEmail(email);
+      // An unknown email costs one argon2 verification too, so timing does not tell which emails exist.
       const matches = await verify(user?.passwordHash ?? (await UNKNOWN_USER_HASH), password).catch(() => false);
-      if (!user || !matches) throw unauthenticated('wrong email or password');
+      if (!user || !matches) {
+        const fresh = !throttle || now - throttle.windowStartedAt.getTime() > LOGIN_THROTTLE.windowMs;
+        const failures = fresh ? 1 : throttle.failures + 1;
+        await repository.saveLoginThrottle({
+          email,
+          failures,
+          windowStartedAt: fresh ? new Date(now) : throttle.windowStartedAt,
+          lockedUntil: failures >= LOGIN_THROTTLE.maxFailures ? new Date(now + LOGIN_THROTTLE.lockMs) : null,
+        });
+        throw unauthenticated('wrong email or password');
+      }
+      if (throttle) await repository.clearLoginThrottle(email);
       return authPayload(user);
     },
     updateMe: async (input: { name?: string | null }) => {
