@@ -26,7 +26,13 @@ const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base
 const claims = (overrides: Record<string, unknown> = {}) => ({ role: 'ADMIN', ...overrides });
 
 async function sign(
-  options: { key?: CryptoKey; expiresIn?: string; issuer?: string; audience?: string; subject?: string } = {},
+  options: {
+    key?: Parameters<SignJWT['sign']>[0];
+    expiresIn?: string;
+    issuer?: string;
+    audience?: string;
+    subject?: string;
+  } = {},
 ) {
   const key = options.key ?? (await importPKCS8(supergraph.keys.privatePem as string, 'EdDSA'));
   return new SignJWT(claims())
