@@ -58,7 +58,10 @@ function run(service: Service): ChildProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.set(service.name, child);
-  const print = (line: string) => console.log(`[${service.name.padEnd(8)}] ${readable(line)}`);
+  const print = (line: string) => {
+    const text = readable(line);
+    if (text !== null) console.log(`[${service.name.padEnd(8)}] ${text}`);
+  };
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', print);
   createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', print);
   child.on('exit', (code, signal) => {
@@ -73,10 +76,20 @@ function run(service: Service): ChildProcess {
   return child;
 }
 
-/** Pino's JSON lines, shortened to "level message (url)" for people; anything else as it is. */
-function readable(line: string): string {
+/**
+ * Pino's JSON lines, shortened to "level message (url)" for people; anything else as it is. Per-request
+ * lines stay in the services' logs (LOG_LEVEL) but are left out here unless they are warnings or errors.
+ */
+function readable(line: string): string | null {
   try {
-    const entry = JSON.parse(line) as { level: number; msg: string; url?: string; err?: { message: string } };
+    const entry = JSON.parse(line) as {
+      level: number;
+      msg: string;
+      url?: string;
+      err?: { message: string };
+      requestId?: string;
+    };
+    if (entry.requestId && entry.level < 40) return null;
     const level = entry.level >= 50 ? 'ERROR ' : entry.level >= 40 ? 'WARN ' : '';
     return `${level}${entry.msg}${entry.url ? ` ${entry.url}` : ''}${entry.err ? `: ${entry.err.message}` : ''}`;
   } catch {

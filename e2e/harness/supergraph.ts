@@ -68,7 +68,9 @@ export async function startSupergraph() {
   const keyDir = mkdtempSync(path.join(tmpdir(), 'shop-keys-'));
   const keys = await loadKeyPems({ keyDir, production: false });
   const verifyToken = await createTokenVerifier(keys.publicPem);
-  const log = createLogger('test', 'silent');
+  /** Every service's log lines, parsed: tests follow a request id through them. */
+  const logLines: { service: string; requestId?: string; msg: string }[] = [];
+  const log = createLogger('supergraph', 'info', { write: (line: string) => void logLines.push(JSON.parse(line)) });
   const sql = new SqlCounter();
   const servers: http.Server[] = [];
   const closers: (() => Promise<void>)[] = [];
@@ -97,7 +99,7 @@ export async function startSupergraph() {
       const subgraph = await definition.build({
         prisma: database.prisma as never,
         env: env as never,
-        log,
+        log: log.child({ service: name }),
         keys,
         verifyToken,
       });
@@ -118,7 +120,12 @@ export async function startSupergraph() {
       FAQ_URL: urls.faq,
     });
     const supergraphSdl = readFileSync(path.join(REPOSITORY_ROOT, 'supergraph.graphql'), 'utf8');
-    const router = await createRouter({ env: routerEnv, log, supergraphSdl, verifyToken });
+    const router = await createRouter({
+      env: routerEnv,
+      log: log.child({ service: 'router' }),
+      supergraphSdl,
+      verifyToken,
+    });
     closers.push(router.stop);
     const routerServer = await listen(router.handler, { host: '127.0.0.1', port: 0, portVariable: 'ROUTER_PORT' });
     servers.push(routerServer);
@@ -160,6 +167,7 @@ export async function startSupergraph() {
       prisma: prisma as Record<ServiceName, unknown>,
       sql,
       subgraphRequests,
+      logLines,
       keys,
       request,
       logIn,

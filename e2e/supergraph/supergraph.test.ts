@@ -71,13 +71,22 @@ describe('queries across the four services', () => {
     expect(byId.body.data?.product.sku).toBe('CF-MUG-CERAMIC');
   });
 
-  it("echoes the caller's x-request-id", async () => {
+  it("echoes the caller's x-request-id and logs it in the router and every subgraph the query touched", async () => {
     const response = await supergraph.request(
-      '{ categories { slug } }',
+      '{ me { orders { edges { node { items { product { name faqs { question } } } } } } } }',
       {},
-      { headers: { 'x-request-id': 'test-request-42' } },
+      { token: ada, headers: { 'x-request-id': 'test-request-42' } },
     );
     expect(response.headers.get('x-request-id')).toBe('test-request-42');
+    const services = supergraph.logLines
+      .filter((line) => line.requestId === 'test-request-42')
+      .map((line) => line.service);
+    expect(new Set(services)).toEqual(new Set(['router', 'users', 'orders', 'products', 'faq']));
+  });
+
+  it('gives each request without an id a fresh one', async () => {
+    const response = await supergraph.request('{ categories { slug } }');
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
 

@@ -4,6 +4,7 @@ import {
   createHttpHandler,
   type Logger,
   type Route,
+  requestLogging,
   sendJson,
   type TokenVerifier,
   viewerFromHeader,
@@ -32,7 +33,10 @@ export async function createRouter({ env, log, supergraphSdl, verifyToken }: Rou
     gateway,
     introspection,
     includeStacktraceInErrorResponses: !production,
-    plugins: [introspection ? explorerPlugin('/graphql') : ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      introspection ? explorerPlugin('/graphql') : ApolloServerPluginLandingPageDisabled(),
+      requestLogging(log),
+    ],
   });
   await apollo.start();
 

@@ -44,6 +44,7 @@ export {
   pageRequest,
   toConnection,
 } from './pagination.js';
+export { requestLogging } from './request-logging.js';
 export { runSubgraph, type SubgraphDependencies, stopOnSignals } from './run-subgraph.js';
 export { DateTime } from './scalars.js';
 export { StartupError } from './startup-error.js';

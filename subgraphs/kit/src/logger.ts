@@ -3,6 +3,6 @@ import pino, { type Logger } from 'pino';
 export type { Logger };
 
 /** JSON logs to stdout, one line per event; `service` and, per request, `requestId` on every line. */
-export function createLogger(service: string, level: string): Logger {
-  return pino({ name: service, level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime });
+export function createLogger(service: string, level: string, destination?: pino.DestinationStream): Logger {
+  return pino({ name: service, level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 }

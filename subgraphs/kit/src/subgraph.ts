@@ -10,6 +10,7 @@ import type { DocumentNode, GraphQLFormattedError } from 'graphql';
 import { type TokenVerifier, type Viewer, viewerFromHeader } from './auth.js';
 import { createHttpHandler, type Route, sendJson } from './http.js';
 import type { Logger } from './logger.js';
+import { requestLogging } from './request-logging.js';
 
 /** What every subgraph's per-request context starts with. */
 export interface RequestBase {
@@ -62,7 +63,11 @@ export async function createSubgraph<Context extends RequestBase>(options: Subgr
     introspection: true, // the router composes from SDL; clients reach subgraphs only through it
     includeStacktraceInErrorResponses: !options.production,
     // No inline tracing: nothing here reads federated traces, and it costs time on every request.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      requestLogging(options.log),
+    ],
     formatError: (formatted, error) => maskUnexpected(formatted, error, options),
   });
   const routes: Record<string, Route> = {
