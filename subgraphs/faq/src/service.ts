@@ -52,7 +52,7 @@ export function createFaqService(repository: FaqRepository, loaders: FaqLoaders,
     },
     faqsOfProduct: (productId: string) => loaders.faqsOfProduct.load(productId),
 
-    createFaq: (input: Required<FaqInput>) => {
+    createFaq: (input: FaqInput) => {
       requireAdmin(viewer);
       return repository.createFaq(validInput(input) as Prisma.FaqUncheckedCreateInput);
     },

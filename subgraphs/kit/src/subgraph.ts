@@ -23,7 +23,8 @@ export interface RequestBase {
 
 export interface SubgraphOptions<Context extends RequestBase> {
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<Context>;
+  /** The subgraph's resolvers, typed by its generated schema types. */
+  resolvers: object;
   log: Logger;
   production: boolean;
   verifyToken: TokenVerifier;

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { createSubgraph, databaseAnswers, type SubgraphDependencies } from '@shop/subgraph-kit';
 import { parse } from 'graphql';
+import type { OrdersContext } from './context.js';
 import type { Environment } from './env.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { createOrderLoaders } from './loaders.js';
 import { createProductsClient } from './products-client.js';
 import { createOrderRepository } from './repository.js';
-import { type OrdersContext, resolvers } from './resolvers.js';
+import { resolvers } from './resolvers.js';
 import { createOrderService } from './service.js';
 
 export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));

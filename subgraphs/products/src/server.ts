@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createSubgraph, databaseAnswers, type SubgraphDependencies } from '@shop/subgraph-kit';
 import { parse } from 'graphql';
+import type { ProductsContext } from './context.js';
 import type { Environment } from './env.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { createProductLoaders } from './loaders.js';
 import { createProductRepository } from './repository.js';
-import { type ProductsContext, resolvers } from './resolvers.js';
+import { resolvers } from './resolvers.js';
 import { createProductService } from './service.js';
 
 export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));

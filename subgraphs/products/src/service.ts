@@ -97,7 +97,7 @@ export function createProductService(repository: ProductRepository, loaders: Pro
     productsInCategory: (categoryId: string, page: PageRequest) => loaders.productsOfCategory(categoryId, page),
     categories: () => repository.listCategories(),
 
-    createProduct: async (input: Required<ProductInput>) => {
+    createProduct: async (input: ProductInput) => {
       requireAdmin(viewer);
       const data = await validProductInput(input);
       return repository.createProduct(data as Prisma.ProductUncheckedCreateInput).catch(explainWriteError);

@@ -7,11 +7,12 @@ import {
   type SubgraphDependencies,
 } from '@shop/subgraph-kit';
 import { parse } from 'graphql';
+import type { UsersContext } from './context.js';
 import type { Environment } from './env.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { createUserLoaders } from './loaders.js';
 import { createUserRepository } from './repository.js';
-import { resolvers, type UsersContext } from './resolvers.js';
+import { resolvers } from './resolvers.js';
 import { createUserService } from './service.js';
 
 export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
