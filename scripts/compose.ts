@@ -40,9 +40,9 @@ export function composeSupergraph(
     return { name, url: subgraph.routing_url, typeDefs: parse(new Source(readFileSync(file, 'utf8'), file)) };
   });
   const result = composeServices(services);
-  for (const hint of result.hints ?? []) console.warn(`hint ${hint.definition.code}: ${hint.message}`);
   if (result.errors) return { errors: result.errors.map(located) };
-  return { sdl: `${result.supergraphSdl.trimEnd()}\n` };
+  const hints = (result.hints ?? []).map((hint) => `hint ${hint.definition.code}: ${hint.message}`);
+  return { sdl: `${result.supergraphSdl.trimEnd()}\n`, hints };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -53,6 +53,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     );
     process.exit(1);
   }
+  for (const hint of result.hints) console.warn(hint);
   if (process.argv.includes('--check')) {
     const committed = existsSync(outputFile) ? readFileSync(outputFile, 'utf8') : '';
     if (committed !== result.sdl) {
