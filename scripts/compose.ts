@@ -33,7 +33,7 @@ const lineOf = (text: string, offset: number) => text.slice(0, offset).split('\n
 /** Composes a rover-format config; schema files are relative to the config's folder. */
 export function composeSupergraph(
   configFile = path.join(root, 'supergraph.yaml'),
-): { sdl: string } | { errors: string[] } {
+): { sdl: string; hints: string[] } | { errors: string[] } {
   const config = parseYaml(readFileSync(configFile, 'utf8')) as SupergraphConfig;
   const services = Object.entries(config.subgraphs).map(([name, subgraph]) => {
     const file = path.resolve(path.dirname(configFile), subgraph.schema.file);

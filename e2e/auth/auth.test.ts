@@ -135,13 +135,30 @@ describe('subgraphs do not trust identity they cannot verify', () => {
       codes(
         await direct(
           'products',
-          'mutation { reserveStock(items: [{ productId: "00000000-0000-4000-8000-000000000000", quantity: 1 }]) { quantity } }',
+          'mutation { reserveStock(orderId: "00000000-0000-4000-8000-000000000001", items: [{ productId: "00000000-0000-4000-8000-000000000000", quantity: 1 }]) { quantity } }',
         ),
       ),
     ).toEqual(['UNAUTHENTICATED']);
     expect(codes(await direct('faq', 'mutation { deleteFaq(id: "00000000-0000-4000-8000-000000000000") }'))).toEqual([
       'UNAUTHENTICATED',
     ]);
+  });
+
+  it('keeps stock operations internal: a customer or admin token straight to products is not enough', async () => {
+    for (const token of [ada, admin]) {
+      const response = await supergraph.request(
+        'mutation { releaseStock(orderId: "00000000-0000-4000-8000-000000000001") }',
+        {},
+        { url: supergraph.subgraphUrls.products, token },
+      );
+      expect(codes(response)).toEqual(['UNAUTHENTICATED']);
+    }
+    const wrongSecret = await supergraph.request(
+      'mutation { releaseStock(orderId: "00000000-0000-4000-8000-000000000001") }',
+      {},
+      { url: supergraph.subgraphUrls.products, headers: { 'x-internal-token': 'x'.repeat(43) } },
+    );
+    expect(codes(wrongSecret)).toEqual(['UNAUTHENTICATED']);
   });
 
   it('keeps the internal stock fields out of the public supergraph', async () => {

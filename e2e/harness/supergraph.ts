@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,7 @@ import { createTestDatabase, type TestDatabase } from '@shop/subgraph-kit/testin
 import { usersDatabase } from '@shop/users/database';
 import { environment as usersEnvironment } from '@shop/users/env';
 import { createUsersSubgraph } from '@shop/users/server';
+import { startFaultProxy } from './fault-proxy.js';
 
 export interface GraphQLResponse<Data = Record<string, unknown>> {
   status: number;
@@ -68,6 +70,7 @@ export async function startSupergraph() {
   const keyDir = mkdtempSync(path.join(tmpdir(), 'shop-keys-'));
   const keys = await loadKeyPems({ keyDir, production: false });
   const verifyToken = await createTokenVerifier(keys.publicPem);
+  const internalToken = randomBytes(32).toString('base64url');
   /** Every service's log lines, parsed: tests follow a request id through them. */
   const logLines: { service: string; requestId?: string; msg: string }[] = [];
   const log = createLogger('supergraph', 'info', { write: (line: string) => void logLines.push(JSON.parse(line)) });
@@ -79,6 +82,9 @@ export async function startSupergraph() {
   /** HTTP requests each subgraph received: proves what the router did not forward. */
   const subgraphRequests: Record<ServiceName, number> = { users: 0, products: 0, orders: 0, faq: 0 };
   const prisma: Partial<Record<ServiceName, unknown>> = {};
+  let recoverUnfinishedOrders: ((pendingTimeoutMs: number) => Promise<number>) | undefined;
+  // Orders reaches products through this proxy, so tests can break that link on purpose.
+  let productsProxy: Awaited<ReturnType<typeof startFaultProxy>> | undefined;
 
   try {
     // Products first: orders calls it directly.
@@ -95,14 +101,27 @@ export async function startSupergraph() {
         sql.statements.push({ service: name, sql: event.query });
       });
       prisma[name] = database.prisma;
-      const env = definition.environment.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PRODUCTS_URL: urls.products });
+      if (name === 'orders' && urls.products) {
+        productsProxy = await startFaultProxy(urls.products);
+        closers.push(productsProxy.close);
+      }
+      const env = definition.environment.parse({
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        PRODUCTS_URL: productsProxy?.url,
+        // Tests run the recovery sweep themselves, when they want it.
+        ORDER_RECOVERY_INTERVAL_SECONDS: 3600,
+      });
       const subgraph = await definition.build({
         prisma: database.prisma as never,
         env: env as never,
         log: log.child({ service: name }),
         keys,
         verifyToken,
+        internalToken,
       });
+      if ('close' in subgraph && subgraph.close) closers.push(subgraph.close);
+      if ('recoverUnfinishedOrders' in subgraph) recoverUnfinishedOrders = subgraph.recoverUnfinishedOrders;
       const counted: http.RequestListener = (request, response) => {
         subgraphRequests[name]++;
         subgraph.handler(request, response);
@@ -169,6 +188,11 @@ export async function startSupergraph() {
       subgraphRequests,
       logLines,
       keys,
+      internalToken,
+      productsProxy: productsProxy as NonNullable<typeof productsProxy>,
+      /** Runs the orders service's recovery sweep now; PENDING orders older than the timeout are settled. */
+      recoverUnfinishedOrders: (pendingTimeoutMs = 0) =>
+        (recoverUnfinishedOrders as NonNullable<typeof recoverUnfinishedOrders>)(pendingTimeoutMs),
       request,
       logIn,
       /** Development credentials from the seed. */

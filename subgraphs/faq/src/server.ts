@@ -17,6 +17,7 @@ export async function createFaqSubgraph({
   env,
   log,
   verifyToken,
+  internalToken,
 }: SubgraphDependencies<PrismaClient, Environment>) {
   const repository = createFaqRepository(prisma);
   return createSubgraph<FaqContext>({
@@ -25,6 +26,7 @@ export async function createFaqSubgraph({
     log,
     production: env.NODE_ENV === 'production',
     verifyToken,
+    internalToken,
     context: (base) => {
       const loaders = createFaqLoaders(repository);
       return { ...base, loaders, faqs: createFaqService(repository, loaders, base.viewer) };

@@ -1,3 +1,4 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GraphQLError } from 'graphql';
@@ -48,6 +49,42 @@ export async function loadKeyPems(settings: KeySettings): Promise<{ privatePem?:
     }
   }
   return { privatePem: readFileSync(privateFile, 'utf8'), publicPem: readFileSync(publicFile, 'utf8') };
+}
+
+/**
+ * The shared secret services present to each other for internal operations (orders → products stock calls):
+ * INTERNAL_API_TOKEN, or outside production a random one generated once into the key directory.
+ */
+export function loadInternalToken(settings: {
+  INTERNAL_API_TOKEN?: string | undefined;
+  keyDir: string;
+  production: boolean;
+}): string {
+  if (settings.INTERNAL_API_TOKEN) {
+    if (settings.INTERNAL_API_TOKEN.length < 32)
+      throw new StartupError('INTERNAL_API_TOKEN must be at least 32 characters');
+    return settings.INTERNAL_API_TOKEN;
+  }
+  if (settings.production)
+    throw new StartupError(
+      'INTERNAL_API_TOKEN is required in production (a random string of 32+ characters, the same for every service)',
+    );
+  const file = path.join(settings.keyDir, 'internal-api-token');
+  if (!existsSync(file)) {
+    mkdirSync(settings.keyDir, { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, randomBytes(32).toString('base64url'), { mode: 0o600 });
+    if (!existsSync(file)) renameSync(temporary, file);
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** Compares in constant time, so response timing tells nothing about the secret. */
+export function isInternalToken(presented: string | undefined, expected: string): boolean {
+  if (!presented) return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export type TokenVerifier = (token: string) => Promise<Viewer>;

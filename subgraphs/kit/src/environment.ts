@@ -9,6 +9,8 @@ export const baseEnvironment = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).optional(),
+  /** Shared secret for internal service-to-service operations; generated into DATA_DIR/keys outside production. */
+  INTERNAL_API_TOKEN: z.string().min(32).optional(),
 });
 
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);

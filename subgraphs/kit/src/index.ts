@@ -1,6 +1,8 @@
 export {
   createTokenSigner,
   createTokenVerifier,
+  isInternalToken,
+  loadInternalToken,
   loadKeyPems,
   type TokenSigner,
   type TokenVerifier,
@@ -8,7 +10,7 @@ export {
   type Viewer,
   viewerFromHeader,
 } from './auth.js';
-export { requireAdmin, requireViewer } from './authorization.js';
+export { requireAdmin, requireInternalCaller, requireViewer } from './authorization.js';
 export { applyMigrations, MigrationError, readMigrations, type SqlSession } from './database/migrations.js';
 export { type Database, openDatabase } from './database/open.js';
 export {

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import path from 'node:path';
-import { createTokenVerifier, loadKeyPems, type TokenVerifier } from './auth.js';
+import { createTokenVerifier, loadInternalToken, loadKeyPems, type TokenVerifier } from './auth.js';
 import { dataRoot, type ServiceDatabase } from './database/service-database.js';
 import { type baseEnvironment, parseEnvironment, type z } from './environment.js';
 import { listen, urlOf } from './http.js';
@@ -16,6 +16,8 @@ export interface SubgraphDependencies<Client, Environment> {
   /** PEM keys for tokens; privatePem only where configured (the users service signs). */
   keys: { privatePem?: string | undefined; publicPem: string };
   verifyToken: TokenVerifier;
+  /** The shared secret for internal service-to-service operations. */
+  internalToken: string;
 }
 
 export interface SubgraphProgram<Client extends { $disconnect(): Promise<void> }, Environment extends BaseEnvironment> {
@@ -23,7 +25,10 @@ export interface SubgraphProgram<Client extends { $disconnect(): Promise<void> }
   environment: z.ZodType<Environment>;
   /** The variable that sets this service's port (a number in the environment schema), e.g. PRODUCTS_PORT. */
   portVariable: keyof Environment & string;
-  build: (dependencies: SubgraphDependencies<Client, Environment>) => Promise<{ handler: http.RequestListener }>;
+  /** `close`, if given, runs at shutdown before the database closes (e.g. to stop background work). */
+  build: (
+    dependencies: SubgraphDependencies<Client, Environment>,
+  ) => Promise<{ handler: http.RequestListener; close?: () => Promise<void> }>;
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -41,7 +46,9 @@ export async function runSubgraph<Client extends { $disconnect(): Promise<void> 
     const env = parseEnvironment(program.environment, process.env);
     const log = createLogger(service, env.LOG_LEVEL);
     const production = env.NODE_ENV === 'production';
-    const keys = await loadKeyPems({ ...process.env, keyDir: path.join(dataRoot(process.env), 'keys'), production });
+    const keyDir = path.join(dataRoot(process.env), 'keys');
+    const keys = await loadKeyPems({ ...process.env, keyDir, production });
+    const internalToken = loadInternalToken({ ...process.env, keyDir, production });
     const verifyToken = await createTokenVerifier(keys.publicPem);
 
     const location = program.database.locate(process.env);
@@ -53,14 +60,24 @@ export async function runSubgraph<Client extends { $disconnect(): Promise<void> 
       log.info('new embedded database: seeded the development data set');
     }
 
-    const { handler } = await program.build({ prisma: database.prisma, env, log, keys, verifyToken });
+    const { handler, close } = await program.build({
+      prisma: database.prisma,
+      env,
+      log,
+      keys,
+      verifyToken,
+      internalToken,
+    });
     const server = await listen(handler, {
       host: env.HOST,
       port: env[program.portVariable] as number,
       portVariable: program.portVariable,
     });
     log.info({ url: urlOf(server, '/graphql') }, `${service} subgraph ready`);
-    stopOnSignals(server, log, () => database.close());
+    stopOnSignals(server, log, async () => {
+      await close?.();
+      await database.close();
+    });
   } catch (error) {
     if (error instanceof StartupError || (error as Error).name === 'MigrationError') {
       console.error(`${service}: ${(error as Error).message}`);

@@ -7,7 +7,7 @@ import {
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { DocumentNode, GraphQLFormattedError } from 'graphql';
-import { type TokenVerifier, type Viewer, viewerFromHeader } from './auth.js';
+import { isInternalToken, type TokenVerifier, type Viewer, viewerFromHeader } from './auth.js';
 import { createHttpHandler, type Route, sendJson } from './http.js';
 import type { Logger } from './logger.js';
 import { requestLogging } from './request-logging.js';
@@ -19,6 +19,8 @@ export interface RequestBase {
   viewer: Viewer | null;
   /** The caller's Authorization header, to act as the same caller towards another service. */
   authorization: string | undefined;
+  /** True when the caller presented the internal API token: another service of this supergraph. */
+  internalCaller: boolean;
 }
 
 export interface SubgraphOptions<Context extends RequestBase> {
@@ -28,6 +30,8 @@ export interface SubgraphOptions<Context extends RequestBase> {
   log: Logger;
   production: boolean;
   verifyToken: TokenVerifier;
+  /** The internal API token, compared with the `x-internal-token` header. */
+  internalToken: string;
   /** Adds the service's per-request parts (loaders, service layer) to the base context. */
   context: (base: RequestBase) => Context;
   /** Answers GET /ready: true when the service can serve (its database answers). */
@@ -84,7 +88,8 @@ export async function createSubgraph<Context extends RequestBase>(options: Subgr
     context: async (request: IncomingMessage, requestId: string) => {
       const log = options.log.child({ requestId });
       const viewer = await viewerFromHeader(request.headers.authorization, options.verifyToken);
-      return options.context({ requestId, log, viewer, authorization: request.headers.authorization });
+      const internalCaller = isInternalToken(headerValue(request.headers['x-internal-token']), options.internalToken);
+      return options.context({ requestId, log, viewer, authorization: request.headers.authorization, internalCaller });
     },
   });
   await apollo.start();
@@ -111,3 +116,5 @@ export async function databaseAnswers(prisma: { $executeRawUnsafe(query: string)
   await prisma.$executeRawUnsafe('SELECT 1');
   return true;
 }
+
+const headerValue = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);

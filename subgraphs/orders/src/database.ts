@@ -1,6 +1,7 @@
 import { defineServiceDatabase } from '@shop/subgraph-kit';
 import { seedId, seedOrders, seedPrice } from '../../../prisma/seed/data.js';
 import { PrismaClient } from './generated/prisma/client.js';
+import { requestHashOf } from './place-order-saga.js';
 
 export const ordersDatabase = defineServiceDatabase({
   service: 'orders',
@@ -23,6 +24,9 @@ export const ordersDatabase = defineServiceDatabase({
           id,
           userId: seedId('user', order.user),
           status: order.status,
+          // Seeded orders never went through the saga: their stock is settled.
+          stockState: order.status === 'CANCELLED' ? 'RELEASED' : 'COMMITTED',
+          requestHash: requestHashOf(items),
           currency: 'EUR',
           totalAmount: items.reduce((sum, item) => sum + item.quantity * item.unitPriceAmount, 0),
           createdAt: new Date(order.placedAt),

@@ -5,9 +5,9 @@ import {
   groupedPageIdsSql,
   type PageRequest,
 } from '@shop/subgraph-kit';
-import type { Prisma, PrismaClient } from './generated/prisma/client.js';
+import type { OrderStatus, Prisma, PrismaClient, StockState } from './generated/prisma/client.js';
 
-export type { OrderItem, OrderStatus } from './generated/prisma/client.js';
+export type { OrderItem, OrderStatus, StockState } from './generated/prisma/client.js';
 export type OrderWithItems = Prisma.OrderGetPayload<{ include: { items: true } }>;
 
 const withItems = { items: { orderBy: { id: 'asc' } } } as const satisfies Prisma.OrderInclude;
@@ -54,12 +54,40 @@ export function createOrderRepository(prisma: PrismaClient) {
     },
 
     createOrder: (data: Prisma.OrderUncheckedCreateInput) => prisma.order.create({ data, include: withItems }),
-    /** Moves an order to `to` only from one of `from`; false when it was in another state (someone was first). */
-    changeStatus: async (
-      id: string,
-      from: Prisma.EnumOrderStatusFilter['in'],
-      to: 'CANCELLED' | 'CONFIRMED' | 'SHIPPED',
-    ) => (await prisma.order.updateMany({ where: { id, status: { in: from } }, data: { status: to } })).count === 1,
+    /**
+     * Moves an order to `data.status` only from one of `from`; false when it was in another state (someone
+     * else moved it first). This conditional update is what makes each saga step happen once.
+     */
+    changeStatus: async (id: string, from: OrderStatus[], data: Prisma.OrderUncheckedUpdateManyInput) =>
+      (await prisma.order.updateMany({ where: { id, status: { in: from } }, data })).count === 1,
+    setStockState: (id: string, stockState: StockState) =>
+      prisma.order.updateMany({ where: { id }, data: { stockState } }),
+    /** PENDING → CONFIRMED with the prices products charged, in one transaction; false if no longer PENDING. */
+    confirmOrder: (id: string, prices: Map<string, number>, totalAmount: number) =>
+      prisma.$transaction(async (tx) => {
+        const { count } = await tx.order.updateMany({
+          where: { id, status: 'PENDING' },
+          data: { status: 'CONFIRMED', stockState: 'RESERVED', totalAmount },
+        });
+        if (count === 0) return false;
+        for (const [productId, unitPriceAmount] of prices) {
+          await tx.orderItem.updateMany({ where: { orderId: id, productId }, data: { unitPriceAmount } });
+        }
+        return true;
+      }),
+    /** Orders whose saga has a step left: stock to commit or give back, or a PENDING order gone quiet. */
+    findUnfinishedOrders: (pendingSince: Date) =>
+      prisma.order.findMany({
+        where: {
+          OR: [
+            { status: 'CONFIRMED', stockState: 'RESERVED' },
+            { status: 'CANCELLED', stockState: { in: ['UNKNOWN', 'RESERVED', 'COMMITTED'] } },
+            { status: 'PENDING', updatedAt: { lt: pendingSince } },
+          ],
+        },
+        include: withItems,
+        take: 100,
+      }),
     deleteOrder: async (id: string) => (await prisma.order.deleteMany({ where: { id } })).count > 0,
   };
 }

@@ -68,9 +68,16 @@ export type Order = {
   items: Array<OrderItem>;
   total: Money;
   status: OrderStatus;
+  /** Why a CANCELLED order was cancelled. */
+  cancelReason?: Maybe<Scalars['String']['output']>;
   createdAt: Scalars['DateTime']['output'];
 };
 
+/**
+ * PENDING: stock is being reserved (briefly; a PENDING order whose placing was interrupted is finished or
+ * cancelled by the orders service within a minute). CONFIRMED: stock taken, prices final. CANCELLED: see
+ * cancelReason; any stock taken was given back.
+ */
 export type OrderStatus =
   | 'PENDING'
   | 'CONFIRMED'
@@ -316,6 +323,7 @@ export type OrderResolvers<ContextType = OrdersContext, ParentType extends Resol
   items?: Resolver<Array<ResolversTypes['OrderItem']>, ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
+  cancelReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 

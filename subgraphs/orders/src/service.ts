@@ -8,9 +8,9 @@ import {
   userError,
   type Viewer,
 } from '@shop/subgraph-kit';
-import { Prisma } from './generated/prisma/client.js';
 import type { OrderLoaders } from './loaders.js';
-import type { ProductsClient, ReservedItem, StockItem } from './products-client.js';
+import { type PlaceOrderSaga, requestHashOf } from './place-order-saga.js';
+import type { StockItem } from './products-client.js';
 import type { OrderRepository, OrderWithItems } from './repository.js';
 
 const MAX_ITEMS = 50;
@@ -21,7 +21,7 @@ const IDEMPOTENCY_KEY = /^[\w.:-]{1,100}$/;
 export function createOrderService(
   repository: OrderRepository,
   loaders: OrderLoaders,
-  products: ProductsClient,
+  saga: PlaceOrderSaga,
   request: RequestBase,
 ) {
   const { viewer } = request;
@@ -54,6 +54,7 @@ export function createOrderService(
       return loaders.ordersOfUser(userId, page);
     },
 
+    /** Same key and same items from the same user: the same order (or the same error), never a second one. */
     placeOrder: async (items: StockItem[], idempotencyKey: string | null | undefined) => {
       const signedIn = requireViewer(viewer);
       if (idempotencyKey != null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -62,25 +63,9 @@ export function createOrderService(
       const wanted = validItems(items);
       if (idempotencyKey) {
         const earlier = await repository.findOrderByIdempotencyKey(signedIn.id, idempotencyKey);
-        if (earlier) return earlier;
+        if (earlier) return saga.outcomeOf(earlier, requestHashOf(wanted));
       }
-      const reserved = await products.reserveStock(wanted, request.authorization ?? '', request.requestId);
-      try {
-        return await repository.createOrder(orderData(signedIn.id, reserved, idempotencyKey ?? null));
-      } catch (error) {
-        // The order was not stored: give the stock back before reporting.
-        await products
-          .releaseStock(wanted, request.authorization ?? '', request.requestId)
-          .catch((releaseError: unknown) =>
-            request.log.error({ err: releaseError, items: wanted }, 'could not release stock after a failed order'),
-          );
-        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002' && idempotencyKey) {
-          // A concurrent request with the same key stored its order first: that one is the answer.
-          const winner = await repository.findOrderByIdempotencyKey(signedIn.id, idempotencyKey);
-          if (winner) return winner;
-        }
-        throw error;
-      }
+      return saga.place(signedIn.id, wanted, idempotencyKey ?? null, request.requestId);
     },
     cancelOrder: async (id: string) => {
       const signedIn = requireViewer(viewer);
@@ -89,13 +74,8 @@ export function createOrderService(
       if (order.status === 'CANCELLED') return order;
       if (order.status === 'SHIPPED')
         throw userError('CONFLICT', 'this order has shipped and can no longer be cancelled');
-      // Only the request that moves the order to CANCELLED gives the stock back: exactly once.
-      if (await repository.changeStatus(order.id, ['PENDING', 'CONFIRMED'], 'CANCELLED')) {
-        const items = order.items.map((item) => ({ productId: item.productId, quantity: item.quantity }));
-        await products.releaseStock(items, request.authorization ?? '', request.requestId);
-      }
-      loaders.orderById.clear(order.id);
-      return (await loaders.orderById.load(order.id)) as OrderWithItems;
+      const by = signedIn.id === order.userId ? 'the customer' : 'an administrator';
+      return saga.cancel(order, `cancelled by ${by}`, request.requestId);
     },
   };
 }
@@ -112,29 +92,6 @@ function validItems(items: StockItem[]): StockItem[] {
     merged.set(item.productId, (merged.get(item.productId) ?? 0) + item.quantity);
   }
   return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
-}
-
-function orderData(
-  userId: string,
-  reserved: ReservedItem[],
-  idempotencyKey: string | null,
-): Prisma.OrderUncheckedCreateInput {
-  const currencies = new Set(reserved.map((item) => item.unitPrice.currency));
-  if (currencies.size !== 1) throw badUserInput('all items of an order must be priced in one currency', 'input.items');
-  return {
-    userId,
-    idempotencyKey,
-    status: 'CONFIRMED',
-    currency: reserved[0]?.unitPrice.currency ?? 'EUR',
-    totalAmount: reserved.reduce((sum, item) => sum + item.quantity * item.unitPrice.amount, 0),
-    items: {
-      create: reserved.map((item) => ({
-        productId: item.productId,
-        quantity: item.quantity,
-        unitPriceAmount: item.unitPrice.amount,
-      })),
-    },
-  };
 }
 
 export type OrderService = ReturnType<typeof createOrderService>;

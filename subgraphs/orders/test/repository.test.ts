@@ -17,6 +17,7 @@ afterAll(() => database?.close());
 const order = (userId: string, idempotencyKey: string | null = null) => ({
   userId,
   idempotencyKey,
+  requestHash: 'test',
   status: 'CONFIRMED' as const,
   currency: 'EUR',
   totalAmount: 300,
@@ -43,8 +44,8 @@ describe(`orders database on ${databaseKind}`, () => {
     expect(await repository.countOrders(userId)).toBe(2);
     expect((await repository.listOrders(userId, null, 10)).map((row) => row.id)).toEqual([second.id, first.id]);
 
-    expect(await repository.changeStatus(first.id, ['CONFIRMED'], 'CANCELLED')).toBe(true);
-    expect(await repository.changeStatus(first.id, ['CONFIRMED'], 'CANCELLED')).toBe(false);
+    expect(await repository.changeStatus(first.id, ['CONFIRMED'], { status: 'CANCELLED' })).toBe(true);
+    expect(await repository.changeStatus(first.id, ['CONFIRMED'], { status: 'CANCELLED' })).toBe(false);
     expect(await repository.deleteOrder(first.id)).toBe(true);
     expect(await database.prisma.orderItem.count({ where: { orderId: first.id } })).toBe(0);
   });

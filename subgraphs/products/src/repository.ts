@@ -100,12 +100,14 @@ export function createProductRepository(prisma: PrismaClient) {
       prisma.product.update({ where: { id }, data: { stock: { increment: quantity } } }),
 
     /**
-     * Takes stock for every item, or for none: each decrement is conditional on enough stock (the row lock
-     * of the UPDATE serialises concurrent buyers, so stock never goes below zero), all in one transaction.
-     * Returns the ids that lacked stock (nothing is taken then), or the products as they are after.
+     * Takes stock for every item of an order, or for none, and records the reservation with the prices read in
+     * the same transaction. Each decrement is conditional on enough stock, so concurrent buyers are serialised
+     * by the row lock and stock never goes below zero. An existing reservation for the order is returned as is.
      */
-    takeStock: (items: StockChange[]) =>
+    reserveStock: (orderId: string, items: StockChange[]) =>
       prisma.$transaction(async (tx) => {
+        const existing = await tx.stockReservation.findUnique({ where: { orderId }, include: { items: true } });
+        if (existing) return existing;
         const short: string[] = [];
         for (const item of items) {
           const { count } = await tx.product.updateMany({
@@ -115,14 +117,50 @@ export function createProductRepository(prisma: PrismaClient) {
           if (count === 0) short.push(item.productId);
         }
         if (short.length > 0) throw new InsufficientStock(short);
-        return tx.product.findMany({ where: { id: { in: items.map((item) => item.productId) } } });
+        const products = await tx.product.findMany({ where: { id: { in: items.map((item) => item.productId) } } });
+        const byId = new Map(products.map((product) => [product.id, product]));
+        return tx.stockReservation.create({
+          data: {
+            orderId,
+            status: 'RESERVED',
+            items: {
+              create: items.map((item) => ({
+                productId: item.productId,
+                quantity: item.quantity,
+                unitPriceAmount: byId.get(item.productId)?.priceAmount ?? 0,
+                currency: byId.get(item.productId)?.priceCurrency ?? 'EUR',
+              })),
+            },
+          },
+          include: { items: true },
+        });
       }),
-    giveBackStock: (items: StockChange[]) =>
-      prisma.$transaction(
-        items.map((item) =>
-          prisma.product.updateMany({ where: { id: item.productId }, data: { stock: { increment: item.quantity } } }),
-        ),
-      ),
+
+    /**
+     * Gives an order's stock back exactly once (only the transaction that moves the reservation to RELEASED
+     * adds the stock), or, with no reservation yet, records a RELEASED one so a late reserve is refused.
+     */
+    releaseStock: (orderId: string) =>
+      prisma.$transaction(async (tx) => {
+        const reservation = await tx.stockReservation.findUnique({ where: { orderId }, include: { items: true } });
+        if (!reservation) {
+          await tx.stockReservation.create({ data: { orderId, status: 'RELEASED' } });
+          return false;
+        }
+        const { count } = await tx.stockReservation.updateMany({
+          where: { orderId, status: { in: ['RESERVED', 'COMMITTED'] } },
+          data: { status: 'RELEASED' },
+        });
+        if (count === 0) return false;
+        for (const item of reservation.items) {
+          await tx.product.updateMany({ where: { id: item.productId }, data: { stock: { increment: item.quantity } } });
+        }
+        return true;
+      }),
+
+    commitStock: (orderId: string) =>
+      prisma.stockReservation.updateMany({ where: { orderId, status: 'RESERVED' }, data: { status: 'COMMITTED' } }),
+    findReservation: (orderId: string) => prisma.stockReservation.findUnique({ where: { orderId } }),
   };
 }
 

@@ -8,14 +8,16 @@ export const resolvers: Resolvers = {
     product: (_, args, { products }) => products.product(args),
     products: (_, args, { products }) => products.products(args.filter, args.orderBy ?? 'NEWEST', pageRequest(args)),
     categories: (_, __, { products }) => products.categories(),
+    stockReservation: (_, { orderId }, { products }) => products.stockReservation(orderId),
   },
   Mutation: {
     createProduct: (_, { input }, { products }) => products.createProduct(input),
     updateProduct: (_, { id, input }, { products }) => products.updateProduct(id, input),
     deleteProduct: (_, { id }, { products }) => products.deleteProduct(id),
     restockProduct: (_, { id, quantity }, { products }) => products.restockProduct(id, quantity),
-    reserveStock: (_, { items }, { products }) => products.reserveStock(items),
-    releaseStock: (_, { items }, { products }) => products.releaseStock(items),
+    reserveStock: (_, { orderId, items }, { products }) => products.reserveStock(orderId, items),
+    releaseStock: (_, { orderId }, { products }) => products.releaseStock(orderId),
+    commitStock: (_, { orderId }, { products }) => products.commitStock(orderId),
   },
   Product: {
     __resolveReference: (reference, { loaders }) =>

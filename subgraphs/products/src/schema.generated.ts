@@ -25,6 +25,8 @@ export type Query = {
   /** The catalogue, filtered and ordered, as a Relay connection. */
   products: ProductConnection;
   categories: Array<Category>;
+  /** Internal (orders service): the state of an order's stock reservation; null when there is none. */
+  stockReservation?: Maybe<ReservationStatus>;
 };
 
 
@@ -41,6 +43,11 @@ export type QueryProductsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
 };
 
+
+export type QueryStockReservationArgs = {
+  orderId: Scalars['ID']['input'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Admin only. */
@@ -52,12 +59,14 @@ export type Mutation = {
   /** Admin only. Adds quantity (> 0) to the stock. */
   restockProduct: Product;
   /**
-   * Internal: called by the orders service while placing an order, never by clients (hidden from the supergraph).
-   * Takes stock for every item at once, or for none, and returns the prices charged.
+   * Internal (orders service, with the internal API token): takes stock for every item of an order at once, or
+   * none, and returns the prices charged. Idempotent by orderId; refused once the order's stock was released.
    */
   reserveStock: Array<ReservedItem>;
-  /** Internal: gives back stock taken by reserveStock (e.g. for a cancelled order). */
+  /** Internal: gives an order's stock back (once), or refuses any later reserve for it. True when stock went back now. */
   releaseStock: Scalars['Boolean']['output'];
+  /** Internal: the order is confirmed and its reserved stock stays taken. Idempotent. */
+  commitStock: Scalars['Boolean']['output'];
 };
 
 
@@ -84,12 +93,18 @@ export type MutationRestockProductArgs = {
 
 
 export type MutationReserveStockArgs = {
+  orderId: Scalars['ID']['input'];
   items: Array<StockItemInput>;
 };
 
 
 export type MutationReleaseStockArgs = {
-  items: Array<StockItemInput>;
+  orderId: Scalars['ID']['input'];
+};
+
+
+export type MutationCommitStockArgs = {
+  orderId: Scalars['ID']['input'];
 };
 
 /** An amount of money in minor units (cents) of a currency. */
@@ -202,6 +217,11 @@ export type ReservedItem = {
   quantity: Scalars['Int']['output'];
   unitPrice: Money;
 };
+
+export type ReservationStatus =
+  | 'RESERVED'
+  | 'COMMITTED'
+  | 'RELEASED';
 
 
 
@@ -316,6 +336,7 @@ export type ResolversTypes = {
   UpdateProductInput: UpdateProductInput;
   StockItemInput: StockItemInput;
   ReservedItem: ResolverTypeWrapper<ReservedItem>;
+  ReservationStatus: ReservationStatus;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
@@ -366,6 +387,7 @@ export type QueryResolvers<ContextType = ProductsContext, ParentType extends Res
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, Partial<QueryProductArgs>>;
   products?: Resolver<ResolversTypes['ProductConnection'], ParentType, ContextType, RequireFields<QueryProductsArgs, 'orderBy' | 'first'>>;
   categories?: Resolver<Array<ResolversTypes['Category']>, ParentType, ContextType>;
+  stockReservation?: Resolver<Maybe<ResolversTypes['ReservationStatus']>, ParentType, ContextType, RequireFields<QueryStockReservationArgs, 'orderId'>>;
 };
 
 export type MutationResolvers<ContextType = ProductsContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
@@ -373,8 +395,9 @@ export type MutationResolvers<ContextType = ProductsContext, ParentType extends 
   updateProduct?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationUpdateProductArgs, 'id' | 'input'>>;
   deleteProduct?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteProductArgs, 'id'>>;
   restockProduct?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationRestockProductArgs, 'id' | 'quantity'>>;
-  reserveStock?: Resolver<Array<ResolversTypes['ReservedItem']>, ParentType, ContextType, RequireFields<MutationReserveStockArgs, 'items'>>;
-  releaseStock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationReleaseStockArgs, 'items'>>;
+  reserveStock?: Resolver<Array<ResolversTypes['ReservedItem']>, ParentType, ContextType, RequireFields<MutationReserveStockArgs, 'orderId' | 'items'>>;
+  releaseStock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationReleaseStockArgs, 'orderId'>>;
+  commitStock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationCommitStockArgs, 'orderId'>>;
 };
 
 export type MoneyResolvers<ContextType = ProductsContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {

@@ -17,6 +17,7 @@ export async function createProductsSubgraph({
   env,
   log,
   verifyToken,
+  internalToken,
 }: SubgraphDependencies<PrismaClient, Environment>) {
   const repository = createProductRepository(prisma);
   return createSubgraph<ProductsContext>({
@@ -25,9 +26,10 @@ export async function createProductsSubgraph({
     log,
     production: env.NODE_ENV === 'production',
     verifyToken,
+    internalToken,
     context: (base) => {
       const loaders = createProductLoaders(repository);
-      return { ...base, loaders, products: createProductService(repository, loaders, base.viewer) };
+      return { ...base, loaders, products: createProductService(repository, loaders, base) };
     },
     ready: () => databaseAnswers(prisma),
   });

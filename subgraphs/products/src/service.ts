@@ -3,11 +3,11 @@ import {
   isId,
   notFound,
   type PageRequest,
+  type RequestBase,
   requireAdmin,
-  requireViewer,
+  requireInternalCaller,
   toConnection,
   userError,
-  type Viewer,
 } from '@shop/subgraph-kit';
 import { Prisma } from './generated/prisma/client.js';
 import type { ProductLoaders } from './loaders.js';
@@ -46,7 +46,8 @@ export interface ProductInput {
 const MAX_SEARCH_LENGTH = 200;
 
 /** Catalogue rules: validation, authorization, and what each operation means. */
-export function createProductService(repository: ProductRepository, loaders: ProductLoaders, viewer: Viewer | null) {
+export function createProductService(repository: ProductRepository, loaders: ProductLoaders, request: RequestBase) {
+  const { viewer } = request;
   async function queryOf(filter: ProductFilter | null | undefined): Promise<ProductQuery | null> {
     const search = filter?.search?.trim();
     if (search && search.length > MAX_SEARCH_LENGTH) {
@@ -119,33 +120,54 @@ export function createProductService(repository: ProductRepository, loaders: Pro
       return repository.restockProduct(id, quantity);
     },
 
-    /** Internal (orders service): take stock for all items or none; returns the unit prices charged. */
-    reserveStock: async (items: StockChange[]) => {
-      requireViewer(viewer);
-      const merged = validStockItems(items);
-      try {
-        const products = await repository.takeStock(merged);
-        const byId = new Map(products.map((product) => [product.id, product]));
-        return merged.map((item) => {
-          const product = byId.get(item.productId) as Product;
-          return { ...item, unitPrice: { amount: product.priceAmount, currency: product.priceCurrency } };
-        });
-      } catch (error) {
-        if (!(error instanceof InsufficientStock)) throw error;
-        const known = new Map((await repository.findProductsByIds(error.productIds)).map((p) => [p.id, p]));
-        const unknown = error.productIds.filter((id) => !known.has(id));
-        if (unknown.length > 0)
-          throw userError('NOT_FOUND', `unknown product ${unknown.join(', ')}`, { productIds: unknown });
-        const names = error.productIds.map((id) => `${known.get(id)?.name} (${known.get(id)?.stock} left)`);
-        throw userError('OUT_OF_STOCK', `not enough stock: ${names.join(', ')}`, { productIds: error.productIds });
+    /** Internal (orders service): take stock for an order's items, all or none; returns the prices charged. */
+    reserveStock: async (orderId: string, items: StockChange[]) => {
+      requireInternalCaller(request);
+      if (!isId(orderId)) throw badUserInput('orderId is not an order id', 'orderId');
+      const wanted = validStockItems(items);
+      const reservation = await retryOnce(() => repository.reserveStock(orderId, wanted)).catch(
+        async (error: unknown) => {
+          if (!(error instanceof InsufficientStock)) throw error;
+          throw await shortageError(error.productIds);
+        },
+      );
+      if (reservation.status === 'RELEASED') {
+        throw userError('CONFLICT', `the stock reservation for order ${orderId} was released; place a new order`);
       }
+      return reservation.items.map((item) => ({
+        productId: item.productId,
+        quantity: item.quantity,
+        unitPrice: { amount: item.unitPriceAmount, currency: item.currency },
+      }));
     },
-    releaseStock: async (items: StockChange[]) => {
-      requireViewer(viewer);
-      await repository.giveBackStock(validStockItems(items));
-      return true;
+    releaseStock: (orderId: string) => {
+      requireInternalCaller(request);
+      if (!isId(orderId)) throw badUserInput('orderId is not an order id', 'orderId');
+      return retryOnce(() => repository.releaseStock(orderId));
+    },
+    commitStock: async (orderId: string) => {
+      requireInternalCaller(request);
+      if (!isId(orderId)) throw badUserInput('orderId is not an order id', 'orderId');
+      await repository.commitStock(orderId);
+      const status = (await repository.findReservation(orderId))?.status;
+      if (status === 'COMMITTED') return true;
+      throw userError('CONFLICT', `order ${orderId} has no reserved stock to commit (${status ?? 'none'})`);
+    },
+    stockReservation: async (orderId: string) => {
+      requireInternalCaller(request);
+      return isId(orderId) ? ((await repository.findReservation(orderId))?.status ?? null) : null;
     },
   };
+
+  /** OUT_OF_STOCK naming each product and what is left, or NOT_FOUND for ids that name no product. */
+  async function shortageError(productIds: string[]) {
+    const known = new Map((await repository.findProductsByIds(productIds)).map((product) => [product.id, product]));
+    const unknown = productIds.filter((id) => !known.has(id));
+    if (unknown.length > 0)
+      return userError('NOT_FOUND', `unknown product ${unknown.join(', ')}`, { productIds: unknown });
+    const names = productIds.map((id) => `${known.get(id)?.name} (${known.get(id)?.stock} left)`);
+    return userError('OUT_OF_STOCK', `not enough stock: ${names.join(', ')}`, { productIds });
+  }
 
   async function existingProduct(id: string): Promise<Product> {
     const product = isId(id) ? await loaders.productById.load(id) : null;
@@ -205,6 +227,19 @@ function validStockItems(items: StockChange[]): StockChange[] {
     merged.set(item.productId, (merged.get(item.productId) ?? 0) + item.quantity);
   }
   return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
+}
+
+/**
+ * Two requests for the same order can race to create its reservation row: the loser's transaction rolls
+ * back (taking nothing) on the unique key, and running it again finds the winner's row.
+ */
+async function retryOnce<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') return work();
+    throw error;
+  }
 }
 
 function explainWriteError(error: unknown): never {

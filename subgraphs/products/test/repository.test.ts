@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { REPOSITORY_ROOT, readMigrations } from '@shop/subgraph-kit';
 import { databaseKind, openMigratedTwice } from '@shop/subgraph-kit/testing';
@@ -61,21 +62,39 @@ describe(`products database on ${databaseKind}`, () => {
     });
   });
 
-  it('takes stock for all items or none, never below zero', async () => {
+  it('reserves stock for all items or none, never below zero, and gives it back exactly once', async () => {
     const repository = createProductRepository(database.prisma);
     const base = { description: 'd', priceAmount: 100, priceCurrency: 'EUR' };
     const a = await repository.createProduct({ ...base, sku: 'STOCK-A', name: 'A', stock: 2 });
     const b = await repository.createProduct({ ...base, sku: 'STOCK-B', name: 'B', stock: 1 });
+    const order1 = randomUUID();
     await expect(
-      repository.takeStock([
+      repository.reserveStock(order1, [
         { productId: a.id, quantity: 2 },
         { productId: b.id, quantity: 2 },
       ]),
     ).rejects.toMatchObject({ productIds: [b.id] });
     const untouched = await repository.findProductsByIds([a.id, b.id]);
     expect(untouched.map((product) => product.stock).sort()).toEqual([1, 2]);
+    expect(await repository.findReservation(order1)).toBeNull();
 
-    await repository.takeStock([{ productId: a.id, quantity: 2 }]);
+    const order2 = randomUUID();
+    const reserved = await repository.reserveStock(order2, [{ productId: a.id, quantity: 2 }]);
+    expect(reserved).toMatchObject({
+      status: 'RESERVED',
+      items: [{ productId: a.id, quantity: 2, unitPriceAmount: 100 }],
+    });
+    expect((await repository.reserveStock(order2, [{ productId: a.id, quantity: 2 }])).orderId).toBe(order2); // idempotent
     expect((await repository.findProductsByIds([a.id]))[0]?.stock).toBe(0);
+
+    expect(await repository.releaseStock(order2)).toBe(true);
+    expect(await repository.releaseStock(order2)).toBe(false);
+    expect((await repository.findProductsByIds([a.id]))[0]?.stock).toBe(2);
+
+    // Releasing first leaves a RELEASED mark, and a late reserve for that order takes nothing.
+    const order3 = randomUUID();
+    expect(await repository.releaseStock(order3)).toBe(false);
+    expect((await repository.reserveStock(order3, [{ productId: a.id, quantity: 1 }])).status).toBe('RELEASED');
+    expect((await repository.findProductsByIds([a.id]))[0]?.stock).toBe(2);
   });
 });

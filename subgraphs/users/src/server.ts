@@ -24,6 +24,7 @@ export async function createUsersSubgraph({
   log,
   keys,
   verifyToken,
+  internalToken,
 }: SubgraphDependencies<PrismaClient, Environment>) {
   if (!keys.privatePem) throw new StartupError('JWT_PRIVATE_KEY is required: the users service signs tokens');
   const signToken = await createTokenSigner(keys.privatePem, env.JWT_TTL_SECONDS);
@@ -34,6 +35,7 @@ export async function createUsersSubgraph({
     log,
     production: env.NODE_ENV === 'production',
     verifyToken,
+    internalToken,
     context: (base) => {
       const loaders = createUserLoaders(repository);
       return { ...base, loaders, users: createUserService(repository, loaders, signToken, base.viewer) };

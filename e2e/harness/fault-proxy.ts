@@ -1,0 +1,56 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * An HTTP proxy put between the orders service and products, to break the link on purpose:
+ * - `pass`: forward everything;
+ * - `refuse`: drop the connection without forwarding (products unreachable);
+ * - `lose-response`: forward, let products do the work, then drop the connection without answering
+ *   (products failed after reserving, as far as orders can tell). `onLost` runs when that happens.
+ * Only requests whose body contains `match` are affected; the rest always pass.
+ */
+export type FaultMode = 'pass' | 'refuse' | 'lose-response';
+
+export async function startFaultProxy(target: string) {
+  const state: { mode: FaultMode; match: string; onLost?: () => void } = { mode: 'pass', match: '' };
+  const server = http.createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const affected = state.mode !== 'pass' && body.toString().includes(state.match);
+    if (affected && state.mode === 'refuse') {
+      response.socket?.destroy();
+      return;
+    }
+    const upstream = await fetch(target, {
+      method: request.method,
+      headers: Object.fromEntries(
+        Object.entries(request.headers).filter(([name]) => !['host', 'content-length', 'connection'].includes(name)),
+      ) as Record<string, string>,
+      body: request.method === 'GET' ? undefined : body,
+    });
+    const answer = Buffer.from(await upstream.arrayBuffer());
+    if (affected && state.mode === 'lose-response') {
+      state.onLost?.();
+      response.socket?.destroy();
+      return;
+    }
+    response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+    response.end(answer);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    /** Breaks requests containing `match` (e.g. "reserveStock") in the given way until reset. */
+    set(mode: FaultMode, match = '', onLost?: () => void) {
+      state.mode = mode;
+      state.match = match;
+      state.onLost = onLost;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
