@@ -43,8 +43,8 @@ describe('the explorer', () => {
     // Several operations are pre-filled: GraphiQL asks which one to run.
     await page.getByRole('menuitem', { name: 'Storefront' }).click();
     const result = page.locator('.result-window');
-    await expect.poll(() => result.innerText(), { timeout: 30_000 }).toContain('Ceramic Mug'); // the newest product in the seed
-    expect(await result.innerText()).toContain('faqs');
+    await expect.poll(() => result.textContent(), { timeout: 30_000 }).toContain('Ceramic Mug'); // the newest product in the seed
+    expect(await result.textContent()).toContain('faqs');
 
     expect(requested.length).toBeGreaterThan(4);
     expect(requested.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('data:'))).toEqual([]);
