@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { dataRoot, loadKeyPems, REPOSITORY_ROOT } from '@shop/subgraph-kit';
+import { dataRoot, loadInternalToken, loadKeyPems, REPOSITORY_ROOT } from '@shop/subgraph-kit';
 
 interface Service {
   name: string;

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GraphQLError } from 'graphql';
 import { exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, importSPKI, jwtVerify, SignJWT } from 'jose';
@@ -32,21 +32,19 @@ export interface KeySettings {
 export async function loadKeyPems(settings: KeySettings): Promise<{ privatePem?: string; publicPem: string }> {
   if (settings.JWT_PUBLIC_KEY) return { privatePem: settings.JWT_PRIVATE_KEY, publicPem: settings.JWT_PUBLIC_KEY };
   if (settings.production) {
-    throw new StartupError('JWT_PUBLIC_KEY is required in production (PEM, Ed25519); see the README section "Keys"');
+    throw new StartupError('JWT_PUBLIC_KEY is required in production (PEM, Ed25519); see the README, "Authentication"');
   }
   const privateFile = path.join(settings.keyDir, 'jwt-private.pem');
   const publicFile = path.join(settings.keyDir, 'jwt-public.pem');
   if (!existsSync(publicFile)) {
     mkdirSync(settings.keyDir, { recursive: true });
     const { privateKey, publicKey } = await generateKeyPair(TOKEN_ALGORITHM, { crv: 'Ed25519', extractable: true });
-    // Write then rename: services starting together never read a half-written key, and the first pair wins.
-    const suffix = `.${process.pid}.tmp`;
-    writeFileSync(privateFile + suffix, await exportPKCS8(privateKey), { mode: 0o600 });
-    writeFileSync(publicFile + suffix, await exportSPKI(publicKey));
-    if (!existsSync(publicFile)) {
-      renameSync(privateFile + suffix, privateFile);
-      renameSync(publicFile + suffix, publicFile);
+    // Services starting together race here: the private key is created exclusively, and only its creator
+    // writes the public key, so everyone ends up with one pair (readers wait for the public key to appear).
+    if (createExclusively(privateFile, await exportPKCS8(privateKey), 0o600)) {
+      createExclusively(publicFile, await exportSPKI(publicKey), 0o644);
     }
+    await waitForFile(publicFile);
   }
   return { privatePem: readFileSync(privateFile, 'utf8'), publicPem: readFileSync(publicFile, 'utf8') };
 }
@@ -72,11 +70,32 @@ export function loadInternalToken(settings: {
   const file = path.join(settings.keyDir, 'internal-api-token');
   if (!existsSync(file)) {
     mkdirSync(settings.keyDir, { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, randomBytes(32).toString('base64url'), { mode: 0o600 });
-    if (!existsSync(file)) renameSync(temporary, file);
+    createExclusively(file, randomBytes(32).toString('base64url'), 0o600);
   }
   return readFileSync(file, 'utf8').trim();
+}
+
+/**
+ * Writes a file only if it does not exist yet, atomically (a complete temporary file hard-linked into place),
+ * so concurrent writers never see half a file and exactly one of them wins. True for the winner.
+ */
+function createExclusively(file: string, content: string, mode: number): boolean {
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temporary, content, { mode });
+  try {
+    linkSync(temporary, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
+async function waitForFile(file: string): Promise<void> {
+  for (let attempt = 0; attempt < 100 && !existsSync(file); attempt++)
+    await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /** Compares in constant time, so response timing tells nothing about the secret. */
