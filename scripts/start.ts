@@ -124,11 +124,14 @@ async function waitUntilReady(service: Service): Promise<void> {
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
 
-// One development key pair for all services, made before they start.
-await loadKeyPems({
+// One development key pair and internal token for all services, made before they start.
+const keySettings = {
+  ...process.env,
   keyDir: path.join(dataRoot(process.env), 'keys'),
   production: process.env.NODE_ENV === 'production',
-});
+};
+await loadKeyPems(keySettings);
+loadInternalToken(keySettings);
 for (const service of subgraphs) run(service);
 await Promise.all(subgraphs.map(waitUntilReady));
 if (!stopping) run(router);

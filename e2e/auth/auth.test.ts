@@ -1,6 +1,6 @@
 import { generateKeyPair, importPKCS8, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Supergraph, startSupergraph } from '../harness/supergraph.js';
+import { errorCodes, type Supergraph, startSupergraph } from '../harness/supergraph.js';
 
 let supergraph: Supergraph;
 let ada: string;
@@ -20,8 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => supergraph?.close());
 
-type Errors = { body: { errors?: { message: string; extensions?: Record<string, unknown> }[] } };
-const codes = (response: Errors) => response.body.errors?.map((error) => error.extensions?.code);
+const codes = errorCodes;
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const claims = (overrides: Record<string, unknown> = {}) => ({ role: 'ADMIN', ...overrides });
 

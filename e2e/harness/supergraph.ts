@@ -38,6 +38,10 @@ export interface GraphQLResponse<Data = Record<string, unknown>> {
   };
 }
 
+/** The `extensions.code` of each error in a response, in order. */
+export const errorCodes = (response: { body: { errors?: { extensions?: Record<string, unknown> }[] } }) =>
+  response.body.errors?.map((error) => error.extensions?.code);
+
 /** Counts SQL statements per service through Prisma's query events. */
 export class SqlCounter {
   readonly counts: Record<ServiceName, number> = { users: 0, products: 0, orders: 0, faq: 0 };

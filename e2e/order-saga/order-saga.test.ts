@@ -7,7 +7,7 @@ import { REPOSITORY_ROOT } from '@shop/subgraph-kit';
 import { createTestDatabase, databaseKind } from '@shop/subgraph-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy } from '../harness/fault-proxy.js';
-import { type Supergraph, startSupergraph } from '../harness/supergraph.js';
+import { errorCodes, type Supergraph, startSupergraph } from '../harness/supergraph.js';
 
 /**
  * placeOrder across two databases. The invariant checked after every scenario, for every product:
@@ -26,8 +26,7 @@ afterAll(() => supergraph?.close());
 type Sql = { $queryRawUnsafe<T>(sql: string, ...params: unknown[]): Promise<T> };
 const productsDb = () => supergraph.prisma.products as Sql;
 const ordersDb = () => supergraph.prisma.orders as Sql;
-const codes = (response: { body: { errors?: { extensions?: Record<string, unknown> }[] } }) =>
-  response.body.errors?.map((error) => error.extensions?.code);
+const codes = errorCodes;
 
 let skus = 0;
 async function newProduct(stock: number): Promise<string> {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GraphQLResponse, type Supergraph, startSupergraph } from '../harness/supergraph.js';
+import { errorCodes, type GraphQLResponse, type Supergraph, startSupergraph } from '../harness/supergraph.js';
 
 let supergraph: Supergraph;
 let ada: string;
@@ -11,8 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => supergraph?.close());
 
-const codes = (response: { body: { errors?: { extensions?: Record<string, unknown> }[] } }) =>
-  response.body.errors?.map((error) => error.extensions?.code);
+const codes = errorCodes;
 
 describe('queries across the four services', () => {
   it('answers the README example: my orders, their products and the products FAQs', async () => {

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { createSubgraph, databaseAnswers, type SubgraphDependencies } from '@shop/subgraph-kit';
-import { parse } from 'graphql';
+import { createSubgraph, type SubgraphDependencies } from '@shop/subgraph-kit';
 import type { FaqContext } from './context.js';
 import type { Environment } from './env.js';
 import type { PrismaClient } from './generated/prisma/client.js';
@@ -9,28 +7,16 @@ import { createFaqRepository } from './repository.js';
 import { resolvers } from './resolvers.js';
 import { createFaqService } from './service.js';
 
-export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
-
 /** The FAQ subgraph on a database (no listening: main.ts and the tests do that). */
-export async function createFaqSubgraph({
-  prisma,
-  env,
-  log,
-  verifyToken,
-  internalToken,
-}: SubgraphDependencies<PrismaClient, Environment>) {
+export async function createFaqSubgraph(runtime: SubgraphDependencies<PrismaClient, Environment>) {
+  const { prisma } = runtime;
   const repository = createFaqRepository(prisma);
-  return createSubgraph<FaqContext>({
-    typeDefs,
+  return createSubgraph<FaqContext>(runtime, {
+    schemaFile: new URL('../schema.graphql', import.meta.url),
     resolvers,
-    log,
-    production: env.NODE_ENV === 'production',
-    verifyToken,
-    internalToken,
     context: (base) => {
       const loaders = createFaqLoaders(repository);
       return { ...base, loaders, faqs: createFaqService(repository, loaders, base.viewer) };
     },
-    ready: () => databaseAnswers(prisma),
   });
 }

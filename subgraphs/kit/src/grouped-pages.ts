@@ -36,6 +36,17 @@ export function groupedPageIdsSql(
   return { sql, params };
 }
 
+/** Runs groupedPageIdsSql on a Prisma client: the ids on each key's page, in page order, in one statement. */
+export function queryGroupedPageIds(
+  prisma: { $queryRawUnsafe<T>(query: string, ...values: unknown[]): Promise<T> },
+  spec: GroupedPageSpec,
+  keys: string[],
+  page: PageRequest,
+): Promise<{ group: string; id: string }[]> {
+  const { sql, params } = groupedPageIdsSql(spec, keys, page);
+  return prisma.$queryRawUnsafe<{ group: string; id: string }[]>(sql, ...params);
+}
+
 export interface GroupedPagesOptions<Row extends { id: string }> {
   sortValue: (row: Row) => SortValue;
   /** Runs groupedPageIdsSql for these keys. */

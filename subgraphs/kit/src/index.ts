@@ -23,7 +23,7 @@ export {
 export { type DatabaseLocation, MEMORY_DATABASE_URL, parseDatabaseUrl, redact } from './database/url.js';
 export { baseEnvironment, parseEnvironment, port, z } from './environment.js';
 export { badUserInput, type ErrorCode, notFound, userError } from './errors.js';
-export { type GroupedPageSpec, groupedPageIdsSql, groupedPagesLoader } from './grouped-pages.js';
+export { type GroupedPageSpec, groupedPagesLoader, queryGroupedPageIds } from './grouped-pages.js';
 export {
   createHttpHandler,
   listen,
@@ -50,4 +50,4 @@ export { requestLogging } from './request-logging.js';
 export { runSubgraph, type SubgraphDependencies, stopOnSignals } from './run-subgraph.js';
 export { DateTime } from './scalars.js';
 export { StartupError } from './startup-error.js';
-export { createSubgraph, databaseAnswers, type RequestBase, type SubgraphOptions } from './subgraph.js';
+export { createSubgraph, type RequestBase, type SubgraphOptions, type SubgraphRuntime } from './subgraph.js';

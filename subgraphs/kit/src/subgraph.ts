@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import {
@@ -6,7 +7,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import type { DocumentNode, GraphQLFormattedError } from 'graphql';
+import { type GraphQLFormattedError, parse } from 'graphql';
 import { isInternalToken, type TokenVerifier, type Viewer, viewerFromHeader } from './auth.js';
 import { createHttpHandler, type Route, sendJson } from './http.js';
 import type { Logger } from './logger.js';
@@ -24,18 +25,22 @@ export interface RequestBase {
 }
 
 export interface SubgraphOptions<Context extends RequestBase> {
-  typeDefs: DocumentNode;
+  /** The subgraph's schema.graphql. */
+  schemaFile: URL;
   /** The subgraph's resolvers, typed by its generated schema types. */
   resolvers: object;
+  /** Adds the service's per-request parts (loaders, service layer) to the base context. */
+  context: (base: RequestBase) => Context;
+}
+
+/** What createSubgraph needs from the service's main (or a test): database, settings, logger, token checks. */
+export interface SubgraphRuntime {
+  prisma: { $executeRawUnsafe(query: string): Promise<number> };
+  env: { NODE_ENV: string };
   log: Logger;
-  production: boolean;
   verifyToken: TokenVerifier;
   /** The internal API token, compared with the `x-internal-token` header. */
   internalToken: string;
-  /** Adds the service's per-request parts (loaders, service layer) to the base context. */
-  context: (base: RequestBase) => Context;
-  /** Answers GET /ready: true when the service can serve (its database answers). */
-  ready: () => Promise<boolean>;
 }
 
 const KNOWN_CODES = new Set([
@@ -59,26 +64,30 @@ const KNOWN_CODES = new Set([
  * One subgraph: Apollo Server on the federation schema, behind the shared HTTP handler. Errors with a known
  * code reach clients as they are; anything else is logged in full and, in production, masked.
  */
-export async function createSubgraph<Context extends RequestBase>(options: SubgraphOptions<Context>) {
+export async function createSubgraph<Context extends RequestBase>(
+  runtime: SubgraphRuntime,
+  options: SubgraphOptions<Context>,
+) {
+  const production = runtime.env.NODE_ENV === 'production';
   const apollo = new ApolloServer<Context>({
     schema: buildSubgraphSchema({
-      typeDefs: options.typeDefs,
+      typeDefs: parse(readFileSync(options.schemaFile, 'utf8')),
       resolvers: options.resolvers as GraphQLResolverMap<unknown>,
     }),
     introspection: true, // the router composes from SDL; clients reach subgraphs only through it
-    includeStacktraceInErrorResponses: !options.production,
+    includeStacktraceInErrorResponses: !production,
     // No inline tracing: nothing here reads federated traces, and it costs time on every request.
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
-      requestLogging(options.log),
+      requestLogging(runtime.log),
     ],
-    formatError: (formatted, error) => maskUnexpected(formatted, error, options),
+    formatError: (formatted, error) => maskUnexpected(formatted, error, runtime.log, production),
   });
   const routes: Record<string, Route> = {
     '/health': (_request, response) => sendJson(response, 200, { status: 'ok' }),
     '/ready': async (_request, response) => {
-      const ready = await options.ready().catch(() => false);
+      const ready = await databaseAnswers(runtime.prisma).catch(() => false);
       sendJson(response, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable' });
     },
   };
@@ -86,9 +95,9 @@ export async function createSubgraph<Context extends RequestBase>(options: Subgr
     apollo,
     routes,
     context: async (request: IncomingMessage, requestId: string) => {
-      const log = options.log.child({ requestId });
-      const viewer = await viewerFromHeader(request.headers.authorization, options.verifyToken);
-      const internalCaller = isInternalToken(headerValue(request.headers['x-internal-token']), options.internalToken);
+      const log = runtime.log.child({ requestId });
+      const viewer = await viewerFromHeader(request.headers.authorization, runtime.verifyToken);
+      const internalCaller = isInternalToken(headerValue(request.headers['x-internal-token']), runtime.internalToken);
       return options.context({ requestId, log, viewer, authorization: request.headers.authorization, internalCaller });
     },
   });
@@ -99,20 +108,21 @@ export async function createSubgraph<Context extends RequestBase>(options: Subgr
 function maskUnexpected(
   formatted: GraphQLFormattedError,
   error: unknown,
-  options: { log: Logger; production: boolean },
+  log: Logger,
+  production: boolean,
 ): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && KNOWN_CODES.has(code)) return formatted;
-  options.log.error(
+  log.error(
     { err: (error as { originalError?: unknown }).originalError ?? error, path: formatted.path },
     'unexpected error',
   );
-  if (!options.production) return formatted;
+  if (!production) return formatted;
   return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
 
-/** A readiness check: the service's database answers a trivial query. */
-export async function databaseAnswers(prisma: { $executeRawUnsafe(query: string): Promise<number> }): Promise<boolean> {
+/** The readiness check: the service's database answers a trivial query. */
+async function databaseAnswers(prisma: { $executeRawUnsafe(query: string): Promise<number> }): Promise<boolean> {
   await prisma.$executeRawUnsafe('SELECT 1');
   return true;
 }

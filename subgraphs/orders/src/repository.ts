@@ -2,8 +2,8 @@ import {
   afterCursor,
   type Cursor,
   type GroupedPageSpec,
-  groupedPageIdsSql,
   type PageRequest,
+  queryGroupedPageIds,
 } from '@shop/subgraph-kit';
 import type { OrderStatus, Prisma, PrismaClient, StockState } from './generated/prisma/client.js';
 
@@ -40,10 +40,8 @@ export function createOrderRepository(prisma: PrismaClient) {
     countOrders: (userId: string | null) => prisma.order.count({ where: ownedBy(userId) }),
 
     /** For many users at once, the ids on each one's page (one statement). */
-    orderPageIdsByUser: (userIds: string[], page: PageRequest) => {
-      const { sql, params } = groupedPageIdsSql(USER_ORDERS, userIds, page);
-      return prisma.$queryRawUnsafe<{ group: string; id: string }[]>(sql, ...params);
-    },
+    orderPageIdsByUser: (userIds: string[], page: PageRequest) =>
+      queryGroupedPageIds(prisma, USER_ORDERS, userIds, page),
     countOrdersByUser: async (userIds: string[]) => {
       const counts = await prisma.order.groupBy({
         by: ['userId'],

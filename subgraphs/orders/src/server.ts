@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { createSubgraph, databaseAnswers, type SubgraphDependencies } from '@shop/subgraph-kit';
-import { parse } from 'graphql';
+import { createSubgraph, type SubgraphDependencies } from '@shop/subgraph-kit';
 import type { OrdersContext } from './context.js';
 import type { Environment } from './env.js';
 import type { PrismaClient } from './generated/prisma/client.js';
@@ -11,16 +9,9 @@ import { createOrderRepository } from './repository.js';
 import { resolvers } from './resolvers.js';
 import { createOrderService } from './service.js';
 
-export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
-
 /** The orders subgraph on a database (no listening: main.ts and the tests do that). */
-export async function createOrdersSubgraph({
-  prisma,
-  env,
-  log,
-  verifyToken,
-  internalToken,
-}: SubgraphDependencies<PrismaClient, Environment>) {
+export async function createOrdersSubgraph(runtime: SubgraphDependencies<PrismaClient, Environment>) {
+  const { prisma, env, log, internalToken } = runtime;
   const repository = createOrderRepository(prisma);
   const products = createProductsClient(env.PRODUCTS_URL, internalToken);
   const saga = createPlaceOrderSaga(repository, products, log);
@@ -33,18 +24,13 @@ export async function createOrdersSubgraph({
   void sweep();
   const timer = setInterval(sweep, env.ORDER_RECOVERY_INTERVAL_SECONDS * 1000);
   timer.unref();
-  const subgraph = await createSubgraph<OrdersContext>({
-    typeDefs,
+  const subgraph = await createSubgraph<OrdersContext>(runtime, {
+    schemaFile: new URL('../schema.graphql', import.meta.url),
     resolvers,
-    log,
-    production: env.NODE_ENV === 'production',
-    verifyToken,
-    internalToken,
     context: (base) => {
       const loaders = createOrderLoaders(repository);
       return { ...base, loaders, orders: createOrderService(repository, loaders, saga, base) };
     },
-    ready: () => databaseAnswers(prisma),
   });
   return { ...subgraph, recoverUnfinishedOrders: saga.recover, close: async () => clearInterval(timer) };
 }

@@ -2,8 +2,8 @@ import {
   afterCursor,
   type Cursor,
   type GroupedPageSpec,
-  groupedPageIdsSql,
   type PageRequest,
+  queryGroupedPageIds,
 } from '@shop/subgraph-kit';
 import type { Prisma, PrismaClient, Product } from './generated/prisma/client.js';
 
@@ -79,10 +79,8 @@ export function createProductRepository(prisma: PrismaClient) {
     countProducts: (query: ProductQuery) => prisma.product.count({ where: whereOf(query) }),
 
     /** For many categories at once, the ids on each one's page (one statement). */
-    productPageIdsByCategory: (categoryIds: string[], page: PageRequest) => {
-      const { sql, params } = groupedPageIdsSql(CATEGORY_PRODUCTS, categoryIds, page);
-      return prisma.$queryRawUnsafe<{ group: string; id: string }[]>(sql, ...params);
-    },
+    productPageIdsByCategory: (categoryIds: string[], page: PageRequest) =>
+      queryGroupedPageIds(prisma, CATEGORY_PRODUCTS, categoryIds, page),
     countProductsByCategory: async (categoryIds: string[]) => {
       const counts = await prisma.product.groupBy({
         by: ['categoryId'],

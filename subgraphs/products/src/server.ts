@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { createSubgraph, databaseAnswers, type SubgraphDependencies } from '@shop/subgraph-kit';
-import { parse } from 'graphql';
+import { createSubgraph, type SubgraphDependencies } from '@shop/subgraph-kit';
 import type { ProductsContext } from './context.js';
 import type { Environment } from './env.js';
 import type { PrismaClient } from './generated/prisma/client.js';
@@ -9,28 +7,16 @@ import { createProductRepository } from './repository.js';
 import { resolvers } from './resolvers.js';
 import { createProductService } from './service.js';
 
-export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
-
 /** The products subgraph on a database (no listening: main.ts and the tests do that). */
-export async function createProductsSubgraph({
-  prisma,
-  env,
-  log,
-  verifyToken,
-  internalToken,
-}: SubgraphDependencies<PrismaClient, Environment>) {
+export async function createProductsSubgraph(runtime: SubgraphDependencies<PrismaClient, Environment>) {
+  const { prisma } = runtime;
   const repository = createProductRepository(prisma);
-  return createSubgraph<ProductsContext>({
-    typeDefs,
+  return createSubgraph<ProductsContext>(runtime, {
+    schemaFile: new URL('../schema.graphql', import.meta.url),
     resolvers,
-    log,
-    production: env.NODE_ENV === 'production',
-    verifyToken,
-    internalToken,
     context: (base) => {
       const loaders = createProductLoaders(repository);
       return { ...base, loaders, products: createProductService(repository, loaders, base) };
     },
-    ready: () => databaseAnswers(prisma),
   });
 }

@@ -1,12 +1,4 @@
-import { readFileSync } from 'node:fs';
-import {
-  createSubgraph,
-  createTokenSigner,
-  databaseAnswers,
-  StartupError,
-  type SubgraphDependencies,
-} from '@shop/subgraph-kit';
-import { parse } from 'graphql';
+import { createSubgraph, createTokenSigner, StartupError, type SubgraphDependencies } from '@shop/subgraph-kit';
 import type { UsersContext } from './context.js';
 import type { Environment } from './env.js';
 import type { PrismaClient } from './generated/prisma/client.js';
@@ -15,31 +7,18 @@ import { createUserRepository } from './repository.js';
 import { resolvers } from './resolvers.js';
 import { createUserService } from './service.js';
 
-export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
-
 /** The users subgraph on a database (no listening: main.ts and the tests do that). */
-export async function createUsersSubgraph({
-  prisma,
-  env,
-  log,
-  keys,
-  verifyToken,
-  internalToken,
-}: SubgraphDependencies<PrismaClient, Environment>) {
+export async function createUsersSubgraph(runtime: SubgraphDependencies<PrismaClient, Environment>) {
+  const { prisma, env, keys } = runtime;
   if (!keys.privatePem) throw new StartupError('JWT_PRIVATE_KEY is required: the users service signs tokens');
   const signToken = await createTokenSigner(keys.privatePem, env.JWT_TTL_SECONDS);
   const repository = createUserRepository(prisma);
-  return createSubgraph<UsersContext>({
-    typeDefs,
+  return createSubgraph<UsersContext>(runtime, {
+    schemaFile: new URL('../schema.graphql', import.meta.url),
     resolvers,
-    log,
-    production: env.NODE_ENV === 'production',
-    verifyToken,
-    internalToken,
     context: (base) => {
       const loaders = createUserLoaders(repository);
       return { ...base, loaders, users: createUserService(repository, loaders, signToken, base.viewer) };
     },
-    ready: () => databaseAnswers(prisma),
   });
 }
