@@ -21,8 +21,10 @@ import {
   specifiedRules,
   validate,
 } from 'graphql';
+import { MANIFEST_FILE } from '../router/src/persisted-operations.js';
 import { generatedFile, generateResolverTypes, SUBGRAPHS, type SubgraphName } from './codegen.js';
 import { composeSupergraph } from './compose.js';
+import { buildManifest } from './operations-manifest.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const SNAPSHOT = 'schema/api.graphql';
@@ -127,6 +129,14 @@ export function checkOperations(apiSdl: string, operationsDir = path.join(root, 
       check.warnings.push(`${at(error)}: ${error.message}`);
   }
   check.notes.push(`${files.length} operation file(s) checked`);
+  if (operationsDir === path.join(root, 'operations')) {
+    const committed = existsSync(MANIFEST_FILE) ? readFileSync(MANIFEST_FILE, 'utf8') : '';
+    if (committed !== buildManifest()) {
+      check.failures.push(
+        'operations/manifest.json (the safelist) is stale; run `npm run operations:manifest` and commit it',
+      );
+    }
+  }
   return check;
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { faqDatabase } from '@shop/faq/database';
@@ -80,6 +81,9 @@ export async function startSupergraph() {
   const log = createLogger('supergraph', 'info', { write: (line: string) => void logLines.push(JSON.parse(line)) });
   const sql = new SqlCounter();
   const servers: http.Server[] = [];
+  const subgraphServers: Partial<
+    Record<ServiceName, { server: http.Server; handler: http.RequestListener; port: number }>
+  > = {};
   const closers: (() => Promise<void>)[] = [];
   const testDatabases: TestDatabase[] = [];
   const urls: Partial<Record<ServiceName, string>> = {};
@@ -132,27 +136,37 @@ export async function startSupergraph() {
       };
       const server = await listen(counted, { host: '127.0.0.1', port: 0, portVariable: 'PORT' });
       servers.push(server);
+      subgraphServers[name] = { server, handler: counted, port: (server.address() as AddressInfo).port };
       urls[name] = urlOf(server, '/graphql');
     }
-    const routerEnv = routerEnvironment.parse({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      USERS_URL: urls.users,
-      PRODUCTS_URL: urls.products,
-      ORDERS_URL: urls.orders,
-      FAQ_URL: urls.faq,
-    });
     const supergraphSdl = readFileSync(path.join(REPOSITORY_ROOT, 'supergraph.graphql'), 'utf8');
-    const router = await createRouter({
-      env: routerEnv,
-      log: log.child({ service: 'router' }),
-      supergraphSdl,
-      verifyToken,
-    });
-    closers.push(router.stop);
-    const routerServer = await listen(router.handler, { host: '127.0.0.1', port: 0, portVariable: 'ROUTER_PORT' });
-    servers.push(routerServer);
-    const routerUrl = urlOf(routerServer, '/graphql');
+    /** A router in front of these subgraphs; `env` overrides its settings (URLs, NODE_ENV, limits, …). */
+    async function startRouter(env: Record<string, string | undefined> = {}) {
+      const routerEnv = routerEnvironment.parse({
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        USERS_URL: urls.users,
+        PRODUCTS_URL: urls.products,
+        ORDERS_URL: urls.orders,
+        FAQ_URL: urls.faq,
+        ...env,
+      });
+      const router = await createRouter({
+        env: routerEnv,
+        log: log.child({ service: 'router' }),
+        supergraphSdl,
+        verifyToken,
+      });
+      const server = await listen(router.handler, { host: '127.0.0.1', port: 0, portVariable: 'ROUTER_PORT' });
+      const stop = async () => {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+        await router.stop();
+      };
+      closers.push(stop);
+      return { url: urlOf(server, '/graphql'), stop };
+    }
+    const routerUrl = (await startRouter()).url;
 
     async function request<Data = Record<string, unknown>>(
       query: string,
@@ -186,6 +200,7 @@ export async function startSupergraph() {
 
     return {
       routerUrl,
+      startRouter,
       subgraphUrls: urls as Record<ServiceName, string>,
       prisma: prisma as Record<ServiceName, unknown>,
       sql,
@@ -203,6 +218,18 @@ export async function startSupergraph() {
       logInAs: (who: 'admin' | 'ada' | 'linus') =>
         logIn(`${who}@shop.test`, who === 'admin' ? 'shop-admin-dev' : 'shop-customer-dev'),
       close: () => close(servers, closers, testDatabases, keyDir),
+      /** Takes a subgraph off the network (connections refused), as if its process died. */
+      stopSubgraph: async (name: ServiceName) => {
+        const entry = subgraphServers[name] as NonNullable<(typeof subgraphServers)[ServiceName]>;
+        entry.server.closeAllConnections();
+        await new Promise((resolve) => entry.server.close(resolve));
+      },
+      /** Brings it back on the same port. */
+      restartSubgraph: async (name: ServiceName) => {
+        const entry = subgraphServers[name] as NonNullable<(typeof subgraphServers)[ServiceName]>;
+        entry.server = await listen(entry.handler, { host: '127.0.0.1', port: entry.port, portVariable: 'PORT' });
+        servers.push(entry.server);
+      },
     };
   } catch (error) {
     await close(servers, closers, testDatabases, keyDir);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { baseEnvironment, port, REPOSITORY_ROOT, z } from '@shop/subgraph-kit';
 
 const optionalUrl = z.url().optional();
+const limit = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 /** The router's configuration (README: "Configuration"). */
 export const environment = baseEnvironment.extend({
@@ -16,6 +17,18 @@ export const environment = baseEnvironment.extend({
   JWT_PUBLIC_KEY: z.string().optional(),
   /** Introspection and the explorer: on by default outside production. */
   INTROSPECTION: z.enum(['true', 'false']).optional(),
+  MAX_DEPTH: limit(12),
+  MAX_ALIASES: limit(15),
+  MAX_ROOT_FIELDS: limit(10),
+  MAX_DIRECTIVES: limit(20),
+  MAX_TOKENS: limit(2000),
+  MAX_COST: limit(20000),
+  /** A subgraph fetch taking longer is abandoned; that part of the answer is null, with an error. */
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  /** Extra attempts for a failed subgraph query (never for mutations), with backoff. */
+  SUBGRAPH_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  /** `safelist`: only operations whose hash is in operations/manifest.json run. */
+  PERSISTED_OPERATIONS: z.enum(['off', 'safelist']).default('off'),
 });
 
 export type Environment = z.infer<typeof environment>;

@@ -1,4 +1,5 @@
 import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import type { RouterContext } from './context.js';
 
@@ -7,6 +8,31 @@ import type { RouterContext } from './context.js';
  * over Node's keep-alive fetch instead of the gateway's default client (measured ~2x throughput).
  */
 class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
+  constructor(
+    private readonly serviceName: string,
+    private readonly timeoutMs: number,
+    config: ConstructorParameters<typeof RemoteGraphQLDataSource<RouterContext>>[0],
+  ) {
+    super(config);
+  }
+
+  /**
+   * A subgraph that cannot be reached (down, hung past the timeout) becomes an error for its part of the
+   * answer — SERVICE_UNAVAILABLE, with `extensions.serviceName` added by the gateway — not a failed request:
+   * the rest of the query still answers.
+   */
+  override async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      const reason =
+        (error as Error).name === 'TimeoutError' ? `did not answer within ${this.timeoutMs} ms` : 'is unreachable';
+      return {
+        errors: [{ message: `the ${this.serviceName} service ${reason}`, extensions: { code: 'SERVICE_UNAVAILABLE' } }],
+      } as GatewayGraphQLResponse;
+    }
+  }
+
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
     const headers = request.http?.headers;
     if (!headers || !('requestId' in context)) return;
@@ -15,12 +41,43 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
   }
 }
 
-export function createGateway(supergraphSdl: string, urlOverrides: Record<string, string | undefined>): ApolloGateway {
+export interface SubgraphFetchPolicy {
+  timeoutMs: number;
+  retries: number;
+}
+
+export function createGateway(
+  supergraphSdl: string,
+  urlOverrides: Record<string, string | undefined>,
+  policy: SubgraphFetchPolicy,
+): ApolloGateway {
+  const fetcher = subgraphFetcher(policy);
   return new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) =>
-      new SubgraphDataSource({ url: urlOverrides[name] ?? url, fetcher: globalThis.fetch as unknown as Fetcher }),
+      new SubgraphDataSource(name, policy.timeoutMs, { url: urlOverrides[name] ?? url, fetcher }),
   });
+}
+
+/**
+ * Node's keep-alive fetch with a deadline per subgraph request, and bounded retries with backoff for
+ * queries whose connection failed (refused, reset). Never for mutations, which may have run, and never
+ * after a timeout, which would only multiply the wait for a hung subgraph.
+ */
+function subgraphFetcher({ timeoutMs, retries }: SubgraphFetchPolicy): Fetcher {
+  const fetcher = async (url: string, init?: RequestInit): Promise<Response> => {
+    const mutation = typeof init?.body === 'string' && /^\{"query":"\s*mutation\b/.test(init.body);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      } catch (error) {
+        const timedOut = (error as Error).name === 'TimeoutError';
+        if (mutation || timedOut || attempt >= retries) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * 3 ** attempt));
+      }
+    }
+  };
+  return fetcher as unknown as Fetcher;
 }
 
 /** Each subgraph's name and URL, as the router will call them. */

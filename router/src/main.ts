@@ -31,7 +31,7 @@ try {
   });
   const server = await listen(router.handler, { host: env.HOST, port: env.ROUTER_PORT, portVariable: 'ROUTER_PORT' });
   log.info({ url: urlOf(server, '/') }, 'router ready');
-  stopOnSignals(server, log, router.stop);
+  stopOnSignals(server, log, router.stop, env.SHUTDOWN_DRAIN_MS);
 } catch (error) {
   console.error(error instanceof StartupError ? `router: ${error.message}` : error);
   process.exit(1);

@@ -1,6 +1,7 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import {
+  type Admission,
   createHttpHandler,
   type Logger,
   type Route,
@@ -11,8 +12,11 @@ import {
 } from '@shop/subgraph-kit';
 import type { RouterContext } from './context.js';
 import type { Environment } from './env.js';
+import { errorPolicy } from './error-policy.js';
 import { explorerAssetRoutes, explorerPlugin } from './explorer.js';
 import { createGateway, subgraphUrls } from './gateway.js';
+import { queryLimits } from './limits.js';
+import { loadSafelist } from './persisted-operations.js';
 
 export interface RouterDependencies {
   env: Environment;
@@ -28,14 +32,28 @@ export async function createRouter({ env, log, supergraphSdl, verifyToken }: Rou
   const production = env.NODE_ENV === 'production';
   const introspection = env.INTROSPECTION ? env.INTROSPECTION === 'true' : !production;
   const overrides = { users: env.USERS_URL, products: env.PRODUCTS_URL, orders: env.ORDERS_URL, faq: env.FAQ_URL };
-  const gateway = createGateway(supergraphSdl, overrides);
+  const gateway = createGateway(supergraphSdl, overrides, {
+    timeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+    retries: env.SUBGRAPH_RETRIES,
+  });
+  const limits = queryLimits(env);
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     introspection,
     includeStacktraceInErrorResponses: !production,
+    // Array batching stays off, and CSRF prevention on (Apollo's defaults, stated because they matter).
+    allowBatchedHttpRequests: false,
+    // Shutdown is ours (stopOnSignals): Apollo's own SIGTERM handler would fail in-flight requests.
+    stopOnTerminationSignals: false,
+    csrfPrevention: true,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    ...(env.PERSISTED_OPERATIONS === 'safelist' ? { persistedQueries: false as const } : {}),
     plugins: [
       introspection ? explorerPlugin('/graphql') : ApolloServerPluginLandingPageDisabled(),
       requestLogging(log),
+      errorPolicy(log, production),
+      ...limits.plugins,
     ],
   });
   await apollo.start();
@@ -57,8 +75,19 @@ export async function createRouter({ env, log, supergraphSdl, verifyToken }: Rou
     });
   };
 
+  const safelist = env.PERSISTED_OPERATIONS === 'safelist' ? loadSafelist() : null;
   const handler = createHttpHandler<RouterContext>({
     apollo,
+    ...(safelist
+      ? {
+          admit: (request: Record<string, unknown>): Admission => {
+            const verdict = safelist(request);
+            return verdict.ok
+              ? verdict
+              : { ok: false, status: 400, code: 'PERSISTED_QUERY_NOT_IN_SAFELIST', message: verdict.message };
+          },
+        }
+      : {}),
     graphqlPaths: ['/graphql', '/'],
     routes: {
       '/health': (_request, response) => sendJson(response, 200, { status: 'ok' }),

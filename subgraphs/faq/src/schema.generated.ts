@@ -80,8 +80,11 @@ export type Faq = {
 export type Product = {
   __typename?: 'Product';
   id: Scalars['ID']['output'];
-  /** Questions and answers about this product, oldest first. */
-  faqs: Array<Faq>;
+  /**
+   * Questions and answers about this product, oldest first. Nullable on purpose: when the FAQ service is down,
+   * products still list (with faqs null and an error naming the service).
+   */
+  faqs?: Maybe<Array<Faq>>;
 };
 
 export type CreateFaqInput = {
@@ -295,7 +298,7 @@ export type FaqResolvers<ContextType = FaqContext, ParentType extends ResolversP
 export type ProductResolvers<ContextType = FaqContext, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product'], FederationReferenceType extends FederationReferenceTypes['Product'] = FederationReferenceTypes['Product']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Product']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  faqs?: Resolver<Array<ResolversTypes['Faq']>, ParentType, ContextType>;
+  faqs?: Resolver<Maybe<Array<ResolversTypes['Faq']>>, ParentType, ContextType>;
 };
 
 export type FaqConnectionResolvers<ContextType = FaqContext, ParentType extends ResolversParentTypes['FaqConnection'] = ResolversParentTypes['FaqConnection']> = {

@@ -11,6 +11,8 @@ export const baseEnvironment = z.object({
   DATA_DIR: z.string().min(1).optional(),
   /** Shared secret for internal service-to-service operations; generated into DATA_DIR/keys outside production. */
   INTERNAL_API_TOKEN: z.string().min(32).optional(),
+  /** On SIGTERM, keep serving this long (answers close their connections) before refusing new ones. */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
 });
 
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);

@@ -23,7 +23,16 @@ export interface GraphQLHttpOptions<Context extends BaseContext> {
   routes?: Record<string, Route>;
   /** Where GraphQL is served; the first is named in "no route" answers. Default: /graphql. */
   graphqlPaths?: string[];
+  /**
+   * Admits (possibly rewriting) or refuses a GraphQL request before Apollo sees it, e.g. a safelist. Gets
+   * the JSON body, or for GET the query parameters as one object.
+   */
+  admit?: (request: Record<string, unknown>) => Admission;
 }
+
+export type Admission =
+  | { ok: true; body: Record<string, unknown> }
+  | { ok: false; status: number; code: string; message: string };
 
 /**
  * Node's HTTP server in front of Apollo Server: request ids, body limits and plain routes, with no web
@@ -54,12 +63,21 @@ export function createHttpHandler<Context extends BaseContext>(options: GraphQLH
           return sendGraphQLError(response, 400, 'request body is not valid JSON', 'BAD_REQUEST');
         }
       }
+      let search = url.search;
+      if (options.admit) {
+        const candidate =
+          request.method === 'GET' ? fromSearchParams(url.searchParams) : (parsed as Record<string, unknown>);
+        const admission = options.admit(typeof candidate === 'object' && candidate !== null ? candidate : {});
+        if (!admission.ok) return sendGraphQLError(response, admission.status, admission.message, admission.code);
+        if (request.method === 'GET') search = toSearch(admission.body);
+        else parsed = admission.body;
+      }
       const headers = new HeaderMap();
       for (const [name, value] of Object.entries(request.headers)) {
         if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
       }
       const result = await options.apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body: parsed },
+        httpGraphQLRequest: { method: request.method ?? 'GET', headers, search, body: parsed },
         context: () => options.context(request, requestId),
       });
       for (const [name, value] of result.headers) response.setHeader(name, value);
@@ -76,6 +94,32 @@ export function createHttpHandler<Context extends BaseContext>(options: GraphQLH
       else response.destroy(error as Error);
     }
   };
+}
+
+/** GraphQL-over-HTTP GET parameters as a request object (variables and extensions are JSON). */
+function fromSearchParams(params: URLSearchParams): Record<string, unknown> {
+  const json = (value: string | null) => {
+    try {
+      return value ? JSON.parse(value) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    query: params.get('query') ?? undefined,
+    operationName: params.get('operationName') ?? undefined,
+    variables: json(params.get('variables')),
+    extensions: json(params.get('extensions')),
+  };
+}
+
+function toSearch(body: Record<string, unknown>): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(body)) {
+    if (value === undefined) continue;
+    params.set(name, typeof value === 'string' ? value : JSON.stringify(value));
+  }
+  return `?${params}`;
 }
 
 function readBody(request: IncomingMessage): Promise<string | 'too-large'> {

@@ -25,6 +25,7 @@ export { baseEnvironment, parseEnvironment, port, z } from './environment.js';
 export { badUserInput, type ErrorCode, notFound, userError } from './errors.js';
 export { type GroupedPageSpec, groupedPagesLoader, queryGroupedPageIds } from './grouped-pages.js';
 export {
+  type Admission,
   createHttpHandler,
   listen,
   MAX_BODY_BYTES,

@@ -74,10 +74,15 @@ export async function runSubgraph<Client extends { $disconnect(): Promise<void> 
       portVariable: program.portVariable,
     });
     log.info({ url: urlOf(server, '/graphql') }, `${service} subgraph ready`);
-    stopOnSignals(server, log, async () => {
-      await close?.();
-      await database.close();
-    });
+    stopOnSignals(
+      server,
+      log,
+      async () => {
+        await close?.();
+        await database.close();
+      },
+      env.SHUTDOWN_DRAIN_MS,
+    );
   } catch (error) {
     if (error instanceof StartupError || (error as Error).name === 'MigrationError') {
       console.error(`${service}: ${(error as Error).message}`);
@@ -88,20 +93,35 @@ export async function runSubgraph<Client extends { $disconnect(): Promise<void> 
   }
 }
 
-export function stopOnSignals(server: http.Server, log: Logger, closeResources: () => Promise<void>): void {
+/**
+ * Graceful shutdown on SIGTERM/SIGINT: first a drain period in which requests are still served (each answer
+ * closing its connection, so none is cut mid-request even if it is still in the socket buffer), then stop
+ * accepting, let in-flight requests finish (at most SHUTDOWN_GRACE_MS), close resources and exit 0.
+ */
+export function stopOnSignals(
+  server: http.Server,
+  log: Logger,
+  closeResources: () => Promise<void>,
+  drainMs: number,
+): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'stopping: finishing in-flight requests');
-    const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
-    server.close(async () => {
-      clearTimeout(force);
-      await closeResources().catch((error: unknown) => log.error({ err: error }, 'error while closing'));
-      log.info('stopped');
-      process.exit(0);
-    });
-    server.closeIdleConnections();
+    log.info({ signal, drainMs }, 'stopping: draining, then finishing in-flight requests');
+    server.on('request', (_request: http.IncomingMessage, response: http.ServerResponse) =>
+      response.setHeader('connection', 'close'),
+    );
+    setTimeout(() => {
+      const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+      server.close(async () => {
+        clearTimeout(force);
+        await closeResources().catch((error: unknown) => log.error({ err: error }, 'error while closing'));
+        log.info('stopped');
+        process.exit(0);
+      });
+      server.closeIdleConnections();
+    }, drainMs).unref();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -76,6 +76,8 @@ export async function createSubgraph<Context extends RequestBase>(
     }),
     introspection: true, // the router composes from SDL; clients reach subgraphs only through it
     includeStacktraceInErrorResponses: !production,
+    // Shutdown is ours (stopOnSignals): Apollo's own SIGTERM handler would fail in-flight requests.
+    stopOnTerminationSignals: false,
     // No inline tracing: nothing here reads federated traces, and it costs time on every request.
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
