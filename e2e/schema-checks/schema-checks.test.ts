@@ -150,3 +150,24 @@ describe('generated code', () => {
     expect(check.failures[0]).toContain('npm run codegen');
   });
 });
+
+describe('Prisma drift (npm run db:check)', () => {
+  it('passes on the repository and fails when a field is added to schema.prisma without a migration', async () => {
+    const { diffMigrationsToSchema } = await import('../../scripts/schema-engine.js');
+    const migrations = path.join(REPOSITORY_ROOT, 'prisma/users/migrations');
+    const schema = path.join(REPOSITORY_ROOT, 'prisma/users/schema.prisma');
+    expect((await diffMigrationsToSchema(schema, migrations, 'summary')).changed).toBe(false);
+
+    const edited = path.join(scratch, 'schema.prisma');
+    writeFileSync(
+      edited,
+      read('prisma/users/schema.prisma').replace(
+        '  name         String\n',
+        '  name         String\n  nickname     String?\n',
+      ),
+    );
+    const drift = await diffMigrationsToSchema(edited, migrations, 'summary');
+    expect(drift.changed).toBe(true);
+    expect(drift.text).toContain('Added column `nickname`');
+  });
+});
