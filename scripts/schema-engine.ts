@@ -47,13 +47,18 @@ export async function diffMigrationsToSchema(
 
 let initialised = false;
 
+// Node's WebAssembly, typed just as far as used here (the project compiles without the DOM library).
+const webAssembly = (
+  globalThis as unknown as {
+    WebAssembly: { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: object } }> };
+  }
+).WebAssembly;
+
 async function loadEngine(files: { path: string; content: string }[], database: PGlite) {
   if (!initialised) {
     const require = createRequire(import.meta.url);
     const wasm = path.join(path.dirname(require.resolve('@prisma/schema-engine-wasm')), 'schema_engine_bg.wasm');
-    const { instance } = await WebAssembly.instantiate(await readFile(wasm), {
-      './schema_engine_bg.js': bindings as unknown as WebAssembly.ModuleImports,
-    });
+    const { instance } = await webAssembly.instantiate(await readFile(wasm), { './schema_engine_bg.js': bindings });
     bindings.__wbg_set_wasm(instance.exports);
     (instance.exports as { __wbindgen_start: () => void }).__wbindgen_start();
     initialised = true;
