@@ -6,6 +6,7 @@ import path from 'node:path';
 import { REPOSITORY_ROOT } from '@shop/subgraph-kit';
 import { serverAudits } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../harness/ports.js';
 import { errorCodes, type Supergraph, startSupergraph } from '../harness/supergraph.js';
 
 /** A public endpoint meets hostile clients and failing backends; each case has a documented status and code. */
@@ -358,13 +359,3 @@ describe('graceful shutdown', () => {
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = http.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPOSITORY_ROOT } from '@shop/subgraph-kit';
 import { createTestDatabase, databaseKind } from '@shop/subgraph-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy } from '../harness/fault-proxy.js';
+import { freePort } from '../harness/ports.js';
 import { errorCodes, type Supergraph, startSupergraph } from '../harness/supergraph.js';
 
 /**
@@ -279,14 +279,4 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 30
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
