@@ -25,6 +25,12 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     try {
       return await super.process(options);
     } catch (error) {
+      // A subgraph that answered with an HTTP error status (e.g. 401 for UNAUTHENTICATED) still sent GraphQL
+      // errors: pass those on as they are. Only a missing answer is SERVICE_UNAVAILABLE.
+      const body = (error as { extensions?: { response?: { body?: unknown } } }).extensions?.response?.body;
+      if (typeof body === 'object' && body !== null && Array.isArray((body as GatewayGraphQLResponse).errors)) {
+        return body as GatewayGraphQLResponse;
+      }
       const reason =
         (error as Error).name === 'TimeoutError' ? `did not answer within ${this.timeoutMs} ms` : 'is unreachable';
       return {
