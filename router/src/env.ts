@@ -27,6 +27,8 @@ export const environment = baseEnvironment.extend({
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   /** Extra attempts for a failed subgraph query (never for mutations), with backoff. */
   SUBGRAPH_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  /** Identical subgraph queries in flight at once (same body and token) share one fetch. */
+  SUBGRAPH_DEDUPLICATION: z.enum(['true', 'false']).default('true'),
   /** `safelist`: only operations whose hash is in operations/manifest.json run. */
   PERSISTED_OPERATIONS: z.enum(['off', 'safelist']).default('off'),
 });

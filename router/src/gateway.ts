@@ -50,6 +50,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
 export interface SubgraphFetchPolicy {
   timeoutMs: number;
   retries: number;
+  shareIdenticalQueries: boolean;
 }
 
 export function createGateway(
@@ -57,7 +58,9 @@ export function createGateway(
   urlOverrides: Record<string, string | undefined>,
   policy: SubgraphFetchPolicy,
 ): ApolloGateway {
-  const fetcher = subgraphFetcher(policy);
+  const fetcher = policy.shareIdenticalQueries
+    ? sharingIdenticalQueries(subgraphFetcher(policy))
+    : subgraphFetcher(policy);
   return new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) =>
@@ -72,7 +75,7 @@ export function createGateway(
  */
 function subgraphFetcher({ timeoutMs, retries }: SubgraphFetchPolicy): Fetcher {
   const fetcher = async (url: string, init?: RequestInit): Promise<Response> => {
-    const mutation = typeof init?.body === 'string' && /^\{"query":"\s*mutation\b/.test(init.body);
+    const mutation = typeof init?.body === 'string' && isMutation(init.body);
     for (let attempt = 0; ; attempt++) {
       try {
         return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
@@ -85,6 +88,47 @@ function subgraphFetcher({ timeoutMs, retries }: SubgraphFetchPolicy): Fetcher {
   };
   return fetcher as unknown as Fetcher;
 }
+
+interface SharedAnswer {
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+  body: string;
+}
+
+/**
+ * Identical subgraph queries in flight at the same moment — same subgraph, same body, same caller's token —
+ * share one fetch and its answer (as Hive Gateway and Apollo Router do): under load many clients ask the
+ * same thing, and one answer serves all who asked while it was being computed. Mutations are never shared.
+ * The subgraph logs the request id of the request that fetched.
+ */
+function sharingIdenticalQueries(fetcher: Fetcher): Fetcher {
+  const inflight = new Map<string, Promise<SharedAnswer>>();
+  const shared = async (url: string, init?: RequestInit): Promise<Response> => {
+    const body = init?.body;
+    if (typeof body !== 'string' || isMutation(body)) return fetcher(url, init as never) as unknown as Response;
+    const authorization =
+      new Headers(init?.headers as ConstructorParameters<typeof Headers>[0]).get('authorization') ?? '';
+    const key = `${url}\n${authorization}\n${body}`;
+    let answer = inflight.get(key);
+    if (!answer) {
+      answer = (fetcher(url, init as never) as unknown as Promise<Response>)
+        .then(async (response) => ({
+          status: response.status,
+          statusText: response.statusText,
+          headers: [...response.headers.entries()],
+          body: await response.text(),
+        }))
+        .finally(() => inflight.delete(key));
+      inflight.set(key, answer);
+    }
+    const { body: text, ...head } = await answer;
+    return new Response(text, head);
+  };
+  return shared as unknown as Fetcher;
+}
+
+const isMutation = (body: string) => /^\{"query":"\s*mutation\b/.test(body);
 
 /** Each subgraph's name and URL, as the router will call them. */
 export function subgraphUrls(supergraphSdl: string, urlOverrides: Record<string, string | undefined>) {

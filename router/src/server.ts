@@ -35,6 +35,7 @@ export async function createRouter({ env, log, supergraphSdl, verifyToken }: Rou
   const gateway = createGateway(supergraphSdl, overrides, {
     timeoutMs: env.SUBGRAPH_TIMEOUT_MS,
     retries: env.SUBGRAPH_RETRIES,
+    shareIdenticalQueries: env.SUBGRAPH_DEDUPLICATION === 'true',
   });
   const limits = queryLimits(env);
   const apollo = new ApolloServer<RouterContext>({

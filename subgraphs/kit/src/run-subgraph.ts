@@ -5,6 +5,7 @@ import { dataRoot, type ServiceDatabase } from './database/service-database.js';
 import { type baseEnvironment, parseEnvironment, type z } from './environment.js';
 import { listen, urlOf } from './http.js';
 import { createLogger, type Logger } from './logger.js';
+import { collectProcessMetrics, countSqlStatements } from './metrics.js';
 import { StartupError } from './startup-error.js';
 
 type BaseEnvironment = z.infer<typeof baseEnvironment> & { JWT_PUBLIC_KEY?: string | undefined };
@@ -52,7 +53,10 @@ export async function runSubgraph<Client extends { $disconnect(): Promise<void> 
     const verifyToken = await createTokenVerifier(keys.publicPem);
 
     const location = program.database.locate(process.env);
-    const database = await program.database.open(location);
+    // Query events feed the SQL statement counter at GET /metrics.
+    const database = await program.database.open(location, { logQueries: true });
+    countSqlStatements(database.prisma, service);
+    collectProcessMetrics();
     if (database.migrations.applied.length > 0)
       log.info({ migrations: database.migrations.applied }, 'applied migrations');
     if (database.migrations.created && location.kind === 'pglite' && !production) {

@@ -11,6 +11,7 @@ import { type GraphQLFormattedError, parse } from 'graphql';
 import { isInternalToken, type TokenVerifier, type Viewer, viewerFromHeader } from './auth.js';
 import { createHttpHandler, type Route, sendJson } from './http.js';
 import type { Logger } from './logger.js';
+import { metricsRoute } from './metrics.js';
 import { requestLogging } from './request-logging.js';
 
 /** What every subgraph's per-request context starts with. */
@@ -87,6 +88,7 @@ export async function createSubgraph<Context extends RequestBase>(
     formatError: (formatted, error) => maskUnexpected(formatted, error, runtime.log, production),
   });
   const routes: Record<string, Route> = {
+    '/metrics': metricsRoute,
     '/health': (_request, response) => sendJson(response, 200, { status: 'ok' }),
     '/ready': async (_request, response) => {
       const ready = await databaseAnswers(runtime.prisma).catch(() => false);

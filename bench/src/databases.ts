@@ -1,0 +1,81 @@
+/**
+ * The four services' databases for one benchmark phase: PGlite directories under the run's work directory,
+ * or, with BENCH_DATABASE_URL (a PostgreSQL admin URL), four new uniquely named databases dropped afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { hash } from '@node-rs/argon2';
+import { faqDatabase } from '@shop/faq/database';
+import { ordersDatabase } from '@shop/orders/database';
+import { productsDatabase } from '@shop/products/database';
+import { type DatabaseLocation, parseDatabaseUrl, type ServiceName } from '@shop/subgraph-kit';
+import { usersDatabase } from '@shop/users/database';
+import pg from 'pg';
+import { BENCH_PASSWORD, datasetSql } from './dataset.js';
+
+export const SERVICES: ServiceName[] = ['users', 'products', 'orders', 'faq'];
+const definitions = { users: usersDatabase, products: productsDatabase, orders: ordersDatabase, faq: faqDatabase };
+
+export interface DatabaseSet {
+  /** `<SERVICE>_DATABASE_URL` for each service. */
+  env: Record<string, string>;
+  locations: Record<ServiceName, DatabaseLocation>;
+  drop(): Promise<void>;
+}
+
+export async function provisionDatabases(label: string, workDir: string, adminUrl: string | undefined) {
+  const env: Record<string, string> = {};
+  const locations = {} as Record<ServiceName, DatabaseLocation>;
+  const created: string[] = [];
+  for (const service of SERVICES) {
+    const variable = `${service.toUpperCase()}_DATABASE_URL`;
+    let url: string;
+    if (adminUrl) {
+      const name = `shop_bench_${label}_${service}_${process.pid}_${randomBytes(3).toString('hex')}`;
+      await admin(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
+      created.push(name);
+      const target = new URL(adminUrl);
+      target.pathname = `/${name}`;
+      url = target.toString();
+    } else {
+      url = `pglite:${path.join(workDir, label, service)}`;
+    }
+    env[variable] = url;
+    locations[service] = parseDatabaseUrl(variable, url, '');
+  }
+  const drop = async () => {
+    if (!adminUrl) return; // the work directory is removed as a whole
+    for (const name of created) {
+      await admin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    }
+  };
+  return { env, locations, drop } satisfies DatabaseSet;
+}
+
+/** Migrates each database (as the service would at start) and loads the benchmark data set into it. */
+export async function loadDataset(set: DatabaseSet): Promise<void> {
+  const passwordHash = await hash(BENCH_PASSWORD);
+  await Promise.all(
+    SERVICES.map(async (service) => {
+      const database = await definitions[service].open(set.locations[service]);
+      try {
+        const prisma = database.prisma as unknown as { $executeRawUnsafe(sql: string): Promise<number> };
+        for (const statement of datasetSql(service, passwordHash)) await prisma.$executeRawUnsafe(statement);
+        // Planner statistics for the new rows: PGlite has no autovacuum, and PostgreSQL's would come later.
+        await prisma.$executeRawUnsafe('ANALYZE');
+      } finally {
+        await database.close();
+      }
+    }),
+  );
+}
+
+async function admin<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,29 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Counter, collectDefaultMetrics, register } from 'prom-client';
+import type { ServiceName } from './database/service-database.js';
+
+/**
+ * Prometheus metrics at GET /metrics on every subgraph (prom-client): the process's defaults (CPU, memory,
+ * event-loop lag, GC) and the SQL statements the service sent to its database, which is how the benchmark
+ * measures statements per request on separate processes.
+ */
+const sqlStatements = new Counter({
+  name: 'shop_sql_statements_total',
+  help: 'SQL statements this service sent to its database',
+  labelNames: ['service'] as const,
+});
+
+/** Counts every statement of a Prisma client opened with query events (`logQueries`). */
+export function countSqlStatements(prisma: unknown, service: ServiceName): void {
+  const counter = sqlStatements.labels(service);
+  (prisma as { $on(event: 'query', listener: () => void): void }).$on('query', () => counter.inc());
+}
+
+/** Process-wide metrics; once per process, in a service's main. */
+export const collectProcessMetrics = () => collectDefaultMetrics();
+
+export async function metricsRoute(_request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const text = await register.metrics();
+  response.writeHead(200, { 'content-type': register.contentType });
+  response.end(text);
+}
