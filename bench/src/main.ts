@@ -43,6 +43,11 @@ const settings = z
     BENCH_QUERIES: z.string().default(queries.map((query) => query.name).join(',')),
     /** A query name (e.g. Q3): profile our router on it with --cpu-prof instead of the comparison. */
     BENCH_PROFILE: z.enum(['Q1', 'Q2', 'Q3', 'Q4']).optional(),
+    /** Results go to bench/results/<BENCH_OUTPUT>.json and .md. */
+    BENCH_OUTPUT: z
+      .string()
+      .regex(/^[\w-]+$/)
+      .default('latest'),
   })
   .parse(process.env);
 
@@ -413,11 +418,12 @@ async function main(): Promise<void> {
     rss_mb: Object.fromEntries(targets.map((target) => [target, perTarget[target]?.rssMb ?? null])),
     cold_start_s: coldStartSeconds,
   };
-  writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const output = path.join(RESULTS_DIR, settings.BENCH_OUTPUT);
+  writeFileSync(`${output}.json`, `${JSON.stringify(report, null, 2)}\n`);
   const markdown = renderMarkdown(report);
-  writeFileSync(path.join(RESULTS_DIR, 'latest.md'), markdown);
+  writeFileSync(`${output}.md`, markdown);
   console.log(`\n${markdown}`);
-  say('wrote bench/results/latest.json and bench/results/latest.md');
+  say(`wrote ${path.relative(REPOSITORY_ROOT, output)}.json and .md`);
 }
 
 try {

@@ -91,6 +91,14 @@ describe('npm start', () => {
       });
       return (await response.json()) as { data: Record<string, never> };
     };
+    // Each subgraph counts its SQL statements at /metrics (what `npm run bench` reads).
+    const sqlStatements = async (port: number | undefined, service: string) => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const sample = new RegExp(`^shop_sql_statements_total\\{service="${service}"\\} (\\d+)$`, 'm').exec(text);
+      expect(sample, text.slice(0, 500)).not.toBeNull();
+      return Number(sample?.[1]);
+    };
+    const productsBefore = await sqlStatements(ports[2], 'products');
     const login = await graphql(
       'mutation { logIn(email: "linus@shop.test", password: "shop-customer-dev") { token } }',
     );
@@ -100,6 +108,8 @@ describe('npm start', () => {
       token,
     );
     expect(JSON.stringify(me.data)).toContain('Split Ergonomic Keyboard');
+    // me → orders → products: products resolved all the order items' product references in one statement.
+    expect(await sqlStatements(ports[2], 'products')).toBe(productsBefore + 1);
 
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);
