@@ -5,12 +5,12 @@
  * Exits 1 if any request failed or any answer was wrong. Settings: bench/README.md.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { REPOSITORY_ROOT, z } from '@shop/subgraph-kit';
 import { type DatabaseSet, loadDataset, provisionDatabases, SERVICES } from './databases.js';
 import { BENCH_PASSWORD, benchEmail, productId, SIZES } from './dataset.js';
-import { type LoadResult, requestFor, round, runLoad, send } from './load.js';
+import { type LoadResult, requestFor, round, runLoad, send, unloadedLatency } from './load.js';
 import {
   answersGraphQL,
   answersOk,
@@ -35,7 +35,7 @@ import {
 const settings = z
   .object({
     BENCH_DATABASE_URL: z.string().startsWith('postgres').optional(),
-    BENCH_CONNECTIONS: z.coerce.number().int().min(1).default(16),
+    BENCH_CONNECTIONS: z.coerce.number().int().min(1).default(8),
     BENCH_DURATION_S: z.coerce.number().int().min(1).default(10),
     BENCH_WARMUP_S: z.coerce.number().int().min(0).default(3),
     BENCH_SUBGRAPH_WARMUP_S: z.coerce.number().int().min(0).default(5),
@@ -86,8 +86,11 @@ const baseEnv: NodeJS.ProcessEnv = {
   ...Object.fromEntries(SERVICES.map((service) => [`${service.toUpperCase()}_URL`, subgraphUrl(service)])),
 };
 
-/** Servers are pinned away from the load generator, except for the cold start, which runs as `npm start` does. */
-const UNPINNED: CorePlan = { pinned: false, serverCores: '', loadCore: '' };
+/**
+ * Servers are pinned away from the load generator, except for the cold start, which runs as `npm start`
+ * does: on every core (given explicitly, since children inherit this process's pinning).
+ */
+const UNPINNED: CorePlan = { ...cores, serverCores: `0-${availableParallelism() - 1}` };
 
 function start(name: string, entry: string, env: NodeJS.ProcessEnv, nodeOptions?: string[], plan = cores) {
   const server = startServer({ name, entry, env, plan, logDir: LOG_DIR, nodeOptions });
@@ -230,15 +233,20 @@ async function measureTarget(
       const cpuBefore = cpuTimes(server);
       const load: LoadResult = await runLoad(request, { ...options, durationSeconds: settings.BENCH_DURATION_S });
       const cpu = cpuPerRequest(cpuBefore, cpuTimes(server), load.requests);
-      if (load.errors > 0 || load.requests === 0) exitCode = 1;
+      await quiet();
+      const unloaded = await unloadedLatency(request, expectBody);
+      if (load.errors > 0 || load.requests === 0 || unloaded.errors > 0) exitCode = 1;
       results[query.name] = {
         ...load,
+        errors: load.errors + unloaded.errors,
+        unloaded_p50_ms: unloaded.p50_ms,
         sql_per_request: sql.total,
         sql_by_service: sql.byService,
         cpu_ms_per_request: cpu,
       };
       say(
         `${target} ${query.name}: ${load.rps} req/s, p50 ${load.p50_ms} ms, p99 ${load.p99_ms} ms, ` +
+          `unloaded p50 ${unloaded.p50_ms} ms, ` +
           `${load.errors} errors, ${sql.total} SQL/request, CPU ms/request ${JSON.stringify(cpu)}`,
       );
       await quiet();

@@ -37,22 +37,29 @@ function objectsAt(root: Json, path: string): Json[] {
   return current as Json[];
 }
 
-/** One `_entities` fetch for the objects at a path, merged into them; each id is sent once, as gateways do. */
-async function resolveEntities(
+/**
+ * One `_entities` fetch for the objects at a path; each id is sent once, as gateways do. Returns the merge,
+ * so fetches that run in parallel are merged in a fixed order (the answer's bytes must not vary).
+ */
+async function fetchEntities(
   service: Service,
   objects: Json[],
   typename: string,
   selection: string,
   request: { authorization?: string; variables?: Json; variableDefinitions?: string },
-): Promise<void> {
+): Promise<() => void> {
   const ids = [...new Set(objects.map((object) => object.id as string))];
   const query = `query ($representations: [_Any!]!${request.variableDefinitions ?? ''}) {
     _entities(representations: $representations) { ... on ${typename} { ${selection} } } }`;
   const representations = ids.map((id) => ({ __typename: typename, id }));
   const data = await fetchSubgraph(service, query, { ...request.variables, representations }, request.authorization);
   const resolved = new Map(ids.map((id, index) => [id, (data._entities as Json[])[index]]));
-  for (const object of objects) Object.assign(object, resolved.get(object.id as string));
+  return () => {
+    for (const object of objects) Object.assign(object, resolved.get(object.id as string));
+  };
 }
+
+const resolveEntities = async (...args: Parameters<typeof fetchEntities>) => (await fetchEntities(...args))();
 
 type Plan = (variables: Json, authorization?: string) => Promise<Json>;
 
@@ -88,11 +95,12 @@ const plans: Record<BenchQuery['name'], Plan> = {
       authorization,
     );
     const products = objectsAt(data, 'orders.edges.@.node.user.orders.edges.@.node.items.@.product');
-    await Promise.all([
-      resolveEntities('users', objectsAt(data, 'orders.edges.@.node.user'), 'User', 'name', { authorization }),
-      resolveEntities('faq', products, 'Product', 'faqs { question }', { authorization }),
-      resolveEntities('products', products, 'Product', 'name', { authorization }),
+    const merges = await Promise.all([
+      fetchEntities('users', objectsAt(data, 'orders.edges.@.node.user'), 'User', 'name', { authorization }),
+      fetchEntities('faq', products, 'Product', 'faqs { question }', { authorization }),
+      fetchEntities('products', products, 'Product', 'name', { authorization }),
     ]);
+    for (const merge of merges) merge();
     return data;
   },
   Q4: (variables) =>
