@@ -2,7 +2,14 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
-/** JSON logs to stdout, one line per event; `service` and, per request, `requestId` on every line. */
+/**
+ * JSON logs to stdout, one line per event; `service` and, per request, `requestId` on every line. Written
+ * asynchronously: under load the lines of many requests leave in one write instead of one blocking write
+ * each (in the router's profile those writes were 5 % of its time); pino flushes what is pending on exit.
+ */
 export function createLogger(service: string, level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ name: service, level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  return pino(
+    { name: service, level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime },
+    destination ?? pino.destination({ dest: 1, sync: false }),
+  );
 }
