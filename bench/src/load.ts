@@ -62,20 +62,24 @@ export async function runLoad(
 export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /**
- * Latency without load: one request at a time (at most `count`, at most `seconds`), each answer compared
- * with the checked one. Microsecond resolution, unlike autocannon's whole milliseconds.
+ * Latency without load: `rounds` times, one request to each target in turn, never two at once; each answer
+ * compared with that target's checked one (null: the target failed its check, every answer counts as an
+ * error). Microsecond resolution, unlike autocannon's whole milliseconds.
  */
-export async function unloadedLatency(request: Request, expectBody: string, count = 200, seconds = 3) {
-  const latencies: number[] = [];
-  let errors = 0;
-  const deadline = performance.now() + seconds * 1000;
-  while (latencies.length < count && performance.now() < deadline) {
-    const started = performance.now();
-    const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body });
-    const text = await response.text();
-    latencies.push(performance.now() - started);
-    if (response.status !== 200 || text !== expectBody) errors++;
+export async function roundRobinLatencies(requests: Request[], expected: (string | null)[], rounds: number) {
+  const latencies = requests.map(() => [] as number[]);
+  const errors = requests.map(() => 0);
+  for (let pass = 0; pass < rounds; pass++) {
+    for (const [index, request] of requests.entries()) {
+      const started = performance.now();
+      const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body });
+      const text = await response.text();
+      latencies[index]?.push(performance.now() - started);
+      if (response.status !== 200 || text !== expected[index]) errors[index] = (errors[index] ?? 0) + 1;
+    }
   }
-  latencies.sort((a, b) => a - b);
-  return { p50_ms: round(latencies[Math.floor(latencies.length / 2)] ?? 0, 2), errors };
+  return latencies.map((measured, index) => {
+    measured.sort((a, b) => a - b);
+    return { p50_ms: round(measured[Math.floor(measured.length / 2)] ?? 0, 2), errors: errors[index] ?? 0 };
+  });
 }
