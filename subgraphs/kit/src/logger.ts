@@ -4,8 +4,7 @@ export type { Logger };
 
 /**
  * JSON logs to stdout, one line per event; `service` and, per request, `requestId` on every line. Written
- * asynchronously: under load the lines of many requests leave in one write instead of one blocking write
- * each (in the router's profile those writes were 5 % of its time); pino flushes what is pending on exit.
+ * asynchronously, so a slow log sink does not stall request handling; pino flushes what is pending on exit.
  */
 export function createLogger(service: string, level: string, destination?: pino.DestinationStream): Logger {
   return pino(
