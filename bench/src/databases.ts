@@ -9,8 +9,8 @@ import { faqDatabase } from '@shop/faq/database';
 import { ordersDatabase } from '@shop/orders/database';
 import { productsDatabase } from '@shop/products/database';
 import { type DatabaseLocation, parseDatabaseUrl, type ServiceName } from '@shop/subgraph-kit';
+import { createPostgresDatabase } from '@shop/subgraph-kit/testing';
 import { usersDatabase } from '@shop/users/database';
-import pg from 'pg';
 import { BENCH_PASSWORD, datasetSql } from './dataset.js';
 
 export const SERVICES: ServiceName[] = ['users', 'products', 'orders', 'faq'];
@@ -26,28 +26,23 @@ export interface DatabaseSet {
 export async function provisionDatabases(label: string, workDir: string, adminUrl: string | undefined) {
   const env: Record<string, string> = {};
   const locations = {} as Record<ServiceName, DatabaseLocation>;
-  const created: string[] = [];
+  const drops: (() => Promise<void>)[] = [];
   for (const service of SERVICES) {
     const variable = `${service.toUpperCase()}_DATABASE_URL`;
     let url: string;
     if (adminUrl) {
       const name = `shop_bench_${label}_${service}_${process.pid}_${randomBytes(3).toString('hex')}`;
-      await admin(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
-      created.push(name);
-      const target = new URL(adminUrl);
-      target.pathname = `/${name}`;
-      url = target.toString();
+      const created = await createPostgresDatabase(adminUrl, name);
+      drops.push(created.drop);
+      url = created.url;
     } else {
-      url = `pglite:${path.join(workDir, label, service)}`;
+      url = `pglite:${path.join(workDir, label, service)}`; // the work directory is removed as a whole
     }
     env[variable] = url;
     locations[service] = parseDatabaseUrl(variable, url, '');
   }
   const drop = async () => {
-    if (!adminUrl) return; // the work directory is removed as a whole
-    for (const name of created) {
-      await admin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
-    }
+    for (const dropOne of drops) await dropOne();
   };
   return { env, locations, drop } satisfies DatabaseSet;
 }
@@ -68,14 +63,4 @@ export async function loadDataset(set: DatabaseSet): Promise<void> {
       }
     }),
   );
-}
-
-async function admin<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }

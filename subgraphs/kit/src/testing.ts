@@ -29,17 +29,28 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
     return { location: parseDatabaseUrl('TEST', MEMORY_DATABASE_URL, ''), drop: async () => undefined };
   }
   const name = `shop_test_${label}_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await admin((client) => client.query(`CREATE DATABASE "${name}"`));
-  const url = new URL(TEST_POSTGRES_URL);
+  const created = await createPostgresDatabase(TEST_POSTGRES_URL, name);
+  return { location: { kind: 'postgres', url: created.url }, drop: created.drop };
+}
+
+/**
+ * Creates a database named `name` on the PostgreSQL server of `adminUrl` (a URL to any database there, e.g.
+ * `postgres`); `drop` removes it again, closing its connections. Used by the tests and the benchmark.
+ */
+export async function createPostgresDatabase(adminUrl: string, name: string) {
+  await withPostgresClient(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
-    location: { kind: 'postgres', url: url.toString() },
-    drop: () => admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    url: url.toString(),
+    drop: async () => {
+      await withPostgresClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    },
   };
 }
 
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+async function withPostgresClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);
