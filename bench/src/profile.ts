@@ -39,7 +39,10 @@ export function summariseProfile(
   window?: { startMicros: number; endMicros: number },
   top = 12,
 ): string {
-  const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+  // One file per thread (CPU.<date>.<time>.<pid>.<thread>.<n>); thread 0, the main thread, sorts first.
+  const file = readdirSync(profileDir)
+    .filter((name) => name.endsWith('.cpuprofile'))
+    .sort()[0];
   if (!file) throw new Error(`no .cpuprofile in ${profileDir}`);
   const profile = JSON.parse(readFileSync(path.join(profileDir, file), 'utf8')) as CpuProfile;
   // Self time per node: the time deltas of the samples that landed in it.
