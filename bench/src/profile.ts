@@ -39,7 +39,7 @@ export function summariseProfile(
   window?: { startMicros: number; endMicros: number },
   top = 12,
 ): string {
-  // One file per thread (CPU.<date>.<time>.<pid>.<thread>.<n>); thread 0, the main thread, sorts first.
+  // One file per thread (CPU.<date>.<time>.<pid>.<thread>.<n>); the main thread starts first, so it sorts first.
   const file = readdirSync(profileDir)
     .filter((name) => name.endsWith('.cpuprofile'))
     .sort()[0];
