@@ -90,7 +90,7 @@ export async function startSupergraph() {
   /** HTTP requests each subgraph received: proves what the router did not forward. */
   const subgraphRequests: Record<ServiceName, number> = { users: 0, products: 0, orders: 0, faq: 0 };
   const prisma: Partial<Record<ServiceName, unknown>> = {};
-  let recoverUnfinishedOrders: ((pendingTimeoutMs: number) => Promise<number>) | undefined;
+  let recoverUnfinishedOrders: (() => Promise<string[]>) | undefined;
   // Orders reaches products through this proxy, so tests can break that link on purpose.
   let productsProxy: Awaited<ReturnType<typeof startFaultProxy>> | undefined;
 
@@ -209,9 +209,8 @@ export async function startSupergraph() {
       keys,
       internalToken,
       productsProxy: productsProxy as NonNullable<typeof productsProxy>,
-      /** Runs the orders service's recovery sweep now; PENDING orders older than the timeout are settled. */
-      recoverUnfinishedOrders: (pendingTimeoutMs = 0) =>
-        (recoverUnfinishedOrders as NonNullable<typeof recoverUnfinishedOrders>)(pendingTimeoutMs),
+      /** Runs the orders service's recovery sweep now; answers the numbers of the orders it settled. */
+      recoverUnfinishedOrders: () => (recoverUnfinishedOrders as NonNullable<typeof recoverUnfinishedOrders>)(),
       request,
       logIn,
       /** Development credentials from the seed. */

@@ -343,11 +343,15 @@ export const seedFaqs: { key: string; question: string; answer: string; topic: s
   },
 ];
 
-/** Orders with their quantities; unit prices are the products' seed prices. */
+/**
+ * Orders with their quantities; unit prices are the products' seed prices. Each is in a settled state the real
+ * saga reaches (placed and confirmed; then shipped, or cancelled by the customer), and products holds the
+ * matching reservation (see seedReservationStatus), so the recovery sweep has nothing to change.
+ */
 export const seedOrders: {
   key: string;
   user: 'ada' | 'linus';
-  status: 'PENDING' | 'CONFIRMED' | 'CANCELLED' | 'SHIPPED';
+  status: 'CONFIRMED' | 'CANCELLED' | 'SHIPPED';
   placedAt: string;
   items: { sku: string; quantity: number }[];
 }[] = [
@@ -409,14 +413,18 @@ export const seedOrders: {
   {
     key: 'linus-3',
     user: 'linus',
-    status: 'PENDING',
+    status: 'CONFIRMED',
     placedAt: '2026-11-22T07:20:00Z',
     items: [{ sku: 'CF-BEANS-COL', quantity: 3 }],
   },
 ];
 
-export function seedPrice(sku: string): number {
+export function seedProduct(sku: string): (typeof seedProducts)[number] {
   const product = seedProducts.find((candidate) => candidate.sku === sku);
   if (!product) throw new Error(`seed data: unknown SKU ${sku}`);
-  return product.price;
+  return product;
 }
+
+/** The stock state both sides record for a seeded order: confirmed orders committed, cancelled ones returned. */
+export const seedStockState = (order: (typeof seedOrders)[number]) =>
+  order.status === 'CANCELLED' ? ('RETURNED' as const) : ('COMMITTED' as const);

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'OUT_OF_STOCK'
+  | 'PRODUCT_ARCHIVED'
   | 'SERVICE_UNAVAILABLE'
   | 'RATE_LIMITED'
   | 'INTERNAL_SERVER_ERROR';

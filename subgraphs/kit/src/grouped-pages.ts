@@ -9,6 +9,8 @@ export interface GroupedPageSpec {
   sortColumn: string;
   sortType: 'timestamptz' | 'text' | 'int4';
   direction: 'asc' | 'desc';
+  /** Which rows belong in pages at all, as SQL written in code (e.g. `"archived_at" IS NULL`); all by default. */
+  rowsShown?: string;
 }
 
 /**
@@ -31,7 +33,7 @@ export function groupedPageIdsSql(
     SELECT "${spec.groupColumn}"::text AS "group", "id"::text AS "id",
            ROW_NUMBER() OVER (PARTITION BY "${spec.groupColumn}" ORDER BY "${spec.sortColumn}" ${spec.direction}, "id" ${spec.direction}) AS "position"
     FROM "${spec.table}"
-    WHERE "${spec.groupColumn}" = ANY($2::uuid[]) ${cursorCondition}
+    WHERE "${spec.groupColumn}" = ANY($2::uuid[]) ${cursorCondition} ${spec.rowsShown ? `AND (${spec.rowsShown})` : ''}
   ) AS ranked WHERE "position" <= $1 ORDER BY "group", "position"`;
   return { sql, params };
 }

@@ -1,5 +1,5 @@
 import { defineServiceDatabase } from '@shop/subgraph-kit';
-import { seedId, seedOrders, seedPrice } from '../../../prisma/seed/data.js';
+import { seedId, seedOrders, seedProduct, seedStockState } from '../../../prisma/seed/data.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { requestHashOf } from './place-order-saga.js';
 
@@ -17,16 +17,18 @@ export const ordersDatabase = defineServiceDatabase({
         id: seedId('order-item', `${order.key}:${item.sku}`),
         productId: seedId('product', item.sku),
         quantity: item.quantity,
-        unitPriceAmount: seedPrice(item.sku),
+        unitPriceAmount: seedProduct(item.sku).price,
+        productName: seedProduct(item.sku).name,
+        productSku: item.sku,
       }));
       await prisma.order.create({
         data: {
           id,
           userId: seedId('user', order.user),
           status: order.status,
-          // Seeded orders never went through the saga: their stock is settled.
-          stockState: order.status === 'CANCELLED' ? 'RELEASED' : 'COMMITTED',
-          requestHash: requestHashOf(items),
+          stockState: seedStockState(order),
+          cancelReason: order.status === 'CANCELLED' ? 'cancelled by the customer' : null,
+          requestHash: requestHashOf(items.map(({ productId, quantity }) => ({ productId, quantity }))),
           currency: 'EUR',
           totalAmount: items.reduce((sum, item) => sum + item.quantity * item.unitPriceAmount, 0),
           createdAt: new Date(order.placedAt),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type ErrorCode, type Logger, userError } from '@shop/subgraph-kit';
 import type { GraphQLError } from 'graphql';
+import { ORDER_TRANSITIONS, type Settlement, settlementFor } from './order-states.js';
 import {
   type PricedItem,
   type ProductsClient,
@@ -8,10 +9,14 @@ import {
   type StockItem,
   serviceUnavailable,
 } from './products-client.js';
-import type { OrderRepository, OrderWithItems } from './repository.js';
+import { type OrderRepository, type OrderWithItems, orderNumber } from './repository.js';
 
 /** How long a duplicate request waits for the first one's outcome, and how it polls. */
 const DUPLICATE_WAIT = { totalMs: 15_000, everyMs: 50 } as const;
+/** A settled order takes at most this many settlements (return: commit, then return); more means a bug. */
+const MAX_SETTLEMENTS = 3;
+const SWEEP_BATCH = 100;
+const INTERRUPTED = 'placing the order was interrupted; nothing was charged';
 
 /** The same items in any order and split any way hash the same: that is "the same payload". */
 export function requestHashOf(items: StockItem[]): string {
@@ -19,49 +24,75 @@ export function requestHashOf(items: StockItem[]): string {
   return createHash('sha256').update(JSON.stringify(normalised)).digest('hex');
 }
 
+export interface SagaOptions {
+  /** Names this process in claims (host and pid), so a claim says who holds it. */
+  workerId: string;
+  /** How long a claim on an order lasts: a PENDING order quiet this long is taken over by the sweep. */
+  claimMs: number;
+}
+
 /**
- * Placing an order across two databases (see docs/ORDER-SAGA.md): the order is stored PENDING first, products
- * reserves its stock (all items or none) under the order's id, the order is CONFIRMED, and the reservation
- * committed. Every step is idempotent by the order id and recorded in orders.stock_state, so a failure at any
- * point is compensated (stock released, order CANCELLED with a reason) now or by the recovery sweep later.
+ * Placing an order across two databases (docs/ORDER-SAGA.md). Every change of an order is one of the
+ * transitions in order-states.ts, applied as a compare-and-set, so any interleaving of requests, sweeps and
+ * crashes leaves the order in one agreed state: a worker that loses a race re-reads and follows the winner.
+ * Decisions (confirm, cancel, ship) are taken first, in the orders database; settlements then make products
+ * agree (commit, release, return). A claim keeps other workers from settling the same order at the same time.
  */
-export function createPlaceOrderSaga(repository: OrderRepository, products: ProductsClient, log: Logger) {
+export function createPlaceOrderSaga(
+  repository: OrderRepository,
+  products: ProductsClient,
+  log: Logger,
+  { workerId, claimMs }: SagaOptions,
+) {
+  let sweeps = 0;
   const reload = async (id: string) => (await repository.findOrdersByIds([id]))[0] as OrderWithItems;
 
-  /** Cancels a PENDING order whose stock was not (or is no longer) taken, recording why. */
-  async function cancelPending(order: OrderWithItems, reason: string, failureCode: ErrorCode, requestId: string) {
-    await repository.changeStatus(order.id, ['PENDING'], { status: 'CANCELLED', cancelReason: reason, failureCode });
-    await releaseStock(order.id, requestId);
+  /** Sends products the messages a settlement needs; applies it once products answers the expected state. */
+  async function applySettlement(order: OrderWithItems, name: Settlement, requestId: string): Promise<void> {
+    const { messages, products: expected } = ORDER_TRANSITIONS[name];
+    let status: string | null = null;
+    for (const message of messages) status = await products.moveStock(message, order.id, requestId);
+    if (status !== expected) {
+      throw new Error(`products answered ${status} to ${messages.join(' + ')}, expected ${expected}`);
+    }
+    await repository.transition(order.id, name); // false: another worker applied it first, which is as good
   }
 
-  /** Gives the order's stock back (or forbids taking it), and records that; a failure is left to the sweep. */
-  async function releaseStock(orderId: string, requestId: string): Promise<boolean> {
+  /**
+   * Brings products in line with the order's decision, one settlement at a time, re-reading after each (a
+   * decision taken meanwhile, e.g. a cancellation, changes the next step). A failure leaves it to the sweep.
+   */
+  async function settle(orderId: string, requestId: string): Promise<OrderWithItems> {
+    let order = await reload(orderId);
+    for (let step = 0; step < MAX_SETTLEMENTS; step++) {
+      const next = settlementFor(order);
+      if (!next) break;
+      try {
+        await applySettlement(order, next, requestId);
+      } catch (error) {
+        log.warn({ err: error, orderId, requestId, settlement: next }, 'settlement left for the recovery sweep');
+        break;
+      }
+      order = await reload(orderId);
+    }
+    return order;
+  }
+
+  /** Settles an order this worker has claimed, then lets go of it. */
+  async function settleAndRelease(orderId: string, worker: string, requestId: string) {
     try {
-      await products.releaseStock(orderId, requestId);
-      await repository.setStockState(orderId, 'RELEASED');
-      return true;
-    } catch (error) {
-      log.warn({ err: error, orderId, requestId }, 'could not release stock; the recovery sweep will retry');
-      return false;
+      return await settle(orderId, requestId);
+    } finally {
+      await repository.releaseClaim(orderId, worker);
     }
   }
 
-  async function commitStock(orderId: string, requestId: string): Promise<void> {
-    try {
-      await products.commitStock(orderId, requestId);
-      await repository.setStockState(orderId, 'COMMITTED');
-    } catch (error) {
-      log.warn({ err: error, orderId, requestId }, 'could not commit stock; the recovery sweep will retry');
+  /** What placeOrder answers for an order: the order, or the error it was cancelled with. */
+  function outcome(order: OrderWithItems): OrderWithItems {
+    if (order.status === 'CANCELLED' && order.failureCode) {
+      throw userError(order.failureCode as ErrorCode, order.cancelReason ?? 'the order could not be placed');
     }
-  }
-
-  /** PENDING → CONFIRMED at the prices products charged, then commit; gives stock back if cancelled meanwhile. */
-  async function confirm(order: OrderWithItems, reserved: PricedItem[], requestId: string): Promise<OrderWithItems> {
-    const prices = new Map(reserved.map((item) => [item.productId, item.unitPrice.amount]));
-    const total = reserved.reduce((sum, item) => sum + item.quantity * item.unitPrice.amount, 0);
-    if (await repository.confirmOrder(order.id, prices, total)) await commitStock(order.id, requestId);
-    else await releaseStock(order.id, requestId); // cancelled while we reserved: the stock goes back
-    return reload(order.id);
+    return order;
   }
 
   /** What a repeated request with the same key gets: the first request's order, or its error. */
@@ -81,10 +112,29 @@ export function createPlaceOrderSaga(repository: OrderRepository, products: Prod
       await new Promise((resolve) => setTimeout(resolve, DUPLICATE_WAIT.everyMs));
       current = await reload(order.id);
     }
-    if (current.status === 'CANCELLED' && current.failureCode) {
-      throw userError(current.failureCode as ErrorCode, current.cancelReason ?? 'the order could not be placed');
+    return outcome(current);
+  }
+
+  /** PENDING → CONFIRMED at the prices products charged (false: someone decided first). */
+  const confirm = (orderId: string, reserved: PricedItem[]) =>
+    repository.confirm(orderId, new Map(reserved.map((item) => [item.productId, item.unitPrice.amount])));
+
+  /**
+   * A PENDING order whose placing went quiet: finished when products holds its stock, else cancelled (and
+   * settled: a late reserve will be refused).
+   */
+  async function resolvePending(order: OrderWithItems, requestId: string): Promise<void> {
+    const reservation = await products.reservationStatus(order.id, requestId);
+    if (reservation === 'RESERVED' || reservation === 'COMMITTED') {
+      const items = order.items.map(({ productId, quantity }) => ({ productId, quantity }));
+      // Idempotent by the order id: answers the existing reservation with the prices it charged.
+      await confirm(order.id, await products.reserveStock(order.id, items, requestId));
+    } else {
+      await repository.transition(order.id, 'cancel', {
+        cancelReason: INTERRUPTED,
+        failureCode: 'SERVICE_UNAVAILABLE',
+      });
     }
-    return current;
   }
 
   return {
@@ -92,7 +142,7 @@ export function createPlaceOrderSaga(repository: OrderRepository, products: Prod
 
     place: async (userId: string, items: StockItem[], idempotencyKey: string | null, requestId: string) => {
       const requestHash = requestHashOf(items);
-      // Unknown products fail here, before any order exists; unreachable products too.
+      // Unknown and archived products fail here, before any order exists; unreachable products too.
       const quote = await products
         .quote(
           items.map((item) => item.productId),
@@ -103,10 +153,11 @@ export function createPlaceOrderSaga(repository: OrderRepository, products: Prod
             ? serviceUnavailable(`${error.message}; no order was placed`)
             : error;
         });
-      const currencies = new Set([...quote.values()].map((price) => price.currency));
+      const currencies = new Set([...quote.values()].map((product) => product.price.currency));
       if (currencies.size !== 1)
         throw userError('BAD_USER_INPUT', 'all items of an order must be priced in one currency');
 
+      const worker = `${workerId}/${requestId}`;
       let order: OrderWithItems;
       try {
         order = await repository.createOrder({
@@ -115,10 +166,23 @@ export function createPlaceOrderSaga(repository: OrderRepository, products: Prod
           requestHash,
           status: 'PENDING',
           stockState: 'UNKNOWN',
+          claimedBy: worker,
+          claimedUntil: new Date(Date.now() + claimMs),
           currency: [...currencies][0] as string,
-          totalAmount: items.reduce((sum, item) => sum + item.quantity * (quote.get(item.productId)?.amount ?? 0), 0),
+          totalAmount: items.reduce(
+            (sum, item) => sum + item.quantity * (quote.get(item.productId)?.price.amount ?? 0),
+            0,
+          ),
           items: {
-            create: items.map((item) => ({ ...item, unitPriceAmount: quote.get(item.productId)?.amount ?? 0 })),
+            create: items.map((item) => {
+              const product = quote.get(item.productId);
+              return {
+                ...item,
+                unitPriceAmount: product?.price.amount ?? 0,
+                productName: product?.name ?? null,
+                productSku: product?.sku ?? null,
+              };
+            }),
           },
         });
       } catch (error) {
@@ -132,59 +196,81 @@ export function createPlaceOrderSaga(repository: OrderRepository, products: Prod
       try {
         reserved = await products.reserveStock(order.id, items, requestId);
       } catch (error) {
-        if (error instanceof ProductsUnavailable) {
-          // Maybe reserved, maybe not: releasing gives it back if it was, and forbids it if it comes late.
-          const reason = `${error.message}; the order was cancelled`;
-          await cancelPending(order, reason, 'SERVICE_UNAVAILABLE', requestId);
-          throw serviceUnavailable(`${error.message}; the order was not placed, try again`);
-        }
-        const graphQLError = error as GraphQLError;
-        const code = (graphQLError.extensions?.code as ErrorCode | undefined) ?? 'INTERNAL_SERVER_ERROR';
-        await cancelPending(order, graphQLError.message, code, requestId);
-        throw error;
+        // Maybe reserved, maybe not (unreachable), or refused: cancel; settling gives back whatever was taken.
+        const unavailable = error instanceof ProductsUnavailable;
+        const cancelled = await repository.transition(order.id, 'cancel', {
+          cancelReason: unavailable ? `${(error as Error).message}; the order was cancelled` : (error as Error).message,
+          failureCode: unavailable
+            ? 'SERVICE_UNAVAILABLE'
+            : (((error as GraphQLError).extensions?.code as ErrorCode | undefined) ?? 'INTERNAL_SERVER_ERROR'),
+        });
+        const settled = await settleAndRelease(order.id, worker, requestId);
+        if (!cancelled) return outcome(settled); // a sweep or the customer decided first: that decision stands
+        throw unavailable
+          ? serviceUnavailable(`${(error as Error).message}; the order was not placed, try again`)
+          : error;
       }
-      return confirm(order, reserved, requestId);
+      await confirm(order.id, reserved); // false: cancelled meanwhile, and settling gives the stock back
+      return outcome(await settleAndRelease(order.id, worker, requestId));
     },
 
-    /** Cancels a PENDING or CONFIRMED order; only the request that cancels it gives the stock back. */
+    /** Cancels a PENDING or CONFIRMED order; its stock goes back now, or via whoever holds its claim. */
     cancel: async (order: OrderWithItems, reason: string, requestId: string) => {
+      const worker = `${workerId}/${requestId}`;
       if (
-        await repository.changeStatus(order.id, ['PENDING', 'CONFIRMED'], { status: 'CANCELLED', cancelReason: reason })
+        (await repository.transition(order.id, 'cancel', { cancelReason: reason })) &&
+        (await repository.claim(order.id, worker, claimMs))
       ) {
-        await releaseStock(order.id, requestId);
+        return settleAndRelease(order.id, worker, requestId);
       }
       return reload(order.id);
     },
 
+    /** CONFIRMED → SHIPPED, committing its stock first if that was left; the order as it is afterwards. */
+    ship: async (order: OrderWithItems, requestId: string) => {
+      const worker = `${workerId}/${requestId}`;
+      if (!(await repository.claim(order.id, worker, claimMs))) {
+        throw userError('CONFLICT', 'this order is being updated right now; try again in a moment');
+      }
+      try {
+        await settle(order.id, requestId);
+        await repository.transition(order.id, 'ship');
+        return await reload(order.id);
+      } finally {
+        await repository.releaseClaim(order.id, worker);
+      }
+    },
+
     /**
-     * Finishes what interrupted sagas left: commits stock of CONFIRMED orders, gives back stock of CANCELLED
-     * ones, and settles PENDING orders older than `pendingTimeoutMs` — finished when products holds their
-     * stock, cancelled (and the stock forbidden) when it does not. Safe to run anywhere, any time, in parallel.
+     * Finishes what interrupted sagas left, for orders no other worker holds: settlements not yet applied,
+     * and PENDING orders whose placing went quiet for a whole claim. Safe anywhere, any time, in parallel:
+     * concurrent sweeps claim different orders. Answers the numbers of the orders it settled.
      */
-    recover: async (pendingTimeoutMs: number): Promise<number> => {
-      const requestId = `recovery-${Date.now()}`;
-      const unfinished = await repository.findUnfinishedOrders(new Date(Date.now() - pendingTimeoutMs));
-      for (const order of unfinished) {
+    recover: async (): Promise<string[]> => {
+      const worker = `${workerId}/sweep-${++sweeps}`;
+      const requestId = `recovery-${Date.now()}-${sweeps}`;
+      const claimed = await repository.claimUnsettled(worker, claimMs, SWEEP_BATCH);
+      const settled: string[] = [];
+      const left: string[] = [];
+      for (const order of claimed) {
         try {
-          if (order.status === 'CONFIRMED') await commitStock(order.id, requestId);
-          else if (order.status === 'CANCELLED') await releaseStock(order.id, requestId);
-          else if ((await products.reservationStatus(order.id, requestId)) === 'RESERVED') {
-            const items = order.items.map((item) => ({ productId: item.productId, quantity: item.quantity }));
-            await confirm(order, await products.reserveStock(order.id, items, requestId), requestId);
-          } else {
-            await cancelPending(
-              order,
-              'placing the order was interrupted; nothing was charged',
-              'SERVICE_UNAVAILABLE',
-              requestId,
-            );
-          }
+          if (order.status === 'PENDING') await resolvePending(order, requestId);
+          const after = await settle(order.id, requestId);
+          (after.status !== 'PENDING' && !settlementFor(after) ? settled : left).push(orderNumber(after));
         } catch (error) {
+          left.push(orderNumber(order));
           log.warn({ err: error, orderId: order.id }, 'recovery: order left for the next sweep');
+        } finally {
+          await repository.releaseClaim(order.id, worker).catch(() => undefined);
         }
       }
-      if (unfinished.length > 0) log.info({ orders: unfinished.length }, 'recovery sweep settled unfinished orders');
-      return unfinished.length;
+      if (claimed.length > 0) {
+        log.info(
+          { settled, left },
+          `recovery sweep settled ${settled.length} order(s)${left.length > 0 ? `, ${left.length} left` : ''}`,
+        );
+      }
+      return settled;
     },
   };
 }

@@ -5,10 +5,18 @@ import {
   type PageRequest,
   queryGroupedPageIds,
 } from '@shop/subgraph-kit';
-import type { OrderStatus, Prisma, PrismaClient, StockState } from './generated/prisma/client.js';
+import type { Prisma, PrismaClient } from './generated/prisma/client.js';
+import { ORDER_TRANSITIONS, type OrderTransition, type SagaState, UNSETTLED_STATES } from './order-states.js';
 
 export type { OrderItem, OrderStatus, StockState } from './generated/prisma/client.js';
 export type OrderWithItems = Prisma.OrderGetPayload<{ include: { items: true } }>;
+
+/** Orders whose saga waits for a step, as SQL built from the transition table (constants only). */
+const stateSql = ({ status, stockState }: SagaState) => `("status" = '${status}' AND "stock_state" = '${stockState}')`;
+const UNSETTLED_SQL = [...UNSETTLED_STATES.map(stateSql), `"status" = 'PENDING'`].join(' OR ');
+
+/** The number customers see, e.g. SO-000042. */
+export const orderNumber = (order: { number: number }) => `SO-${String(order.number).padStart(6, '0')}`;
 
 const withItems = { items: { orderBy: { id: 'asc' } } } as const satisfies Prisma.OrderInclude;
 
@@ -52,20 +60,28 @@ export function createOrderRepository(prisma: PrismaClient) {
     },
 
     createOrder: (data: Prisma.OrderUncheckedCreateInput) => prisma.order.create({ data, include: withItems }),
+
     /**
-     * Moves an order to `data.status` only from one of `from`; false when it was in another state (someone
-     * else moved it first). This conditional update is what makes each saga step happen once.
+     * Applies one of the order's transitions (order-states.ts) as a compare-and-set: true when this call moved
+     * the order, false when it was in another state (someone else moved it first). `data` goes with it.
      */
-    changeStatus: async (id: string, from: OrderStatus[], data: Prisma.OrderUncheckedUpdateManyInput) =>
-      (await prisma.order.updateMany({ where: { id, status: { in: from } }, data })).count === 1,
-    setStockState: (id: string, stockState: StockState) =>
-      prisma.order.updateMany({ where: { id }, data: { stockState } }),
-    /** PENDING → CONFIRMED with the prices products charged, in one transaction; false if no longer PENDING. */
-    confirmOrder: (id: string, prices: Map<string, number>, totalAmount: number) =>
+    transition: async (id: string, name: OrderTransition, data: Prisma.OrderUncheckedUpdateManyInput = {}) => {
+      const { from, to } = ORDER_TRANSITIONS[name];
+      const { count } = await prisma.order.updateMany({
+        where: { id, OR: from.map((state) => ({ ...state })) },
+        data: { ...data, ...to },
+      });
+      return count === 1;
+    },
+    /** The `confirm` transition with the prices products charged, in one transaction; false if not PENDING. */
+    confirm: (id: string, prices: Map<string, number>) =>
       prisma.$transaction(async (tx) => {
+        const { from, to } = ORDER_TRANSITIONS.confirm;
+        const items = await tx.orderItem.findMany({ where: { orderId: id } });
+        const totalAmount = items.reduce((sum, item) => sum + item.quantity * (prices.get(item.productId) ?? 0), 0);
         const { count } = await tx.order.updateMany({
-          where: { id, status: 'PENDING' },
-          data: { status: 'CONFIRMED', stockState: 'RESERVED', totalAmount },
+          where: { id, OR: from.map((state) => ({ ...state })) },
+          data: { ...to, totalAmount },
         });
         if (count === 0) return false;
         for (const [productId, unitPriceAmount] of prices) {
@@ -73,19 +89,41 @@ export function createOrderRepository(prisma: PrismaClient) {
         }
         return true;
       }),
-    /** Orders whose saga has a step left: stock to commit or give back, or a PENDING order gone quiet. */
-    findUnfinishedOrders: (pendingSince: Date) =>
-      prisma.order.findMany({
-        where: {
-          OR: [
-            { status: 'CONFIRMED', stockState: 'RESERVED' },
-            { status: 'CANCELLED', stockState: { in: ['UNKNOWN', 'RESERVED', 'COMMITTED'] } },
-            { status: 'PENDING', updatedAt: { lt: pendingSince } },
-          ],
-        },
-        include: withItems,
-        take: 100,
-      }),
+
+    /** Claims an order for one worker until `claimMs` from now, unless another worker's claim still runs. */
+    claim: async (id: string, worker: string, claimMs: number) => {
+      const now = Date.now();
+      const { count } = await prisma.order.updateMany({
+        where: { id, OR: [{ claimedUntil: null }, { claimedUntil: { lt: new Date(now) } }] },
+        data: { claimedBy: worker, claimedUntil: new Date(now + claimMs) },
+      });
+      return count === 1;
+    },
+    releaseClaim: (id: string, worker: string) =>
+      prisma.order.updateMany({ where: { id, claimedBy: worker }, data: { claimedBy: null, claimedUntil: null } }),
+    /**
+     * Claims up to `limit` orders whose saga has a step left — a settlement, or a PENDING order whose placing
+     * went quiet (its claim expired) — that no other worker holds. SKIP LOCKED: concurrent sweeps (timer
+     * ticks, replicas) take different orders instead of waiting for each other. One statement.
+     */
+    claimUnsettled: async (worker: string, claimMs: number, limit: number) => {
+      const now = Date.now();
+      const claimed = await prisma.$queryRawUnsafe<{ id: string }[]>(
+        `UPDATE "orders" SET "claimed_by" = $1, "claimed_until" = $2::timestamptz
+         WHERE "id" IN (
+           SELECT "id" FROM "orders"
+           WHERE (${UNSETTLED_SQL}) AND ("claimed_until" IS NULL OR "claimed_until" < $3::timestamptz)
+           ORDER BY "updated_at" LIMIT $4
+           FOR UPDATE SKIP LOCKED)
+         RETURNING "id"::text AS "id"`,
+        worker,
+        new Date(now + claimMs).toISOString(),
+        new Date(now).toISOString(),
+        limit,
+      );
+      if (claimed.length === 0) return [];
+      return prisma.order.findMany({ where: { id: { in: claimed.map((row) => row.id) } }, include: withItems });
+    },
     deleteOrder: async (id: string) => (await prisma.order.deleteMany({ where: { id } })).count > 0,
   };
 }

@@ -1,4 +1,5 @@
 import { DateTime, pageRequest } from '@shop/subgraph-kit';
+import { orderNumber } from './repository.js';
 import type { Resolvers } from './schema.generated.js';
 
 /** Thin: GraphQL shapes in, service calls out. Typed by the code generated from schema.graphql. */
@@ -11,10 +12,11 @@ export const resolvers: Resolvers = {
   Mutation: {
     placeOrder: (_, { input, idempotencyKey }, { orders }) => orders.placeOrder(input.items, idempotencyKey),
     cancelOrder: (_, { id }, { orders }) => orders.cancelOrder(id),
+    shipOrder: (_, { id }, { orders }) => orders.shipOrder(id),
   },
   Order: {
     __resolveReference: (reference, { loaders }) => loaders.orderById.load(reference.id),
-    number: (order) => `SO-${String(order.number).padStart(6, '0')}`,
+    number: orderNumber,
     user: (order) => ({ id: order.userId }),
     total: (order) => ({ amount: order.totalAmount, currency: order.currency }),
     items: (order) => order.items.map((item) => ({ ...item, currency: order.currency })),

@@ -46,6 +46,8 @@ export type Mutation = {
   placeOrder: Order;
   /** Cancels an order that has not shipped, and returns its items to stock. Cancelling twice is harmless. */
   cancelOrder: Order;
+  /** Admin only: a CONFIRMED order left the warehouse (SHIPPED); it can no longer be cancelled. Idempotent. */
+  shipOrder: Order;
 };
 
 
@@ -56,6 +58,11 @@ export type MutationPlaceOrderArgs = {
 
 
 export type MutationCancelOrderArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationShipOrderArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -86,7 +93,12 @@ export type OrderStatus =
 
 export type OrderItem = {
   __typename?: 'OrderItem';
+  /** The product as the catalogue has it now (it may since have been renamed, or archived: see archivedAt). */
   product: Product;
+  /** The product's name when it was bought. Null only for orders placed before names were kept. */
+  productName?: Maybe<Scalars['String']['output']>;
+  /** The product's SKU when it was bought. Null only for orders placed before SKUs were kept. */
+  productSku?: Maybe<Scalars['String']['output']>;
   quantity: Scalars['Int']['output'];
   /** The price per unit when the order was placed. */
   unitPrice: Money;
@@ -313,6 +325,7 @@ export type QueryResolvers<ContextType = OrdersContext, ParentType extends Resol
 export type MutationResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
   cancelOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'id'>>;
+  shipOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationShipOrderArgs, 'id'>>;
 };
 
 export type OrderResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = {
@@ -329,6 +342,8 @@ export type OrderResolvers<ContextType = OrdersContext, ParentType extends Resol
 
 export type OrderItemResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['OrderItem'] = ResolversParentTypes['OrderItem']> = {
   product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
+  productName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  productSku?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   unitPrice?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   lineTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { createSubgraph, type SubgraphDependencies } from '@shop/subgraph-kit';
 import type { OrdersContext } from './context.js';
 import type { Environment } from './env.js';
@@ -14,14 +15,22 @@ export async function createOrdersSubgraph(runtime: SubgraphDependencies<PrismaC
   const { prisma, env, log, internalToken } = runtime;
   const repository = createOrderRepository(prisma);
   const products = createProductsClient(env.PRODUCTS_URL, internalToken);
-  const saga = createPlaceOrderSaga(repository, products, log);
-  // Settle what a previous run left unfinished, then keep sweeping (every replica may; each step is idempotent).
-  const sweep = () =>
-    saga.recover(env.ORDER_PENDING_TIMEOUT_SECONDS * 1000).catch((error: unknown) => {
-      log.warn({ err: error }, 'recovery sweep failed; retrying at the next interval');
-      return 0;
-    });
-  void sweep();
+  const saga = createPlaceOrderSaga(repository, products, log, {
+    workerId: `${hostname()}:${process.pid}`,
+    claimMs: env.ORDER_PENDING_TIMEOUT_SECONDS * 1000,
+  });
+  // Settle what a previous run left unfinished, then keep sweeping (replicas too: each claims its own orders).
+  // A tick that comes while the last sweep still runs is skipped.
+  let sweeping: Promise<unknown> | null = null;
+  const sweep = () => {
+    sweeping ??= saga
+      .recover()
+      .catch((error: unknown) => log.warn({ err: error }, 'recovery sweep failed; retrying at the next interval'))
+      .finally(() => {
+        sweeping = null;
+      });
+  };
+  sweep();
   const timer = setInterval(sweep, env.ORDER_RECOVERY_INTERVAL_SECONDS * 1000);
   timer.unref();
   const subgraph = await createSubgraph<OrdersContext>(runtime, {
@@ -32,5 +41,12 @@ export async function createOrdersSubgraph(runtime: SubgraphDependencies<PrismaC
       return { ...base, loaders, orders: createOrderService(repository, loaders, saga, base) };
     },
   });
-  return { ...subgraph, recoverUnfinishedOrders: saga.recover, close: async () => clearInterval(timer) };
+  return {
+    ...subgraph,
+    recoverUnfinishedOrders: saga.recover,
+    close: async () => {
+      clearInterval(timer);
+      await sweeping;
+    },
+  };
 }

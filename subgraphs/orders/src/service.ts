@@ -3,6 +3,7 @@ import {
   isId,
   type PageRequest,
   type RequestBase,
+  requireAdmin,
   requireViewer,
   toConnection,
   userError,
@@ -75,7 +76,24 @@ export function createOrderService(
       if (order.status === 'SHIPPED')
         throw userError('CONFLICT', 'this order has shipped and can no longer be cancelled');
       const by = signedIn.id === order.userId ? 'the customer' : 'an administrator';
-      return saga.cancel(order, `cancelled by ${by}`, request.requestId);
+      const after = await saga.cancel(order, `cancelled by ${by}`, request.requestId);
+      if (after.status === 'SHIPPED')
+        throw userError('CONFLICT', 'this order has shipped and can no longer be cancelled');
+      return after;
+    },
+    /** Admin: the order left the warehouse; it can no longer be cancelled. Shipping twice is harmless. */
+    shipOrder: async (id: string) => {
+      requireAdmin(viewer);
+      const order = isId(id) ? await loaders.orderById.load(id) : null;
+      if (!order) throw userError('NOT_FOUND', `order ${id} does not exist`, { id });
+      if (order.status === 'SHIPPED') return order;
+      if (order.status !== 'CONFIRMED') {
+        throw userError('CONFLICT', `only a CONFIRMED order can ship; this one is ${order.status}`);
+      }
+      const after = await saga.ship(order, request.requestId);
+      if (after.status === 'SHIPPED') return after;
+      if (after.status === 'CANCELLED') throw userError('CONFLICT', 'this order was cancelled meanwhile');
+      throw userError('SERVICE_UNAVAILABLE', 'the products service could not confirm the stock; try again');
     },
   };
 }

@@ -19,6 +19,7 @@ const order = (userId: string, idempotencyKey: string | null = null) => ({
   idempotencyKey,
   requestHash: 'test',
   status: 'CONFIRMED' as const,
+  stockState: 'COMMITTED' as const,
   currency: 'EUR',
   totalAmount: 300,
   items: { create: [{ productId: randomUUID(), quantity: 3, unitPriceAmount: 100 }] },
@@ -44,8 +45,8 @@ describe(`orders database on ${databaseKind}`, () => {
     expect(await repository.countOrders(userId)).toBe(2);
     expect((await repository.listOrders(userId, null, 10)).map((row) => row.id)).toEqual([second.id, first.id]);
 
-    expect(await repository.changeStatus(first.id, ['CONFIRMED'], { status: 'CANCELLED' })).toBe(true);
-    expect(await repository.changeStatus(first.id, ['CONFIRMED'], { status: 'CANCELLED' })).toBe(false);
+    expect(await repository.transition(first.id, 'cancel', { cancelReason: 'test' })).toBe(true);
+    expect(await repository.transition(first.id, 'cancel', { cancelReason: 'again' })).toBe(false);
     expect(await repository.deleteOrder(first.id)).toBe(true);
     expect(await database.prisma.orderItem.count({ where: { orderId: first.id } })).toBe(0);
   });
@@ -69,5 +70,47 @@ describe(`orders database on ${databaseKind}`, () => {
     await expect(repository.createOrder(order(userId, 'key-1'))).rejects.toMatchObject({ code: 'P2002' });
     await repository.createOrder(order(randomUUID(), 'key-1'));
     expect((await repository.findOrderByIdempotencyKey(userId, 'key-1'))?.userId).toBe(userId);
+  });
+
+  it('moves an order only along its transitions, each once', async () => {
+    const repository = createOrderRepository(database.prisma);
+    const pending = await repository.createOrder({ ...order(randomUUID()), status: 'PENDING', stockState: 'UNKNOWN' });
+    expect(await repository.transition(pending.id, 'ship')).toBe(false); // PENDING cannot ship
+    expect(await repository.confirm(pending.id, new Map([[pending.items[0]?.productId as string, 120]]))).toBe(true);
+    expect(await repository.confirm(pending.id, new Map())).toBe(false);
+    const confirmed = (await repository.findOrdersByIds([pending.id]))[0];
+    expect(confirmed).toMatchObject({ status: 'CONFIRMED', stockState: 'RESERVED', totalAmount: 360 });
+    expect(await repository.transition(pending.id, 'ship')).toBe(false); // not committed yet
+    expect(await repository.transition(pending.id, 'commit')).toBe(true);
+    expect(await repository.transition(pending.id, 'ship')).toBe(true);
+    expect(await repository.transition(pending.id, 'cancel')).toBe(false); // shipped is final
+  });
+
+  it('lets one worker at a time claim an order, and concurrent sweeps claim different orders', async () => {
+    const repository = createOrderRepository(database.prisma);
+    const target = await repository.createOrder({ ...order(randomUUID()), status: 'PENDING', stockState: 'UNKNOWN' });
+    expect(await repository.claim(target.id, 'worker-a', 60_000)).toBe(true);
+    expect(await repository.claim(target.id, 'worker-b', 60_000)).toBe(false);
+    await repository.releaseClaim(target.id, 'worker-b'); // not b's to release
+    expect(await repository.claim(target.id, 'worker-b', 60_000)).toBe(false);
+    await repository.releaseClaim(target.id, 'worker-a');
+    expect(await repository.claim(target.id, 'worker-b', -1)).toBe(true); // an already expired claim…
+    expect(await repository.claim(target.id, 'worker-c', 60_000)).toBe(true); // …is taken over
+
+    const unsettled: { id: string }[] = [];
+    for (let index = 0; index < 6; index++) {
+      unsettled.push(
+        await repository.createOrder({ ...order(randomUUID()), status: 'CONFIRMED', stockState: 'RESERVED' }),
+      );
+    }
+    const [first, second] = await Promise.all([
+      repository.claimUnsettled('sweep-1', 60_000, 100),
+      repository.claimUnsettled('sweep-2', 60_000, 100),
+    ]);
+    const ids = (rows: { id: string }[]) =>
+      rows.map((row) => row.id).filter((id) => unsettled.some((o) => o.id === id));
+    expect(ids(first).filter((id) => ids(second).includes(id))).toEqual([]);
+    expect(ids(first).length + ids(second).length).toBe(6);
+    expect(await repository.claimUnsettled('sweep-3', 60_000, 100)).toEqual([]);
   });
 });

@@ -1,5 +1,12 @@
 import { defineServiceDatabase } from '@shop/subgraph-kit';
-import { seedCategories, seedId, seedProducts } from '../../../prisma/seed/data.js';
+import {
+  seedCategories,
+  seedId,
+  seedOrders,
+  seedProduct,
+  seedProducts,
+  seedStockState,
+} from '../../../prisma/seed/data.js';
 import { PrismaClient } from './generated/prisma/client.js';
 
 export const productsDatabase = defineServiceDatabase({
@@ -27,5 +34,25 @@ export const productsDatabase = defineServiceDatabase({
       })),
       skipDuplicates: true,
     });
+    // The reservations the seeded orders would have left (seed stock is what remains after them).
+    for (const order of seedOrders) {
+      const orderId = seedId('order', order.key);
+      if (await prisma.stockReservation.findUnique({ where: { orderId }, select: { orderId: true } })) continue;
+      await prisma.stockReservation.create({
+        data: {
+          orderId,
+          status: seedStockState(order),
+          createdAt: new Date(order.placedAt),
+          items: {
+            create: order.items.map((item) => ({
+              productId: seedId('product', item.sku),
+              quantity: item.quantity,
+              unitPriceAmount: seedProduct(item.sku).price,
+              currency: 'EUR',
+            })),
+          },
+        },
+      });
+    }
   },
 });

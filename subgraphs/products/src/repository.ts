@@ -6,6 +6,12 @@ import {
   queryGroupedPageIds,
 } from '@shop/subgraph-kit';
 import type { Prisma, PrismaClient, Product } from './generated/prisma/client.js';
+import {
+  RESERVATION_TRANSITIONS,
+  type ReservationStatus,
+  type ReservationTransition,
+  reservationMayMove,
+} from './reservation-states.js';
 
 export type { Category, Product } from './generated/prisma/client.js';
 
@@ -26,6 +32,7 @@ const CATEGORY_PRODUCTS: GroupedPageSpec = {
   sortColumn: 'name',
   sortType: 'text',
   direction: 'asc',
+  rowsShown: '"archived_at" IS NULL',
 };
 
 export interface ProductQuery {
@@ -43,7 +50,9 @@ export interface StockChange {
 
 /** The only code that talks to the products database. */
 export function createProductRepository(prisma: PrismaClient) {
+  // The catalogue lists only products on sale: archived ones are still found by id or SKU (references).
   const whereOf = (query: ProductQuery): Prisma.ProductWhereInput => ({
+    archivedAt: null,
     ...(query.search
       ? {
           OR: [
@@ -84,7 +93,7 @@ export function createProductRepository(prisma: PrismaClient) {
     countProductsByCategory: async (categoryIds: string[]) => {
       const counts = await prisma.product.groupBy({
         by: ['categoryId'],
-        where: { categoryId: { in: categoryIds } },
+        where: { categoryId: { in: categoryIds }, archivedAt: null },
         _count: { _all: true },
       });
       return new Map(counts.map((row) => [row.categoryId ?? '', row._count._all]));
@@ -93,7 +102,10 @@ export function createProductRepository(prisma: PrismaClient) {
     createProduct: (data: Prisma.ProductUncheckedCreateInput) => prisma.product.create({ data }),
     updateProduct: (id: string, data: Prisma.ProductUncheckedUpdateInput) =>
       prisma.product.update({ where: { id }, data }),
-    deleteProduct: async (id: string) => (await prisma.product.deleteMany({ where: { id } })).count > 0,
+    /** Takes a product off sale for good (it stays readable for what references it); false if already archived. */
+    archiveProduct: async (id: string) =>
+      (await prisma.product.updateMany({ where: { id, archivedAt: null }, data: { archivedAt: new Date() } })).count >
+      0,
     restockProduct: (id: string, quantity: number) =>
       prisma.product.update({ where: { id }, data: { stock: { increment: quantity } } }),
 
@@ -109,7 +121,7 @@ export function createProductRepository(prisma: PrismaClient) {
         const short: string[] = [];
         for (const item of items) {
           const { count } = await tx.product.updateMany({
-            where: { id: item.productId, stock: { gte: item.quantity } },
+            where: { id: item.productId, stock: { gte: item.quantity }, archivedAt: null },
             data: { stock: { decrement: item.quantity } },
           });
           if (count === 0) short.push(item.productId);
@@ -135,29 +147,38 @@ export function createProductRepository(prisma: PrismaClient) {
       }),
 
     /**
-     * Gives an order's stock back exactly once (only the transaction that moves the reservation to RELEASED
-     * adds the stock), or, with no reservation yet, records a RELEASED one so a late reserve is refused.
+     * Moves an order's reservation by one of its transitions (release, commit, return) as a compare-and-set, and
+     * gives the stock back when the transition says so, in one transaction. Returns the status afterwards (null:
+     * still no reservation): a late or repeated message finds the reservation already moved and changes nothing.
+     * Releasing an order with no reservation records a RELEASED one, so a late reserve for it takes nothing.
      */
-    releaseStock: (orderId: string) =>
-      prisma.$transaction(async (tx) => {
+    moveReservation: (orderId: string, transition: Exclude<ReservationTransition, 'reserve'>) =>
+      prisma.$transaction(async (tx): Promise<ReservationStatus | null> => {
+        const { to, stock } = RESERVATION_TRANSITIONS[transition];
         const reservation = await tx.stockReservation.findUnique({ where: { orderId }, include: { items: true } });
         if (!reservation) {
-          await tx.stockReservation.create({ data: { orderId, status: 'RELEASED' } });
-          return false;
+          if (!reservationMayMove(transition, null)) return null;
+          await tx.stockReservation.create({ data: { orderId, status: to } });
+          return to;
         }
+        if (!reservationMayMove(transition, reservation.status)) return reservation.status;
         const { count } = await tx.stockReservation.updateMany({
-          where: { orderId, status: { in: ['RESERVED', 'COMMITTED'] } },
-          data: { status: 'RELEASED' },
+          where: { orderId, status: reservation.status },
+          data: { status: to },
         });
-        if (count === 0) return false;
-        for (const item of reservation.items) {
-          await tx.product.updateMany({ where: { id: item.productId }, data: { stock: { increment: item.quantity } } });
+        // Moved by a concurrent message between our read and our update: report where it is now.
+        if (count === 0) return (await tx.stockReservation.findUnique({ where: { orderId } }))?.status ?? null;
+        if (stock === 'give back') {
+          for (const item of reservation.items) {
+            await tx.product.updateMany({
+              where: { id: item.productId },
+              data: { stock: { increment: item.quantity } },
+            });
+          }
         }
-        return true;
+        return to;
       }),
 
-    commitStock: (orderId: string) =>
-      prisma.stockReservation.updateMany({ where: { orderId, status: 'RESERVED' }, data: { status: 'COMMITTED' } }),
     findReservation: (orderId: string) => prisma.stockReservation.findUnique({ where: { orderId } }),
   };
 }

@@ -16,8 +16,9 @@ export const resolvers: Resolvers = {
     deleteProduct: (_, { id }, { products }) => products.deleteProduct(id),
     restockProduct: (_, { id, quantity }, { products }) => products.restockProduct(id, quantity),
     reserveStock: (_, { orderId, items }, { products }) => products.reserveStock(orderId, items),
-    releaseStock: (_, { orderId }, { products }) => products.releaseStock(orderId),
-    commitStock: (_, { orderId }, { products }) => products.commitStock(orderId),
+    releaseStock: (_, { orderId }, { products }) => products.moveReservation(orderId, 'release'),
+    commitStock: (_, { orderId }, { products }) => products.moveReservation(orderId, 'commit'),
+    returnStock: (_, { orderId }, { products }) => products.moveReservation(orderId, 'return'),
   },
   Product: {
     __resolveReference: (reference, { loaders }) =>

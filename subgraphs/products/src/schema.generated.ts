@@ -54,7 +54,11 @@ export type Mutation = {
   createProduct: Product;
   /** Admin only. Fields left out keep their value. */
   updateProduct: Product;
-  /** Admin only. True when a product was deleted. */
+  /**
+   * Admin only. Takes the product off sale for good: it leaves the catalogue, search and category lists and can
+   * no longer be ordered, but orders and FAQs that mention it still show it (archivedAt is set). True when this
+   * call archived it, false when it already was; NOT_FOUND for an unknown id.
+   */
   deleteProduct: Scalars['Boolean']['output'];
   /** Admin only. Adds quantity (> 0) to the stock. */
   restockProduct: Product;
@@ -63,10 +67,15 @@ export type Mutation = {
    * none, and returns the prices charged. Idempotent by orderId; refused once the order's stock was released.
    */
   reserveStock: Array<ReservedItem>;
-  /** Internal: gives an order's stock back (once), or refuses any later reserve for it. True when stock went back now. */
-  releaseStock: Scalars['Boolean']['output'];
-  /** Internal: the order is confirmed and its reserved stock stays taken. Idempotent. */
-  commitStock: Scalars['Boolean']['output'];
+  /**
+   * Internal: gives back the stock of an order that was not confirmed (RESERVED → RELEASED), or refuses any later
+   * reserve for it (none → RELEASED). Never touches a COMMITTED reservation. Answers the status afterwards.
+   */
+  releaseStock: ReservationStatus;
+  /** Internal: the order is confirmed and its reserved stock stays taken (RESERVED → COMMITTED). Idempotent. */
+  commitStock: ReservationStatus;
+  /** Internal: a confirmed order was cancelled; its committed stock goes back (COMMITTED → RETURNED). Idempotent. */
+  returnStock: ReservationStatus;
 };
 
 
@@ -107,6 +116,11 @@ export type MutationCommitStockArgs = {
   orderId: Scalars['ID']['input'];
 };
 
+
+export type MutationReturnStockArgs = {
+  orderId: Scalars['ID']['input'];
+};
+
 /** An amount of money in minor units (cents) of a currency. */
 export type Money = {
   __typename?: 'Money';
@@ -132,6 +146,11 @@ export type Product = {
   category?: Maybe<Category>;
   createdAt: Scalars['DateTime']['output'];
   updatedAt: Scalars['DateTime']['output'];
+  /**
+   * When the product was taken off sale (deleteProduct); null while it is sold. Archived products are not listed
+   * and cannot be ordered, but still resolve for orders and FAQs that mention them.
+   */
+  archivedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
 export type Category = {
@@ -221,7 +240,8 @@ export type ReservedItem = {
 export type ReservationStatus =
   | 'RESERVED'
   | 'COMMITTED'
-  | 'RELEASED';
+  | 'RELEASED'
+  | 'RETURNED';
 
 
 
@@ -396,8 +416,9 @@ export type MutationResolvers<ContextType = ProductsContext, ParentType extends 
   deleteProduct?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteProductArgs, 'id'>>;
   restockProduct?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationRestockProductArgs, 'id' | 'quantity'>>;
   reserveStock?: Resolver<Array<ResolversTypes['ReservedItem']>, ParentType, ContextType, RequireFields<MutationReserveStockArgs, 'orderId' | 'items'>>;
-  releaseStock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationReleaseStockArgs, 'orderId'>>;
-  commitStock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationCommitStockArgs, 'orderId'>>;
+  releaseStock?: Resolver<ResolversTypes['ReservationStatus'], ParentType, ContextType, RequireFields<MutationReleaseStockArgs, 'orderId'>>;
+  commitStock?: Resolver<ResolversTypes['ReservationStatus'], ParentType, ContextType, RequireFields<MutationCommitStockArgs, 'orderId'>>;
+  returnStock?: Resolver<ResolversTypes['ReservationStatus'], ParentType, ContextType, RequireFields<MutationReturnStockArgs, 'orderId'>>;
 };
 
 export type MoneyResolvers<ContextType = ProductsContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
@@ -416,6 +437,7 @@ export type ProductResolvers<ContextType = ProductsContext, ParentType extends R
   category?: Resolver<Maybe<ResolversTypes['Category']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  archivedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
 export type CategoryResolvers<ContextType = ProductsContext, ParentType extends ResolversParentTypes['Category'] = ResolversParentTypes['Category']> = {

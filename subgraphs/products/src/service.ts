@@ -20,6 +20,7 @@ import {
   type ProductRepository,
   type StockChange,
 } from './repository.js';
+import type { ReservationTransition } from './reservation-states.js';
 
 export interface ProductFilter {
   search?: string | null;
@@ -108,9 +109,14 @@ export function createProductService(repository: ProductRepository, loaders: Pro
       await existingProduct(id);
       return repository.updateProduct(id, await validProductInput(input)).catch(explainWriteError);
     },
+    /**
+     * Archives rather than deletes: orders and FAQs may reference the product. It leaves the catalogue and can
+     * no longer be ordered, but still resolves by id and SKU with `archivedAt` set. False when already archived.
+     */
     deleteProduct: async (id: string) => {
       requireAdmin(viewer);
-      return isId(id) && repository.deleteProduct(id);
+      await existingProduct(id);
+      return repository.archiveProduct(id);
     },
     restockProduct: async (id: string, quantity: number) => {
       requireAdmin(viewer);
@@ -131,8 +137,8 @@ export function createProductService(repository: ProductRepository, loaders: Pro
           throw await shortageError(error.productIds);
         },
       );
-      if (reservation.status === 'RELEASED') {
-        throw userError('CONFLICT', `the stock reservation for order ${orderId} was released; place a new order`);
+      if (reservation.status === 'RELEASED' || reservation.status === 'RETURNED') {
+        throw userError('CONFLICT', `the stock reservation for order ${orderId} was given back; place a new order`);
       }
       return reservation.items.map((item) => ({
         productId: item.productId,
@@ -140,18 +146,13 @@ export function createProductService(repository: ProductRepository, loaders: Pro
         unitPrice: { amount: item.unitPriceAmount, currency: item.currency },
       }));
     },
-    releaseStock: (orderId: string) => {
+    /** Internal: release, commit or return an order's reservation; answers its status afterwards. */
+    moveReservation: async (orderId: string, transition: Exclude<ReservationTransition, 'reserve'>) => {
       requireInternalCaller(request);
       if (!isId(orderId)) throw badUserInput('orderId is not an order id', 'orderId');
-      return retryOnce(() => repository.releaseStock(orderId));
-    },
-    commitStock: async (orderId: string) => {
-      requireInternalCaller(request);
-      if (!isId(orderId)) throw badUserInput('orderId is not an order id', 'orderId');
-      await repository.commitStock(orderId);
-      const status = (await repository.findReservation(orderId))?.status;
-      if (status === 'COMMITTED') return true;
-      throw userError('CONFLICT', `order ${orderId} has no reserved stock to commit (${status ?? 'none'})`);
+      const status = await retryOnce(() => repository.moveReservation(orderId, transition));
+      if (!status) throw userError('NOT_FOUND', `order ${orderId} has no stock reservation`, { orderId });
+      return status;
     },
     stockReservation: async (orderId: string) => {
       requireInternalCaller(request);
@@ -159,12 +160,17 @@ export function createProductService(repository: ProductRepository, loaders: Pro
     },
   };
 
-  /** OUT_OF_STOCK naming each product and what is left, or NOT_FOUND for ids that name no product. */
+  /**
+   * OUT_OF_STOCK naming each product and what is left; NOT_FOUND for ids that name no product, and
+   * PRODUCT_ARCHIVED for products no longer sold.
+   */
   async function shortageError(productIds: string[]) {
     const known = new Map((await repository.findProductsByIds(productIds)).map((product) => [product.id, product]));
     const unknown = productIds.filter((id) => !known.has(id));
     if (unknown.length > 0)
       return userError('NOT_FOUND', `unknown product ${unknown.join(', ')}`, { productIds: unknown });
+    const archived = productIds.filter((id) => known.get(id)?.archivedAt);
+    if (archived.length > 0) return archivedError(archived.map((id) => known.get(id) as Product));
     const names = productIds.map((id) => `${known.get(id)?.name} (${known.get(id)?.stock} left)`);
     return userError('OUT_OF_STOCK', `not enough stock: ${names.join(', ')}`, { productIds });
   }
@@ -214,6 +220,12 @@ export function createProductService(repository: ProductRepository, loaders: Pro
     return data;
   }
 }
+
+/** The error for ordering products that are no longer sold, naming them. */
+export const archivedError = (products: Pick<Product, 'id' | 'name'>[]) =>
+  userError('PRODUCT_ARCHIVED', `no longer sold: ${products.map((product) => product.name).join(', ')}`, {
+    productIds: products.map((product) => product.id),
+  });
 
 /** One entry per product, quantities added up; every quantity positive, every id well-formed. */
 function validStockItems(items: StockChange[]): StockChange[] {

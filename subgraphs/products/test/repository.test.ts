@@ -43,9 +43,17 @@ describe(`products database on ${databaseKind}`, () => {
     expect(updated.priceAmount).toBe(1090);
     expect((await repository.restockProduct(created.id, 3)).stock).toBe(8);
 
-    expect(await repository.deleteProduct(created.id)).toBe(true);
-    expect(await repository.deleteProduct(created.id)).toBe(false);
-    expect(await repository.findProductsByIds([created.id])).toEqual([]);
+    // Archived, not deleted: gone from the catalogue, still found by id for what references it.
+    expect(await repository.archiveProduct(created.id)).toBe(true);
+    expect(await repository.archiveProduct(created.id)).toBe(false);
+    expect((await repository.findProductsByIds([created.id]))[0]?.archivedAt).toBeInstanceOf(Date);
+    expect(await repository.countProducts({ categoryId: category.id })).toBe(0);
+    expect(await repository.listProducts({ search: 'Sencha' }, 'NAME_ASC', null, 10)).toEqual([]);
+    await expect(repository.reserveStock(randomUUID(), [{ productId: created.id, quantity: 1 }])).rejects.toMatchObject(
+      {
+        productIds: [created.id],
+      },
+    );
   });
 
   it('enforces unique SKUs and category slugs', async () => {
@@ -87,14 +95,35 @@ describe(`products database on ${databaseKind}`, () => {
     expect((await repository.reserveStock(order2, [{ productId: a.id, quantity: 2 }])).orderId).toBe(order2); // idempotent
     expect((await repository.findProductsByIds([a.id]))[0]?.stock).toBe(0);
 
-    expect(await repository.releaseStock(order2)).toBe(true);
-    expect(await repository.releaseStock(order2)).toBe(false);
+    expect(await repository.moveReservation(order2, 'release')).toBe('RELEASED');
+    expect(await repository.moveReservation(order2, 'release')).toBe('RELEASED');
+    expect(await repository.moveReservation(order2, 'commit')).toBe('RELEASED'); // a late commit changes nothing
     expect((await repository.findProductsByIds([a.id]))[0]?.stock).toBe(2);
 
     // Releasing first leaves a RELEASED mark, and a late reserve for that order takes nothing.
     const order3 = randomUUID();
-    expect(await repository.releaseStock(order3)).toBe(false);
+    expect(await repository.moveReservation(order3, 'release')).toBe('RELEASED');
     expect((await repository.reserveStock(order3, [{ productId: a.id, quantity: 1 }])).status).toBe('RELEASED');
     expect((await repository.findProductsByIds([a.id]))[0]?.stock).toBe(2);
+  });
+
+  it('never releases a committed reservation; only returning gives its units back, once', async () => {
+    const repository = createProductRepository(database.prisma);
+    const base = { description: 'd', priceAmount: 100, priceCurrency: 'EUR' };
+    const product = await repository.createProduct({ ...base, sku: 'STOCK-C', name: 'C', stock: 5 });
+    const stock = async () => (await repository.findProductsByIds([product.id]))[0]?.stock;
+    const orderId = randomUUID();
+    await repository.reserveStock(orderId, [{ productId: product.id, quantity: 3 }]);
+    expect(await repository.moveReservation(orderId, 'return')).toBe('RESERVED'); // return needs COMMITTED
+    expect(await repository.moveReservation(orderId, 'commit')).toBe('COMMITTED');
+    expect(await repository.moveReservation(orderId, 'release')).toBe('COMMITTED'); // a stale release: no effect
+    expect(await stock()).toBe(2);
+    const returned = await Promise.all([
+      repository.moveReservation(orderId, 'return'),
+      repository.moveReservation(orderId, 'return'),
+    ]);
+    expect(returned).toEqual(['RETURNED', 'RETURNED']);
+    expect(await stock()).toBe(5);
+    expect(await repository.moveReservation(randomUUID(), 'commit')).toBeNull(); // nothing to commit
   });
 });
