@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPOSITORY_ROOT } from '@shop/subgraph-kit';
 import { createTestDatabase, databaseKind } from '@shop/subgraph-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCpuLoad } from '../harness/cpu-load.js';
 import { startFaultProxy } from '../harness/fault-proxy.js';
-import { freePort } from '../harness/ports.js';
+import { type SubgraphProcess, startSubgraphProcess, until } from '../harness/subgraph-process.js';
 import { errorCodes, type Supergraph, startSupergraph } from '../harness/supergraph.js';
 
 /**
@@ -64,6 +63,16 @@ async function stockOf(productId: string): Promise<number> {
   return row?.stock ?? Number.NaN;
 }
 
+/** Reservations of the product still RESERVED: none once every order is settled. */
+async function openReservations(productId: string): Promise<number> {
+  const [open] = await productsDb().$queryRawUnsafe<{ open: bigint | number }[]>(
+    `SELECT COUNT(*) AS open FROM stock_reservations r JOIN stock_reservation_items i ON i.order_id = r.order_id
+     WHERE i.product_id = $1::uuid AND r.status = 'RESERVED'`,
+    productId,
+  );
+  return Number(open?.open);
+}
+
 /** Units of the product in CONFIRMED (or SHIPPED) orders, and reservations still open for it. */
 async function expectInvariant(productId: string, initialStock: number) {
   const [confirmed] = await ordersDb().$queryRawUnsafe<{ units: bigint | number | null }[]>(
@@ -71,212 +80,194 @@ async function expectInvariant(productId: string, initialStock: number) {
      WHERE i.product_id = $1::uuid AND o.status IN ('CONFIRMED', 'SHIPPED')`,
     productId,
   );
-  const [open] = await productsDb().$queryRawUnsafe<{ open: bigint | number }[]>(
-    `SELECT COUNT(*) AS open FROM stock_reservations r JOIN stock_reservation_items i ON i.order_id = r.order_id
-     WHERE i.product_id = $1::uuid AND r.status = 'RESERVED'`,
-    productId,
-  );
   const stock = await stockOf(productId);
   expect(stock).toBeGreaterThanOrEqual(0);
   expect(stock + Number(confirmed?.units ?? 0)).toBe(initialStock);
-  expect(Number(open?.open)).toBe(0);
+  expect(await openReservations(productId)).toBe(0);
   return { stock, confirmedUnits: Number(confirmed?.units ?? 0) };
 }
 
-describe(`placing orders on ${databaseKind}`, () => {
-  it('sells exactly the stock to 100 concurrent buyers: 10 confirmed, 90 OUT_OF_STOCK, never below zero', async () => {
-    const productId = await newProduct(10);
-    const started = performance.now();
-    const responses = await Promise.all(Array.from({ length: 100 }, () => place(productId)));
-    const seconds = (performance.now() - started) / 1000;
-    console.info(`100 concurrent placeOrder on ${databaseKind}: ${seconds.toFixed(2)} s`);
-    const confirmed = responses.filter((response) => response.body.data?.placeOrder.status === 'CONFIRMED');
-    const refused = responses.filter((response) => codes(response)?.[0] === 'OUT_OF_STOCK');
-    expect(confirmed).toHaveLength(10);
-    expect(refused).toHaveLength(90);
-    expect(refused[0]?.body.errors?.[0]?.message).toContain('Saga product');
-    expect(await expectInvariant(productId, 10)).toEqual({ stock: 0, confirmedUnits: 10 });
-  });
+/**
+ * Every scenario twice: on an idle machine, then with every core busy (a bounded busy process per core), where
+ * the interleavings that timing hides on an idle machine happen.
+ */
+for (const loaded of [false, true]) {
+  const conditions = loaded ? 'every CPU busy' : 'idle CPUs';
+  /** Idempotency keys are per user: each pass uses its own. */
+  const key = (name: string) => `${name}-${loaded ? 'loaded' : 'idle'}`;
+  describe(conditions, () => {
+    let load: ReturnType<typeof startCpuLoad> | undefined;
+    beforeAll(() => {
+      if (loaded) load = startCpuLoad();
+    });
+    afterAll(() => load?.stop());
 
-  it('gives 20 concurrent requests with one idempotency key one order', async () => {
-    const productId = await newProduct(50);
-    const responses = await Promise.all(Array.from({ length: 20 }, () => place(productId, 2, 'checkout-42')));
-    const ids = new Set(responses.map((response) => response.body.data?.placeOrder.id));
-    expect(responses.every((response) => response.body.data?.placeOrder.status === 'CONFIRMED')).toBe(true);
-    expect(ids.size).toBe(1);
-    const [count] = await ordersDb().$queryRawUnsafe<{ n: bigint | number }[]>(
-      `SELECT COUNT(*) AS n FROM orders WHERE idempotency_key = 'checkout-42'`,
-    );
-    expect(Number(count?.n)).toBe(1);
-    expect(await expectInvariant(productId, 50)).toEqual({ stock: 48, confirmedUnits: 2 });
-  });
-
-  it('refuses the same key with a different payload with CONFLICT, and repeats a failure for the same payload', async () => {
-    const productId = await newProduct(5);
-    expect((await place(productId, 1, 'basket-7')).body.data?.placeOrder.status).toBe('CONFIRMED');
-    expect(codes(await place(productId, 2, 'basket-7'))).toEqual(['CONFLICT']);
-
-    expect(codes(await place(productId, 99, 'basket-8'))).toEqual(['OUT_OF_STOCK']);
-    expect(codes(await place(productId, 99, 'basket-8'))).toEqual(['OUT_OF_STOCK']);
-    await expectInvariant(productId, 5);
-  });
-
-  it('releases stock once when an order is cancelled twice, even at the same time', async () => {
-    const productId = await newProduct(3);
-    const order = (await place(productId, 2)).body.data?.placeOrder;
-    const cancel = () =>
-      supergraph.request<{ cancelOrder: { status: string; cancelReason: string } }>(
-        'mutation ($id: ID!) { cancelOrder(id: $id) { status cancelReason } }',
-        { id: order?.id },
-        { token: ada },
-      );
-    const [first, second] = await Promise.all([cancel(), cancel()]);
-    expect(first.body.data?.cancelOrder.status).toBe('CANCELLED');
-    expect(second.body.data?.cancelOrder.status).toBe('CANCELLED');
-    expect((await cancel()).body.data?.cancelOrder.cancelReason).toBe('cancelled by the customer');
-    expect(await expectInvariant(productId, 3)).toEqual({ stock: 3, confirmedUnits: 0 });
-  });
-});
-
-describe(`failures at each step on ${databaseKind}`, () => {
-  it('products unreachable: no order, or a cancelled one, and no stock taken', async () => {
-    const productId = await newProduct(4);
-    supergraph.productsProxy.set('refuse', '');
-    const unreachable = await place(productId);
-    expect(codes(unreachable)).toEqual(['SERVICE_UNAVAILABLE']);
-
-    supergraph.productsProxy.set('refuse', 'reserveStock');
-    expect(codes(await place(productId))).toEqual(['SERVICE_UNAVAILABLE']);
-    supergraph.productsProxy.set('pass');
-    const [cancelled] = await ordersDb().$queryRawUnsafe<
-      { status: string; stock_state: string; cancel_reason: string }[]
-    >(
-      `SELECT o.status, o.stock_state, o.cancel_reason FROM orders o JOIN order_items i ON i.order_id = o.id WHERE i.product_id = $1::uuid`,
-      productId,
-    );
-    expect(cancelled).toMatchObject({ status: 'CANCELLED', stock_state: 'RELEASED' });
-    expect(cancelled?.cancel_reason).toContain('products service unreachable');
-    expect(await expectInvariant(productId, 4)).toEqual({ stock: 4, confirmedUnits: 0 });
-  });
-
-  it('products fails after reserving: the reservation is released and the order cancelled', async () => {
-    const productId = await newProduct(4);
-    supergraph.productsProxy.set('lose-response', 'reserveStock');
-    expect(codes(await place(productId, 3))).toEqual(['SERVICE_UNAVAILABLE']);
-    supergraph.productsProxy.set('pass');
-    expect(await expectInvariant(productId, 4)).toEqual({ stock: 4, confirmedUnits: 0 });
-  });
-
-  it('products unreachable for the compensation too: the order is cancelled and the sweep gives the stock back', async () => {
-    const productId = await newProduct(4);
-    supergraph.productsProxy.set('refuse', 'Stock(');
-    expect(codes(await place(productId, 2))).toEqual(['SERVICE_UNAVAILABLE']);
-    supergraph.productsProxy.set('pass');
-    const [stuck] = await ordersDb().$queryRawUnsafe<{ status: string; stock_state: string }[]>(
-      'SELECT o.status, o.stock_state FROM orders o JOIN order_items i ON i.order_id = o.id WHERE i.product_id = $1::uuid',
-      productId,
-    );
-    // Cancelled at once, but whether products took the stock is unknown until the sweep asks again.
-    expect(stuck).toEqual({ status: 'CANCELLED', stock_state: 'UNKNOWN' });
-    expect((await supergraph.recoverUnfinishedOrders()).length).toBeGreaterThanOrEqual(1);
-    expect(await expectInvariant(productId, 4)).toEqual({ stock: 4, confirmedUnits: 0 });
-  });
-
-  it('commit lost after confirming: the order stays CONFIRMED and the sweep commits the reservation', async () => {
-    const productId = await newProduct(4);
-    supergraph.productsProxy.set('lose-response', 'commitStock');
-    expect((await place(productId, 1)).body.data?.placeOrder.status).toBe('CONFIRMED');
-    supergraph.productsProxy.set('pass');
-    await supergraph.recoverUnfinishedOrders();
-    expect(await expectInvariant(productId, 4)).toEqual({ stock: 3, confirmedUnits: 1 });
-  });
-
-  it('orders crashes after products reserved, and finishes the order when it starts again', async () => {
-    const productId = await newProduct(6);
-    const database = await createTestDatabase('saga_orders');
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'shop-saga-'));
-    const url =
-      database.location.kind === 'postgres' ? database.location.url : `pglite:${path.join(dataDir, 'orders')}`;
-    const proxy = await startFaultProxy(supergraph.subgraphUrls.products);
-    const port = await freePort();
-    let child: ChildProcess | undefined;
-    const startOrders = async () => {
-      child = spawn(process.execPath, ['--import', 'tsx', path.join(REPOSITORY_ROOT, 'subgraphs/orders/src/main.ts')], {
-        cwd: REPOSITORY_ROOT,
-        stdio: 'ignore',
-        env: {
-          PATH: process.env.PATH,
-          LOG_LEVEL: 'silent',
-          DATA_DIR: dataDir,
-          ORDERS_PORT: String(port),
-          ORDERS_DATABASE_URL: url,
-          PRODUCTS_URL: proxy.url,
-          JWT_PUBLIC_KEY: supergraph.keys.publicPem,
-          INTERNAL_API_TOKEN: supergraph.internalToken,
-          ORDER_PENDING_TIMEOUT_SECONDS: '1',
-          ORDER_RECOVERY_INTERVAL_SECONDS: '1',
-        },
+    describe(`placing orders on ${databaseKind}, ${conditions}`, () => {
+      it('sells exactly the stock to 100 concurrent buyers: 10 confirmed, 90 OUT_OF_STOCK, never below zero', async () => {
+        const productId = await newProduct(10);
+        const started = performance.now();
+        const responses = await Promise.all(Array.from({ length: 100 }, () => place(productId)));
+        const seconds = (performance.now() - started) / 1000;
+        console.info(`100 concurrent placeOrder on ${databaseKind}: ${seconds.toFixed(2)} s`);
+        const confirmed = responses.filter((response) => response.body.data?.placeOrder.status === 'CONFIRMED');
+        const refused = responses.filter((response) => codes(response)?.[0] === 'OUT_OF_STOCK');
+        expect(confirmed).toHaveLength(10);
+        expect(refused).toHaveLength(90);
+        expect(refused[0]?.body.errors?.[0]?.message).toContain('Saga product');
+        expect(await expectInvariant(productId, 10)).toEqual({ stock: 0, confirmedUnits: 10 });
       });
-      await until(() =>
-        fetch(`http://127.0.0.1:${port}/ready`).then(
-          (response) => response.ok,
-          () => false,
-        ),
-      );
-    };
-    const ordersUrl = `http://127.0.0.1:${port}/graphql`;
-    try {
-      await startOrders();
-      // Products takes the stock, and the orders process dies before it hears back.
-      proxy.set('lose-response', 'reserveStock', () => child?.kill('SIGKILL'));
-      const crashed = await supergraph
-        .request(PLACE, { items: [{ productId, quantity: 2 }] }, { url: ordersUrl, token: ada })
-        .catch((error: Error) => error);
-      expect(crashed).toBeInstanceOf(Error);
-      proxy.set('pass');
-      await until(() => child?.exitCode !== null || child?.signalCode !== null);
-      expect(await stockOf(productId)).toBe(4); // reserved, the order still PENDING
 
-      await startOrders();
-      type Orders = {
-        orders: { edges: { node: { status: string; items: { quantity: number; product: { id: string } }[] } }[] };
-      };
-      const ordersOfAda = () =>
-        supergraph.request<Orders>(
-          '{ orders(first: 100) { edges { node { status items { quantity product { id } } } } } }',
-          {},
-          { url: ordersUrl, token: ada },
+      it('gives 20 concurrent requests with one idempotency key one order', async () => {
+        const productId = await newProduct(50);
+        const responses = await Promise.all(Array.from({ length: 20 }, () => place(productId, 2, key('checkout-42'))));
+        const ids = new Set(responses.map((response) => response.body.data?.placeOrder.id));
+        expect(responses.every((response) => response.body.data?.placeOrder.status === 'CONFIRMED')).toBe(true);
+        expect(ids.size).toBe(1);
+        const [count] = await ordersDb().$queryRawUnsafe<{ n: bigint | number }[]>(
+          'SELECT COUNT(*) AS n FROM orders WHERE idempotency_key = $1',
+          key('checkout-42'),
         );
-      const ours = async () =>
-        ((await ordersOfAda()).body.data?.orders.edges.map((edge) => edge.node) ?? []).filter((order) =>
-          order.items.some((item) => item.product.id === productId),
+        expect(Number(count?.n)).toBe(1);
+        expect(await expectInvariant(productId, 50)).toEqual({ stock: 48, confirmedUnits: 2 });
+      });
+
+      it('refuses the same key with a different payload with CONFLICT, and repeats a failure for the same payload', async () => {
+        const productId = await newProduct(5);
+        expect((await place(productId, 1, key('basket-7'))).body.data?.placeOrder.status).toBe('CONFIRMED');
+        expect(codes(await place(productId, 2, key('basket-7')))).toEqual(['CONFLICT']);
+
+        expect(codes(await place(productId, 99, key('basket-8')))).toEqual(['OUT_OF_STOCK']);
+        expect(codes(await place(productId, 99, key('basket-8')))).toEqual(['OUT_OF_STOCK']);
+        await expectInvariant(productId, 5);
+      });
+
+      it('releases stock once when an order is cancelled twice, even at the same time', async () => {
+        const productId = await newProduct(3);
+        const order = (await place(productId, 2)).body.data?.placeOrder;
+        const cancel = () =>
+          supergraph.request<{ cancelOrder: { status: string; cancelReason: string } }>(
+            'mutation ($id: ID!) { cancelOrder(id: $id) { status cancelReason } }',
+            { id: order?.id },
+            { token: ada },
+          );
+        const [first, second] = await Promise.all([cancel(), cancel()]);
+        expect(first.body.data?.cancelOrder.status).toBe('CANCELLED');
+        expect(second.body.data?.cancelOrder.status).toBe('CANCELLED');
+        expect((await cancel()).body.data?.cancelOrder.cancelReason).toBe('cancelled by the customer');
+        expect(await expectInvariant(productId, 3)).toEqual({ stock: 3, confirmedUnits: 0 });
+      });
+    });
+
+    describe(`failures at each step on ${databaseKind}, ${conditions}`, () => {
+      it('products unreachable: no order, or a cancelled one, and no stock taken', async () => {
+        const productId = await newProduct(4);
+        supergraph.productsProxy.set('refuse', '');
+        const unreachable = await place(productId);
+        expect(codes(unreachable)).toEqual(['SERVICE_UNAVAILABLE']);
+
+        supergraph.productsProxy.set('refuse', 'reserveStock');
+        expect(codes(await place(productId))).toEqual(['SERVICE_UNAVAILABLE']);
+        supergraph.productsProxy.set('pass');
+        const [cancelled] = await ordersDb().$queryRawUnsafe<
+          { status: string; stock_state: string; cancel_reason: string }[]
+        >(
+          `SELECT o.status, o.stock_state, o.cancel_reason FROM orders o JOIN order_items i ON i.order_id = o.id WHERE i.product_id = $1::uuid`,
+          productId,
         );
-      await until(async () => (await ours()).every((order) => order.status !== 'PENDING'));
-      // The new database holds the seeded orders too: look at the ones for this product.
-      const orders = await ours();
-      expect(orders.map((order) => order.status)).toEqual(['CONFIRMED']);
-      const confirmedUnits = orders.flatMap((order) => order.items).reduce((sum, item) => sum + item.quantity, 0);
-      expect((await stockOf(productId)) + confirmedUnits).toBe(6);
-      const [open] = await productsDb().$queryRawUnsafe<{ open: bigint | number }[]>(
-        `SELECT COUNT(*) AS open FROM stock_reservations r JOIN stock_reservation_items i ON i.order_id = r.order_id
-         WHERE i.product_id = $1::uuid AND r.status = 'RESERVED'`,
-        productId,
-      );
-      expect(Number(open?.open)).toBe(0);
-    } finally {
-      child?.kill('SIGTERM');
-      await until(() => child?.exitCode !== null || child?.signalCode !== null);
-      await proxy.close();
-      await database.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+        expect(cancelled).toMatchObject({ status: 'CANCELLED', stock_state: 'RELEASED' });
+        expect(cancelled?.cancel_reason).toContain('products service unreachable');
+        expect(await expectInvariant(productId, 4)).toEqual({ stock: 4, confirmedUnits: 0 });
+      });
+
+      it('products fails after reserving: the reservation is released and the order cancelled', async () => {
+        const productId = await newProduct(4);
+        supergraph.productsProxy.set('lose-response', 'reserveStock');
+        expect(codes(await place(productId, 3))).toEqual(['SERVICE_UNAVAILABLE']);
+        supergraph.productsProxy.set('pass');
+        expect(await expectInvariant(productId, 4)).toEqual({ stock: 4, confirmedUnits: 0 });
+      });
+
+      it('products unreachable for the compensation too: the order is cancelled and the sweep gives the stock back', async () => {
+        const productId = await newProduct(4);
+        supergraph.productsProxy.set('refuse', 'Stock(');
+        expect(codes(await place(productId, 2))).toEqual(['SERVICE_UNAVAILABLE']);
+        supergraph.productsProxy.set('pass');
+        const [stuck] = await ordersDb().$queryRawUnsafe<{ status: string; stock_state: string }[]>(
+          'SELECT o.status, o.stock_state FROM orders o JOIN order_items i ON i.order_id = o.id WHERE i.product_id = $1::uuid',
+          productId,
+        );
+        // Cancelled at once, but whether products took the stock is unknown until the sweep asks again.
+        expect(stuck).toEqual({ status: 'CANCELLED', stock_state: 'UNKNOWN' });
+        expect((await supergraph.recoverUnfinishedOrders()).length).toBeGreaterThanOrEqual(1);
+        expect(await expectInvariant(productId, 4)).toEqual({ stock: 4, confirmedUnits: 0 });
+      });
+
+      it('commit lost after confirming: the order stays CONFIRMED and the sweep commits the reservation', async () => {
+        const productId = await newProduct(4);
+        supergraph.productsProxy.set('lose-response', 'commitStock');
+        expect((await place(productId, 1)).body.data?.placeOrder.status).toBe('CONFIRMED');
+        supergraph.productsProxy.set('pass');
+        await supergraph.recoverUnfinishedOrders();
+        expect(await expectInvariant(productId, 4)).toEqual({ stock: 3, confirmedUnits: 1 });
+      });
+
+      it('orders crashes after products reserved, and finishes the order when it starts again', async () => {
+        const productId = await newProduct(6);
+        const database = await createTestDatabase('saga_orders');
+        const dataDir = mkdtempSync(path.join(tmpdir(), 'shop-saga-'));
+        const url =
+          database.location.kind === 'postgres' ? database.location.url : `pglite:${path.join(dataDir, 'orders')}`;
+        const proxy = await startFaultProxy(supergraph.subgraphUrls.products);
+        let orders: SubgraphProcess | undefined;
+        try {
+          orders = await startSubgraphProcess('orders', {
+            DATA_DIR: dataDir,
+            ORDERS_DATABASE_URL: url,
+            PRODUCTS_URL: proxy.url,
+            JWT_PUBLIC_KEY: supergraph.keys.publicPem,
+            INTERNAL_API_TOKEN: supergraph.internalToken,
+            ORDER_PENDING_TIMEOUT_SECONDS: '1',
+            ORDER_RECOVERY_INTERVAL_SECONDS: '1',
+          });
+          const process = orders;
+          // Products takes the stock, and the orders process dies before it hears back.
+          proxy.set('lose-response', 'reserveStock', () => process.kill('SIGKILL'));
+          const crashed = await supergraph
+            .request(PLACE, { items: [{ productId, quantity: 2 }] }, { url: orders.url, token: ada })
+            .catch((error: Error) => error);
+          expect(crashed).toBeInstanceOf(Error);
+          proxy.set('pass');
+          await orders.waitForExit();
+          expect(await stockOf(productId)).toBe(4); // reserved, the order still PENDING
+
+          await orders.start();
+          type Orders = {
+            orders: { edges: { node: { status: string; items: { quantity: number; product: { id: string } }[] } }[] };
+          };
+          const ordersOfAda = () =>
+            supergraph.request<Orders>(
+              '{ orders(first: 100) { edges { node { status items { quantity product { id } } } } } }',
+              {},
+              { url: process.url, token: ada },
+            );
+          const ours = async () =>
+            ((await ordersOfAda()).body.data?.orders.edges.map((edge) => edge.node) ?? []).filter((order) =>
+              order.items.some((item) => item.product.id === productId),
+            );
+          await until(async () => (await ours()).every((order) => order.status !== 'PENDING'));
+          // The new database holds the seeded orders too: look at the ones for this product.
+          const placed = await ours();
+          expect(placed.map((order) => order.status)).toEqual(['CONFIRMED']);
+          const confirmedUnits = placed.flatMap((order) => order.items).reduce((sum, item) => sum + item.quantity, 0);
+          expect((await stockOf(productId)) + confirmedUnits).toBe(6);
+          await until(async () => (await openReservations(productId)) === 0);
+        } finally {
+          await orders?.stop();
+          await proxy.close();
+          await database.drop();
+          rmSync(dataDir, { recursive: true, force: true });
+        }
+      });
+    });
   });
-});
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

@@ -1,0 +1,270 @@
+import { randomUUID } from 'node:crypto';
+import { createProductsClient, ProductsUnavailable } from '@shop/orders/products-client';
+import { createOrderRepository } from '@shop/orders/repository';
+import { createPlaceOrderSaga } from '@shop/orders/saga';
+import { createLogger } from '@shop/subgraph-kit';
+import { databaseKind } from '@shop/subgraph-kit/testing';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Supergraph, startSupergraph } from '../harness/supergraph.js';
+
+/**
+ * The saga under explored interleavings, not lucky timing: fast-check's scheduler decides, step by step, which
+ * worker goes next — placing orders, cancelling them (twice at once), shipping, two sweeps as if on two replicas
+ * — against the real orders database and the real products service over HTTP. Products calls may be refused or
+ * lose their answer, and a worker may crash at any step. After each run every claim is expired (time passing),
+ * a sweep settles what is left, and the invariant is checked. Replay a failure with SAGA_SEED (and SAGA_PATH).
+ */
+const RUNS = Number(process.env.SAGA_RUNS ?? 40);
+const SEED = Number(process.env.SAGA_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const PATH = process.env.SAGA_PATH;
+const INITIAL_STOCK = 4;
+
+let supergraph: Supergraph;
+let admin: string;
+
+beforeAll(async () => {
+  supergraph = await startSupergraph();
+  admin = await supergraph.logInAs('admin');
+});
+afterAll(() => supergraph?.close());
+
+type Sql = {
+  $queryRawUnsafe<T>(sql: string, ...params: unknown[]): Promise<T>;
+  $executeRawUnsafe(sql: string, ...params: unknown[]): Promise<number>;
+};
+
+/** A worker that crashed does nothing more: every later call fails without effect. */
+class Crashed extends Error {}
+
+type Fault = 'pass' | 'refuse' | 'lose-answer';
+
+/** Which worker does what in one run, all chosen by fast-check. */
+const runArbitrary = fc.record({
+  scheduler: fc.scheduler(),
+  placements: fc.array(
+    fc.record({
+      quantity: fc.integer({ min: 1, max: 3 }),
+      // An expired claim from the start: the placement is "slower than ORDER_PENDING_TIMEOUT_SECONDS".
+      slow: fc.boolean(),
+      crashAfter: fc.option(fc.integer({ min: 1, max: 8 }), { freq: 3 }),
+    }),
+    { minLength: 1, maxLength: 3 },
+  ),
+  cancellations: fc.array(fc.record({ target: fc.nat(), crashAfter: fc.option(fc.integer({ min: 1, max: 4 })) }), {
+    maxLength: 3,
+  }),
+  ship: fc.boolean(),
+  sweeps: fc.integer({ min: 1, max: 3 }),
+  faults: fc.array(fc.constantFrom<Fault>('pass', 'pass', 'pass', 'refuse', 'lose-answer'), {
+    minLength: 40,
+    maxLength: 40,
+  }),
+});
+
+describe(`the order saga under explored interleavings on ${databaseKind}`, () => {
+  it('keeps initial stock = stock + units in CONFIRMED/SHIPPED orders, with nothing left open', async () => {
+    const ordersDb = supergraph.prisma.orders as Sql;
+    const productsDb = supergraph.prisma.products as Sql;
+    const realRepository = createOrderRepository(supergraph.prisma.orders as never);
+    const realProducts = createProductsClient(supergraph.subgraphUrls.products, supergraph.internalToken);
+    const log = createLogger('saga-test', 'silent');
+    let runs = 0;
+    console.info(`saga interleavings: seed ${SEED}, ${RUNS} runs (replay: SAGA_SEED=${SEED})`);
+
+    await fc.assert(
+      fc.asyncProperty(runArbitrary, async ({ scheduler, placements, cancellations, ship, sweeps, faults }) => {
+        runs++;
+        const productId = await newProduct(INITIAL_STOCK);
+        const userId = randomUUID();
+        // Real calls in flight: the driver below waits for them before releasing the next step.
+        let inFlight = 0;
+        let productsCalls = 0;
+
+        /**
+         * Every method call of `target` becomes a step the scheduler releases, then runs for real. A worker's
+         * calls (database and products alike) share one count, and after `crashAfter` of them it is dead.
+         */
+        function scheduled<T extends object>(
+          worker: string,
+          target: T,
+          life: { calls: number; crashAfter: number | null },
+          faulty: boolean,
+        ) {
+          return new Proxy(target, {
+            get(object, key) {
+              const member = Reflect.get(object, key);
+              if (typeof member !== 'function') return member;
+              return async (...args: unknown[]) => {
+                await scheduler.schedule(Promise.resolve(), `${worker}.${String(key)}`);
+                if (life.crashAfter !== null && ++life.calls > life.crashAfter) throw new Crashed(`${worker} crashed`);
+                const fault: Fault = faulty ? (faults[productsCalls++ % faults.length] ?? 'pass') : 'pass';
+                if (fault === 'refuse') throw new ProductsUnavailable('refused (test)');
+                inFlight++;
+                try {
+                  const result = await member.apply(object, args);
+                  if (fault === 'lose-answer') throw new ProductsUnavailable('answer lost (test)');
+                  return result;
+                } finally {
+                  inFlight--;
+                }
+              };
+            },
+          });
+        }
+        const worker = (name: string, options: { crashAfter?: number | null; claimMs?: number } = {}) => {
+          const life = { calls: 0, crashAfter: options.crashAfter ?? null };
+          return createPlaceOrderSaga(
+            scheduled(name, realRepository, life, false),
+            scheduled(name, realProducts, life, true),
+            log,
+            { workerId: name, claimMs: options.claimMs ?? 60_000 },
+          );
+        };
+        /** A step of the test itself (reading which orders exist), released by the scheduler like the rest. */
+        const testStep = async <T>(label: string, work: () => Promise<T>) => {
+          await scheduler.schedule(Promise.resolve(), label);
+          inFlight++;
+          try {
+            return await work();
+          } finally {
+            inFlight--;
+          }
+        };
+
+        // One order confirmed before the race, for cancellations and shipping to act on.
+        const settledBefore = await createPlaceOrderSaga(realRepository, realProducts, log, {
+          workerId: 'before',
+          claimMs: 60_000,
+        }).place(userId, [{ productId, quantity: 1 }], null, `before-${runs}`);
+        const ordersOfRun = async () =>
+          (
+            await ordersDb.$queryRawUnsafe<{ id: string }[]>(
+              `SELECT o.id::text AS id FROM orders o JOIN order_items i ON i.order_id = o.id
+               WHERE i.product_id = $1::uuid ORDER BY o.number`,
+              productId,
+            )
+          ).map((row) => row.id);
+
+        const tasks: Promise<unknown>[] = [];
+        placements.forEach((placement, index) => {
+          const saga = worker(`place-${index}`, {
+            crashAfter: placement.crashAfter,
+            claimMs: placement.slow ? -1 : 60_000,
+          });
+          tasks.push(saga.place(userId, [{ productId, quantity: placement.quantity }], null, `place-${runs}-${index}`));
+        });
+        cancellations.forEach((cancellation, index) => {
+          const saga = worker(`cancel-${index}`, { crashAfter: cancellation.crashAfter });
+          tasks.push(
+            (async () => {
+              // Whichever order of this run exists when this step is released: a customer's click.
+              const order = await testStep(`cancel-${index}.look`, async () => {
+                const ids = await ordersOfRun();
+                return (await realRepository.findOrdersByIds([ids[cancellation.target % ids.length] as string]))[0];
+              });
+              if (order && (order.status === 'PENDING' || order.status === 'CONFIRMED')) {
+                await saga.cancel(order, 'cancelled by the customer', `cancel-${runs}-${index}`);
+              }
+            })(),
+          );
+        });
+        if (ship) tasks.push(worker('ship').ship(settledBefore, `ship-${runs}`));
+        for (let index = 0; index < sweeps; index++) tasks.push(worker(`sweep-${index}`).recover());
+        const outcomes = Promise.allSettled(tasks);
+
+        // One step at a time: release a step, let its real call finish and its worker reach the next step.
+        for (let steps = 0; steps < 500; steps++) {
+          await settleIo(() => inFlight);
+          if (scheduler.count() === 0) break;
+          await scheduler.waitOne();
+        }
+        for (const outcome of await outcomes) {
+          if (outcome.status === 'rejected' && !isExpected(outcome.reason)) throw outcome.reason;
+        }
+
+        // Time passes: every claim expires, and the sweep settles what crashed workers left.
+        await ordersDb.$executeRawUnsafe(
+          `UPDATE orders SET claimed_until = NULL WHERE id IN (SELECT order_id FROM order_items WHERE product_id = $1::uuid)`,
+          productId,
+        );
+        const sweeper = createPlaceOrderSaga(realRepository, realProducts, log, { workerId: 'quiet', claimMs: 60_000 });
+        for (let round = 0; round < 3; round++) await sweeper.recover();
+
+        await expectInvariant(productId, await ordersOfRun());
+      }),
+      { numRuns: RUNS, seed: SEED, ...(PATH ? { path: PATH } : {}), endOnFailure: true, verbose: 1 },
+    );
+    console.info(`saga interleavings: ${runs} runs passed on ${databaseKind} (seed ${SEED})`);
+
+    async function expectInvariant(productId: string, orderIds: string[]) {
+      const orders = await ordersDb.$queryRawUnsafe<{ id: string; status: string; stock_state: string }[]>(
+        `SELECT id::text AS id, status::text AS status, stock_state::text AS stock_state FROM orders
+         WHERE id = ANY($1::uuid[])`,
+        orderIds,
+      );
+      const [{ units } = { units: 0 }] = await ordersDb.$queryRawUnsafe<{ units: number | bigint }[]>(
+        `SELECT COALESCE(SUM(i.quantity), 0) AS units FROM order_items i JOIN orders o ON o.id = i.order_id
+         WHERE i.product_id = $1::uuid AND o.status IN ('CONFIRMED', 'SHIPPED')`,
+        productId,
+      );
+      const [{ stock } = { stock: Number.NaN }] = await productsDb.$queryRawUnsafe<{ stock: number }[]>(
+        'SELECT stock FROM products WHERE id = $1::uuid',
+        productId,
+      );
+      const reservations = await productsDb.$queryRawUnsafe<{ order_id: string; status: string }[]>(
+        'SELECT order_id::text AS order_id, status::text AS status FROM stock_reservations WHERE order_id = ANY($1::uuid[])',
+        orderIds,
+      );
+      const reservationOf = new Map(reservations.map((row) => [row.order_id, row.status]));
+      const state = { stock, units: Number(units), orders, reservations };
+      expect(stock, JSON.stringify(state)).toBeGreaterThanOrEqual(0);
+      expect(stock + Number(units), JSON.stringify(state)).toBe(INITIAL_STOCK);
+      for (const order of orders) {
+        // Orders and products agree, and nothing is left PENDING or RESERVED.
+        const expected = {
+          CONFIRMED: ['COMMITTED', 'COMMITTED'],
+          SHIPPED: ['COMMITTED', 'COMMITTED'],
+          CANCELLED: [order.stock_state, order.stock_state],
+        }[order.status] ?? ['settled', 'settled'];
+        expect([order.stock_state, reservationOf.get(order.id)], JSON.stringify(state)).toEqual(expected);
+        expect(['RESERVED', 'UNKNOWN']).not.toContain(order.stock_state);
+      }
+    }
+  });
+});
+
+/** What a client may legitimately get back: a coded GraphQL error (or a crash we caused on purpose). */
+function isExpected(error: unknown): boolean {
+  if (error instanceof Crashed) return true;
+  const code = (error as { extensions?: { code?: string } }).extensions?.code;
+  return ['OUT_OF_STOCK', 'SERVICE_UNAVAILABLE', 'CONFLICT'].includes(code ?? '');
+}
+
+/** Waits until no real call is in flight and the workers have run up to their next scheduled step. */
+async function settleIo(inFlight: () => number) {
+  do {
+    while (inFlight() > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    for (let tick = 0; tick < 3; tick++) await new Promise((resolve) => setImmediate(resolve));
+  } while (inFlight() > 0);
+}
+
+let skus = 0;
+async function newProduct(stock: number): Promise<string> {
+  const response = await supergraph.request<{ createProduct: { id: string } }>(
+    'mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }',
+    {
+      input: {
+        sku: `RACE-${process.pid}-${++skus}`,
+        name: `Race product ${skus}`,
+        description: 'd',
+        price: { amount: 300, currency: 'EUR' },
+        stock,
+      },
+    },
+    { token: admin },
+  );
+  const id = response.body.data?.createProduct.id;
+  if (!id) throw new Error(JSON.stringify(response.body.errors));
+  return id;
+}
