@@ -320,6 +320,7 @@ describe('graceful shutdown', () => {
           LOG_LEVEL: 'silent',
           ROUTER_PORT: String(port),
           JWT_PUBLIC_KEY: supergraph.keys.publicPem,
+          INTERNAL_API_TOKEN: supergraph.internalToken,
           USERS_URL: supergraph.subgraphUrls.users,
           PRODUCTS_URL: supergraph.subgraphUrls.products,
           ORDERS_URL: supergraph.subgraphUrls.orders,

@@ -16,6 +16,8 @@ import { createProductsSubgraph } from '@shop/products/server';
 import { environment as routerEnvironment } from '@shop/router/env';
 import { createRouter } from '@shop/router/server';
 import {
+  type ClosedAccounts,
+  closedAccountsFromUsers,
   createLogger,
   createTokenVerifier,
   listen,
@@ -23,6 +25,7 @@ import {
   REPOSITORY_ROOT,
   type ServiceName,
   urlOf,
+  watchClosedAccounts,
 } from '@shop/subgraph-kit';
 import { createTestDatabase, type TestDatabase } from '@shop/subgraph-kit/testing';
 import { usersDatabase } from '@shop/users/database';
@@ -36,6 +39,7 @@ export interface GraphQLResponse<Data = Record<string, unknown>> {
   body: {
     data?: Data | null;
     errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+    extensions?: Record<string, unknown>;
   };
 }
 
@@ -71,10 +75,9 @@ const DEFINITIONS = [
  * The whole supergraph in this process: four subgraphs on their own (seeded) test databases, each on a
  * real HTTP port, and the router in front, over real HTTP. What a client sees is what production sees.
  */
-export async function startSupergraph() {
+export async function startSupergraph({ closedAccountsPollMs = 3_600_000 } = {}) {
   const keyDir = mkdtempSync(path.join(tmpdir(), 'shop-keys-'));
   const keys = await loadKeyPems({ keyDir, production: false });
-  const verifyToken = await createTokenVerifier(keys.publicPem);
   const internalToken = randomBytes(32).toString('base64url');
   /** Every service's log lines, parsed: tests follow a request id through them. */
   const logLines: { service: string; requestId?: string; msg: string }[] = [];
@@ -90,6 +93,22 @@ export async function startSupergraph() {
   /** HTTP requests each subgraph received: proves what the router did not forward. */
   const subgraphRequests: Record<ServiceName, number> = { users: 0, products: 0, orders: 0, faq: 0 };
   const prisma: Partial<Record<ServiceName, unknown>> = {};
+  /**
+   * Each service's own list of closed accounts, polled from users as in production (every
+   * `closedAccountsPollMs`; by default rarely, so polling does not count in the SQL statement tests).
+   */
+  const closedAccountLists: ClosedAccounts[] = [];
+  async function tokenCheck() {
+    const closedAccounts = watchClosedAccounts({
+      fetchClosedSince: (since) =>
+        closedAccountsFromUsers(urls.users ?? 'http://127.0.0.1:9/graphql', internalToken)(since),
+      intervalMs: closedAccountsPollMs,
+      log: log.child({ service: 'closed-accounts' }),
+    });
+    closedAccountLists.push(closedAccounts);
+    closers.push(async () => closedAccounts.stop());
+    return { closedAccounts, verifyToken: await createTokenVerifier(keys.publicPem, closedAccounts.isClosed) };
+  }
   let recoverUnfinishedOrders: (() => Promise<string[]>) | undefined;
   // Orders reaches products through this proxy, so tests can break that link on purpose.
   let productsProxy: Awaited<ReturnType<typeof startFaultProxy>> | undefined;
@@ -125,7 +144,7 @@ export async function startSupergraph() {
         env: env as never,
         log: log.child({ service: name }),
         keys,
-        verifyToken,
+        ...(await tokenCheck()),
         internalToken,
       });
       if ('close' in subgraph && subgraph.close) closers.push(subgraph.close);
@@ -155,7 +174,7 @@ export async function startSupergraph() {
         env: routerEnv,
         log: log.child({ service: 'router' }),
         supergraphSdl,
-        verifyToken,
+        verifyToken: (await tokenCheck()).verifyToken,
       });
       const server = await listen(router.handler, { host: '127.0.0.1', port: 0, portVariable: 'ROUTER_PORT' });
       const stop = async () => {
@@ -217,6 +236,8 @@ export async function startSupergraph() {
       logInAs: (who: 'admin' | 'ada' | 'linus') =>
         logIn(`${who}@shop.test`, who === 'admin' ? 'shop-admin-dev' : 'shop-customer-dev'),
       close: () => close(servers, closers, testDatabases, keyDir),
+      /** Every service asks users for closed accounts now, instead of at its next poll. */
+      refreshClosedAccounts: () => Promise.all(closedAccountLists.map((list) => list.refresh())),
       /** Takes a subgraph off the network (connections refused), as if its process died. */
       stopSubgraph: async (name: ServiceName) => {
         const entry = subgraphServers[name] as NonNullable<(typeof subgraphServers)[ServiceName]>;

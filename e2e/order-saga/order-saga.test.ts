@@ -226,6 +226,7 @@ for (const loaded of [false, true]) {
             PRODUCTS_URL: proxy.url,
             JWT_PUBLIC_KEY: supergraph.keys.publicPem,
             INTERNAL_API_TOKEN: supergraph.internalToken,
+            USERS_URL: supergraph.subgraphUrls.users,
             ORDER_PENDING_TIMEOUT_SECONDS: '1',
             ORDER_RECOVERY_INTERVAL_SECONDS: '1',
           });

@@ -28,6 +28,7 @@ beforeAll(async () => {
     DATA_DIR: dataDir,
     JWT_PUBLIC_KEY: supergraph.keys.publicPem,
     INTERNAL_API_TOKEN: supergraph.internalToken,
+    USERS_URL: supergraph.subgraphUrls.users,
   };
   const urlFor = async (service: string) => {
     const database = await createTestDatabase(`stalls_${service}`);

@@ -1,10 +1,35 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from '@shop/subgraph-kit';
+import type { GraphQLFormattedError } from 'graphql';
 import type { RouterContext } from './context.js';
 import { LIMIT_CODES } from './limits.js';
 
 /**
- * Gives limit rejections their own codes, and in production masks unexpected errors — the client sees
+ * Fields the gateway could not complete (a service answered null, or nothing, for a field that cannot be null)
+ * null their nearest nullable parent. Apollo Gateway reports them only in `extensions.valueCompletion` when no
+ * other error occurred, so a client would see an emptied answer and no error: they become errors here, each
+ * with its path and INCOMPLETE_DATA.
+ */
+function surfaceIncompleteFields(result: {
+  errors?: readonly GraphQLFormattedError[];
+  extensions?: Record<string, unknown>;
+}) {
+  const incomplete = result.extensions?.valueCompletion;
+  if (!Array.isArray(incomplete) || !result.extensions) return;
+  const { valueCompletion: _moved, ...rest } = result.extensions;
+  result.extensions = Object.keys(rest).length > 0 ? rest : undefined;
+  result.errors = [
+    ...(result.errors ?? []),
+    ...incomplete.map((error: { message: string; path?: readonly (string | number)[] }) => ({
+      message: `${error.message.replace(/\.$/, '')}: a service answered nothing for it, so its nearest nullable parent is null`,
+      ...(error.path ? { path: error.path } : {}),
+      extensions: { code: 'INCOMPLETE_DATA' },
+    })),
+  ];
+}
+
+/**
+ * Gives limit rejections their own codes, surfaces fields that could not be completed, and in production masks unexpected errors — the client sees
  * INTERNAL_SERVER_ERROR with the request id, the log keeps the message. Errors from subgraphs keep their code
  * and `extensions.serviceName`, so a client can tell which service failed.
  */
@@ -13,7 +38,9 @@ export function errorPolicy(log: Logger, production: boolean): ApolloServerPlugi
     async requestDidStart({ contextValue }) {
       return {
         async willSendResponse({ response }) {
-          if (response.body.kind !== 'single' || !response.body.singleResult.errors) return;
+          if (response.body.kind !== 'single') return;
+          surfaceIncompleteFields(response.body.singleResult);
+          if (!response.body.singleResult.errors) return;
           const { requestId } = contextValue;
           response.body.singleResult.errors = response.body.singleResult.errors.map((error) => {
             const limit = LIMIT_CODES.find(([pattern]) => pattern.test(error.message));

@@ -109,16 +109,32 @@ export function isInternalToken(presented: string | undefined, expected: string)
 
 export type TokenVerifier = (token: string) => Promise<Viewer>;
 
-export async function createTokenVerifier(publicPem: string): Promise<TokenVerifier> {
+/** A valid token for an account that has been closed since it was issued. */
+export class TokenRevoked extends Error {
+  override readonly name = 'TokenRevoked';
+}
+
+/**
+ * Verifies tokens with the public key. `isRevoked` (the closed accounts, see closed-accounts.ts) is asked on
+ * every use, cached or not, so a closed account's tokens stop working as soon as the list knows it.
+ */
+export async function createTokenVerifier(
+  publicPem: string,
+  isRevoked: (userId: string) => boolean = () => false,
+): Promise<TokenVerifier> {
   const key = await importSPKI(publicPem, TOKEN_ALGORITHM).catch((error: Error) => {
     throw new StartupError(`JWT_PUBLIC_KEY is not an Ed25519 public key in PEM (SPKI) form: ${error.message}`);
   });
   // A token that verified once verifies again until it expires: remember it (not failures) for that long.
   // Ed25519 verification is the largest single cost of an authenticated request in the router's profile.
   const verified = new LRUCache<string, Viewer>({ max: VERIFIED_TOKENS_CACHED });
+  const unlessRevoked = (viewer: Viewer) => {
+    if (isRevoked(viewer.id)) throw new TokenRevoked('this account was closed; its tokens no longer work');
+    return viewer;
+  };
   return async (token) => {
     const cached = verified.get(token);
-    if (cached) return cached;
+    if (cached) return unlessRevoked(cached);
     const { payload } = await jwtVerify(token, key, {
       algorithms: [TOKEN_ALGORITHM],
       issuer: TOKEN_ISSUER,
@@ -131,7 +147,7 @@ export async function createTokenVerifier(publicPem: string): Promise<TokenVerif
     const viewer: Viewer = { id: payload.sub, role: payload.role };
     const msLeft = (payload.exp as number) * 1000 - Date.now();
     if (msLeft > 0) verified.set(token, viewer, { ttl: msLeft });
-    return viewer;
+    return unlessRevoked(viewer);
   };
 }
 
@@ -167,7 +183,8 @@ export async function viewerFromHeader(header: string | undefined, verify: Token
   if (!match?.[1]) throw unauthenticated('the Authorization header must be "Bearer <token>"');
   try {
     return await verify(match[1]);
-  } catch {
+  } catch (error) {
+    if (error instanceof TokenRevoked) throw unauthenticated(error.message);
     throw unauthenticated('the token is invalid or expired; log in again');
   }
 }

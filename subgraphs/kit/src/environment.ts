@@ -11,6 +11,10 @@ export const baseEnvironment = z.object({
   DATA_DIR: z.string().min(1).optional(),
   /** Shared secret for internal service-to-service operations; generated into DATA_DIR/keys outside production. */
   INTERNAL_API_TOKEN: z.string().min(32).optional(),
+  /** The users subgraph, asked for recently closed accounts (whose tokens every service then refuses). */
+  USERS_URL: z.url().default('http://127.0.0.1:4001/graphql'),
+  /** How often each service asks users for closed accounts: the longest a closed account's token still works. */
+  CLOSED_ACCOUNTS_POLL_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
   /** On SIGTERM, keep serving this long (answers close their connections) before refusing new ones. */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
 });

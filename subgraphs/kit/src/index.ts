@@ -11,6 +11,12 @@ export {
   viewerFromHeader,
 } from './auth.js';
 export { requireAdmin, requireInternalCaller, requireViewer } from './authorization.js';
+export {
+  type ClosedAccount,
+  type ClosedAccounts,
+  closedAccountsFromUsers,
+  watchClosedAccounts,
+} from './closed-accounts.js';
 export { applyMigrations, MigrationError, readMigrations, type SqlSession } from './database/migrations.js';
 export { type Database, openDatabase } from './database/open.js';
 export {
@@ -48,7 +54,12 @@ export {
   toConnection,
 } from './pagination.js';
 export { requestLogging } from './request-logging.js';
-export { runSubgraph, type SubgraphDependencies, stopOnSignals } from './run-subgraph.js';
+export {
+  createServiceTokenVerifier,
+  runSubgraph,
+  type SubgraphDependencies,
+  stopOnSignals,
+} from './run-subgraph.js';
 export { DateTime } from './scalars.js';
 export { StartupError } from './startup-error.js';
 export { createSubgraph, type RequestBase, type SubgraphOptions, type SubgraphRuntime } from './subgraph.js';

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import path from 'node:path';
 import { createTokenVerifier, loadInternalToken, loadKeyPems, type TokenVerifier } from './auth.js';
+import { type ClosedAccounts, closedAccountsFromUsers, watchClosedAccounts } from './closed-accounts.js';
 import { dataRoot, type ServiceDatabase } from './database/service-database.js';
 import { type baseEnvironment, parseEnvironment, type z } from './environment.js';
 import { listen, urlOf } from './http.js';
@@ -10,6 +11,21 @@ import { StartupError } from './startup-error.js';
 
 type BaseEnvironment = z.infer<typeof baseEnvironment> & { JWT_PUBLIC_KEY?: string | undefined };
 
+/** Every service's token check: the public key, and the accounts closed recently (asked from users). */
+export async function createServiceTokenVerifier(
+  env: BaseEnvironment & { USERS_URL: string },
+  publicPem: string,
+  internalToken: string,
+  log: Logger,
+) {
+  const closedAccounts = watchClosedAccounts({
+    fetchClosedSince: closedAccountsFromUsers(env.USERS_URL, internalToken),
+    intervalMs: env.CLOSED_ACCOUNTS_POLL_SECONDS * 1000,
+    log,
+  });
+  return { closedAccounts, verifyToken: await createTokenVerifier(publicPem, closedAccounts.isClosed) };
+}
+
 export interface SubgraphDependencies<Client, Environment> {
   prisma: Client;
   env: Environment;
@@ -17,6 +33,8 @@ export interface SubgraphDependencies<Client, Environment> {
   /** PEM keys for tokens; privatePem only where configured (the users service signs). */
   keys: { privatePem?: string | undefined; publicPem: string };
   verifyToken: TokenVerifier;
+  /** The accounts closed recently, whose tokens verifyToken refuses. */
+  closedAccounts: ClosedAccounts;
   /** The shared secret for internal service-to-service operations. */
   internalToken: string;
 }
@@ -50,7 +68,7 @@ export async function runSubgraph<Client extends { $disconnect(): Promise<void> 
     const keyDir = path.join(dataRoot(process.env), 'keys');
     const keys = await loadKeyPems({ ...process.env, keyDir, production });
     const internalToken = loadInternalToken({ ...process.env, keyDir, production });
-    const verifyToken = await createTokenVerifier(keys.publicPem);
+    const { verifyToken, closedAccounts } = await createServiceTokenVerifier(env, keys.publicPem, internalToken, log);
 
     const location = program.database.locate(process.env);
     // Query events feed the SQL statement counter at GET /metrics.
@@ -70,6 +88,7 @@ export async function runSubgraph<Client extends { $disconnect(): Promise<void> 
       log,
       keys,
       verifyToken,
+      closedAccounts,
       internalToken,
     });
     const server = await listen(handler, {
@@ -82,6 +101,7 @@ export async function runSubgraph<Client extends { $disconnect(): Promise<void> 
       server,
       log,
       async () => {
+        closedAccounts.stop();
         await close?.();
         await database.close();
       },

@@ -3,6 +3,9 @@ import type { LoginThrottle, Prisma, PrismaClient } from './generated/prisma/cli
 
 export type { LoginThrottle, User } from './generated/prisma/client.js';
 
+/** What a closed account's name reads. */
+export const CLOSED_NAME = 'Closed account';
+
 /** The only code that talks to the users database. */
 export function createUserRepository(prisma: PrismaClient) {
   return {
@@ -17,6 +20,16 @@ export function createUserRepository(prisma: PrismaClient) {
     countUsers: () => prisma.user.count(),
     createUser: (data: Prisma.UserCreateInput) => prisma.user.create({ data }),
     updateUser: (id: string, data: Prisma.UserUpdateInput) => prisma.user.update({ where: { id }, data }),
+    /** Erases the account's personal data in place, leaving a user that still resolves; false if already closed. */
+    closeUser: async (id: string, closedAt: Date) =>
+      (
+        await prisma.user.updateMany({
+          where: { id, closedAt: null },
+          data: { email: `closed-${id}@closed.invalid`, name: CLOSED_NAME, passwordHash: '', closedAt },
+        })
+      ).count > 0,
+    findClosedSince: (since: Date) =>
+      prisma.user.findMany({ where: { closedAt: { gte: since } }, select: { id: true, closedAt: true } }),
     deleteUser: async (id: string) => (await prisma.user.deleteMany({ where: { id } })).count > 0,
 
     findLoginThrottle: (email: string) => prisma.loginThrottle.findUnique({ where: { email } }),

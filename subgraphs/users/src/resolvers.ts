@@ -8,11 +8,13 @@ export const resolvers: Resolvers = {
     me: (_, __, { users }) => users.me(),
     user: (_, { id }, { users }) => users.user(id),
     users: (_, args, { users }) => users.users(pageRequest(args)),
+    closedAccounts: (_, { since }, { users }) => users.closedAccounts(since),
   },
   Mutation: {
     signUp: (_, { input }, { users }) => users.signUp(input),
     logIn: (_, { email, password }, { users }) => users.logIn(email, password),
     updateMe: (_, { input }, { users }) => users.updateMe(input),
+    closeAccount: (_, { password }, { users }) => users.closeAccount(password),
   },
   User: {
     __resolveReference: (reference, { loaders }) => loaders.userById.load(reference.id),

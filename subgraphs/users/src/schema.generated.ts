@@ -26,6 +26,8 @@ export type Query = {
   user?: Maybe<User>;
   /** Admin only, oldest first. */
   users: UserConnection;
+  /** Internal (every service, with the internal API token): accounts closed since then, whose tokens to refuse. */
+  closedAccounts: Array<ClosedAccount>;
 };
 
 
@@ -39,6 +41,11 @@ export type QueryUsersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
 };
 
+
+export type QueryClosedAccountsArgs = {
+  since: Scalars['DateTime']['input'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Creates a customer account and signs it in. */
@@ -46,6 +53,12 @@ export type Mutation = {
   /** Exchanges an email and password for a token. Wrong email or password give the same UNAUTHENTICATED error. */
   logIn: AuthPayload;
   updateMe: User;
+  /**
+   * Closes your account, confirmed with your password: your email, name and password are erased, logging in
+   * is refused, and every token issued for the account stops working everywhere within
+   * CLOSED_ACCOUNTS_POLL_SECONDS (5 s by default). Your orders stay for the shop's books. Cannot be undone.
+   */
+  closeAccount: Scalars['Boolean']['output'];
 };
 
 
@@ -64,6 +77,11 @@ export type MutationUpdateMeArgs = {
   input: UpdateMeInput;
 };
 
+
+export type MutationCloseAccountArgs = {
+  password: Scalars['String']['input'];
+};
+
 export type User = {
   __typename?: 'User';
   id: Scalars['ID']['output'];
@@ -72,6 +90,14 @@ export type User = {
   name: Scalars['String']['output'];
   role: Role;
   createdAt: Scalars['DateTime']['output'];
+  /** When the holder closed the account; its email and name are erased (name reads "Closed account"). */
+  closedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+export type ClosedAccount = {
+  __typename?: 'ClosedAccount';
+  id: Scalars['ID']['output'];
+  closedAt: Scalars['DateTime']['output'];
 };
 
 export type Role =
@@ -217,6 +243,7 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   User: ResolverTypeWrapper<UserRow>;
+  ClosedAccount: ResolverTypeWrapper<ClosedAccount>;
   Role: Role;
   AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
   SignUpInput: SignUpInput;
@@ -236,6 +263,7 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   Mutation: Record<PropertyKey, never>;
   User: UserRow;
+  ClosedAccount: ClosedAccount;
   AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
   SignUpInput: SignUpInput;
   UpdateMeInput: UpdateMeInput;
@@ -269,12 +297,14 @@ export type QueryResolvers<ContextType = UsersContext, ParentType extends Resolv
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
+  closedAccounts?: Resolver<Array<ResolversTypes['ClosedAccount']>, ParentType, ContextType, RequireFields<QueryClosedAccountsArgs, 'since'>>;
 };
 
 export type MutationResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'email' | 'password'>>;
   updateMe?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateMeArgs, 'input'>>;
+  closeAccount?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationCloseAccountArgs, 'password'>>;
 };
 
 export type UserResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = {
@@ -284,6 +314,12 @@ export type UserResolvers<ContextType = UsersContext, ParentType extends Resolve
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  closedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
+export type ClosedAccountResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['ClosedAccount'] = ResolversParentTypes['ClosedAccount']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  closedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
 export type AuthPayloadResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
@@ -314,6 +350,7 @@ export type Resolvers<ContextType = UsersContext> = {
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
+  ClosedAccount?: ClosedAccountResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   UserConnection?: UserConnectionResolvers<ContextType>;
   UserEdge?: UserEdgeResolvers<ContextType>;

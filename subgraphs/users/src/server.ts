@@ -9,7 +9,7 @@ import { createUserService } from './service.js';
 
 /** The users subgraph on a database (no listening: main.ts and the tests do that). */
 export async function createUsersSubgraph(runtime: SubgraphDependencies<PrismaClient, Environment>) {
-  const { prisma, env, keys } = runtime;
+  const { prisma, env, keys, closedAccounts } = runtime;
   if (!keys.privatePem) throw new StartupError('JWT_PRIVATE_KEY is required: the users service signs tokens');
   const signToken = await createTokenSigner(keys.privatePem, env.JWT_TTL_SECONDS);
   const repository = createUserRepository(prisma);
@@ -18,7 +18,7 @@ export async function createUsersSubgraph(runtime: SubgraphDependencies<PrismaCl
     resolvers,
     context: (base) => {
       const loaders = createUserLoaders(repository);
-      return { ...base, loaders, users: createUserService(repository, loaders, signToken, base.viewer) };
+      return { ...base, loaders, users: createUserService(repository, loaders, signToken, base, closedAccounts) };
     },
   });
 }

@@ -1,15 +1,17 @@
 import { hash, verify } from '@node-rs/argon2';
 import {
   badUserInput,
+  type ClosedAccounts,
   isId,
   type PageRequest,
+  type RequestBase,
   requireAdmin,
+  requireInternalCaller,
   requireViewer,
   type TokenSigner,
   toConnection,
   unauthenticated,
   userError,
-  type Viewer,
 } from '@shop/subgraph-kit';
 import { Prisma } from './generated/prisma/client.js';
 import type { UserLoaders } from './loaders.js';
@@ -34,8 +36,10 @@ export function createUserService(
   repository: UserRepository,
   loaders: UserLoaders,
   signToken: TokenSigner,
-  viewer: Viewer | null,
+  request: RequestBase,
+  closedAccounts: ClosedAccounts,
 ) {
+  const { viewer } = request;
   // Once signUp or logIn succeeds, the rest of this request acts as that user (it may read its own email).
   let current = viewer;
   const authPayload = async (user: User) => {
@@ -79,37 +83,67 @@ export function createUserService(
     },
     logIn: async (emailInput: string, password: string) => {
       const email = emailInput.trim().toLowerCase();
-      const now = Date.now();
-      const throttle = await repository.findLoginThrottle(email);
-      if (throttle?.lockedUntil && throttle.lockedUntil.getTime() > now) {
-        const retryAfterSeconds = Math.ceil((throttle.lockedUntil.getTime() - now) / 1000);
-        throw userError('RATE_LIMITED', `too many failed log-ins for this email; try again in ${retryAfterSeconds} s`, {
-          retryAfterSeconds,
-        });
-      }
       const user = await repository.findUserByEmail(email);
-      // An unknown email costs one argon2 verification too, so timing does not tell which emails exist.
-      const matches = await verify(user?.passwordHash ?? (await UNKNOWN_USER_HASH), password).catch(() => false);
-      if (!user || !matches) {
-        const fresh = !throttle || now - throttle.windowStartedAt.getTime() > LOGIN_THROTTLE.windowMs;
-        const failures = fresh ? 1 : throttle.failures + 1;
-        await repository.saveLoginThrottle({
-          email,
-          failures,
-          windowStartedAt: fresh ? new Date(now) : throttle.windowStartedAt,
-          lockedUntil: failures >= LOGIN_THROTTLE.maxFailures ? new Date(now + LOGIN_THROTTLE.lockMs) : null,
-        });
-        throw unauthenticated('wrong email or password');
-      }
-      if (throttle) await repository.clearLoginThrottle(email);
-      return authPayload(user);
+      if (!(await passwordMatches(email, user, password))) throw unauthenticated('wrong email or password');
+      return authPayload(user as User);
     },
     updateMe: async (input: { name?: string | null }) => {
       const signedIn = requireViewer(viewer);
       const data = input.name === undefined ? {} : { name: validName(input.name) };
       return repository.updateUser(signedIn.id, data);
     },
+    /** Erases the holder's personal data and refuses the account's tokens from now on (here at once). */
+    closeAccount: async (password: string) => {
+      const signedIn = requireViewer(viewer);
+      const user = await loaders.userById.load(signedIn.id);
+      if (!user || user.closedAt) throw unauthenticated('this account was closed; its tokens no longer work');
+      if (!(await passwordMatches(user.email, user, password))) {
+        throw badUserInput('the password is wrong', 'password');
+      }
+      const closedAt = new Date();
+      await repository.closeUser(user.id, closedAt);
+      closedAccounts.add({ id: user.id, closedAt });
+      return true;
+    },
+    /** Internal: what every service polls to refuse closed accounts' tokens. */
+    closedAccounts: async (since: Date) => {
+      requireInternalCaller(request);
+      return (await repository.findClosedSince(since)).map((user) => ({
+        id: user.id,
+        closedAt: user.closedAt as Date,
+      }));
+    },
   };
+
+  /**
+   * Checks a password for an email, counting failures: after too many within the window, RATE_LIMITED until
+   * the lock ends, even with the right password. An unknown email costs one argon2 verification too, so timing
+   * does not tell which emails exist.
+   */
+  async function passwordMatches(email: string, user: User | null, password: string): Promise<boolean> {
+    const now = Date.now();
+    const throttle = await repository.findLoginThrottle(email);
+    if (throttle?.lockedUntil && throttle.lockedUntil.getTime() > now) {
+      const retryAfterSeconds = Math.ceil((throttle.lockedUntil.getTime() - now) / 1000);
+      throw userError('RATE_LIMITED', `too many failed attempts for this email; try again in ${retryAfterSeconds} s`, {
+        retryAfterSeconds,
+      });
+    }
+    const matches = await verify(user?.passwordHash || (await UNKNOWN_USER_HASH), password).catch(() => false);
+    if (user && matches) {
+      if (throttle) await repository.clearLoginThrottle(email);
+      return true;
+    }
+    const fresh = !throttle || now - throttle.windowStartedAt.getTime() > LOGIN_THROTTLE.windowMs;
+    const failures = fresh ? 1 : throttle.failures + 1;
+    await repository.saveLoginThrottle({
+      email,
+      failures,
+      windowStartedAt: fresh ? new Date(now) : throttle.windowStartedAt,
+      lockedUntil: failures >= LOGIN_THROTTLE.maxFailures ? new Date(now + LOGIN_THROTTLE.lockMs) : null,
+    });
+    return false;
+  }
 }
 
 function normaliseEmail(raw: string): string {

@@ -1,0 +1,80 @@
+import type { Logger } from './logger.js';
+
+/** An account closed by its holder: tokens issued for it must stop working everywhere. */
+export interface ClosedAccount {
+  id: string;
+  closedAt: Date;
+}
+
+/** Tokens live at most a day (JWT_TTL_SECONDS ≤ 86 400): a closure older than that has no live token left. */
+const TOKEN_LIFETIME_MAX_MS = 86_400_000;
+/** Closures committed late (clock skew, slow transactions) are caught by asking again a little further back. */
+const OVERLAP_MS = 60_000;
+
+/**
+ * Which accounts were closed recently, kept in memory and refreshed every `intervalMs` from the users service
+ * (every service polls; the users service answers from its own table). A token whose subject is in it is
+ * refused, so a closed account's tokens stop working everywhere within one interval. When users does not
+ * answer, the last list stays in force and the next poll tries again.
+ */
+export function watchClosedAccounts(options: {
+  fetchClosedSince: (since: Date) => Promise<ClosedAccount[]>;
+  intervalMs: number;
+  log: Logger;
+}) {
+  const closed = new Map<string, number>();
+  let newest = Date.now() - TOKEN_LIFETIME_MAX_MS;
+  let failing = false;
+
+  async function refresh(): Promise<void> {
+    try {
+      const since = new Date(Math.max(newest - OVERLAP_MS, Date.now() - TOKEN_LIFETIME_MAX_MS));
+      for (const account of await options.fetchClosedSince(since)) {
+        closed.set(account.id, account.closedAt.getTime());
+        newest = Math.max(newest, account.closedAt.getTime());
+      }
+      const expired = Date.now() - TOKEN_LIFETIME_MAX_MS;
+      for (const [id, closedAt] of closed) if (closedAt < expired) closed.delete(id);
+      if (failing) options.log.info('closed accounts: the users service answers again');
+      failing = false;
+    } catch (error) {
+      if (!failing) options.log.warn({ err: error }, 'closed accounts: users did not answer; keeping the last list');
+      failing = true;
+    }
+  }
+
+  const ready = refresh();
+  const timer = setInterval(refresh, options.intervalMs);
+  timer.unref();
+  return {
+    /** The first refresh, for callers that want the list loaded before serving. */
+    ready,
+    refresh,
+    isClosed: (userId: string) => closed.has(userId),
+    /** Takes effect here at once (the users service, which closed the account itself). */
+    add: (account: ClosedAccount) => closed.set(account.id, account.closedAt.getTime()),
+    stop: () => clearInterval(timer),
+  };
+}
+
+export type ClosedAccounts = ReturnType<typeof watchClosedAccounts>;
+
+const CLOSED_ACCOUNTS = `query ClosedAccounts($since: DateTime!) { closedAccounts(since: $since) { id closedAt } }`;
+
+/** Asks the users subgraph (an internal field, with the internal API token) for accounts closed since then. */
+export function closedAccountsFromUsers(usersUrl: string, internalToken: string, timeoutMs = 5_000) {
+  return async (since: Date): Promise<ClosedAccount[]> => {
+    const response = await fetch(usersUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-internal-token': internalToken },
+      body: JSON.stringify({ query: CLOSED_ACCOUNTS, variables: { since: since.toISOString() } }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const body = (await response.json()) as {
+      data?: { closedAccounts: { id: string; closedAt: string }[] };
+      errors?: { message: string }[];
+    };
+    if (!body.data) throw new Error(`users answered HTTP ${response.status}: ${body.errors?.[0]?.message ?? ''}`);
+    return body.data.closedAccounts.map((account) => ({ id: account.id, closedAt: new Date(account.closedAt) }));
+  };
+}
