@@ -15,7 +15,7 @@ import { type Supergraph, startSupergraph } from '../harness/supergraph.js';
  * lose their answer, and a worker may crash at any step. After each run every claim is expired (time passing),
  * a sweep settles what is left, and the invariant is checked. Replay a failure with SAGA_SEED (and SAGA_PATH).
  */
-const RUNS = Number(process.env.SAGA_RUNS ?? 40);
+const RUNS = Number(process.env.SAGA_RUNS ?? 100);
 const SEED = Number(process.env.SAGA_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const PATH = process.env.SAGA_PATH;
 const INITIAL_STOCK = 4;
