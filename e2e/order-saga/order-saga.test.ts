@@ -106,9 +106,26 @@ for (const loaded of [false, true]) {
       it('sells exactly the stock to 100 concurrent buyers: 10 confirmed, 90 OUT_OF_STOCK, never below zero', async () => {
         const productId = await newProduct(10);
         const started = performance.now();
-        const responses = await Promise.all(Array.from({ length: 100 }, () => place(productId)));
+        // Each buyer's checkout has its own key; one that gets no answer in time (SERVICE_UNAVAILABLE from the
+        // router's deadline, while its order may still complete) retries with it, as a client should.
+        const buy = async (buyer: number) => {
+          let response = await place(productId, 1, key(`buyer-${buyer}`));
+          for (let retry = 0; retry < 3 && codes(response)?.[0] === 'SERVICE_UNAVAILABLE'; retry++) {
+            response = await place(productId, 1, key(`buyer-${buyer}`));
+          }
+          return response;
+        };
+        const first = await Promise.all(
+          Array.from({ length: 100 }, (_, buyer) => place(productId, 1, key(`buyer-${buyer}`))),
+        );
+        const unanswered = first.filter((response) => codes(response)?.[0] === 'SERVICE_UNAVAILABLE').length;
+        const responses = await Promise.all(
+          first.map((response, buyer) => (codes(response)?.[0] === 'SERVICE_UNAVAILABLE' ? buy(buyer) : response)),
+        );
         const seconds = (performance.now() - started) / 1000;
-        console.info(`100 concurrent placeOrder on ${databaseKind}: ${seconds.toFixed(2)} s`);
+        console.info(
+          `100 concurrent placeOrder on ${databaseKind}, ${conditions}: ${seconds.toFixed(2)} s, ${unanswered} retried after no answer in time`,
+        );
         const confirmed = responses.filter((response) => response.body.data?.placeOrder.status === 'CONFIRMED');
         const refused = responses.filter((response) => codes(response)?.[0] === 'OUT_OF_STOCK');
         expect(confirmed).toHaveLength(10);

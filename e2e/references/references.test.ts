@@ -65,6 +65,24 @@ type MyOrders = {
   } | null;
 };
 
+describe(`the development seed on ${databaseKind}`, () => {
+  it('holds only settled orders, with products agreeing: the recovery sweep changes nothing', async () => {
+    const statuses = async () =>
+      (
+        await supergraph.request<{ orders: { edges: { node: { number: string; status: string } }[] } }>(
+          '{ orders(first: 100) { edges { node { number status } } } }',
+          {},
+          { token: admin },
+        )
+      ).body.data?.orders.edges.map((edge) => `${edge.node.number} ${edge.node.status}`);
+    const seeded = await statuses();
+    expect(seeded).toHaveLength(7);
+    expect(seeded?.some((order) => order.endsWith('PENDING'))).toBe(false);
+    expect(await supergraph.recoverUnfinishedOrders()).toEqual([]);
+    expect(await statuses()).toEqual(seeded);
+  });
+});
+
 describe(`a deleted product on ${databaseKind}`, () => {
   it('leaves the catalogue and cannot be ordered, but order histories, admin lists and FAQs still show it', async () => {
     const productId = await newProduct('Walnut Monitor Riser');

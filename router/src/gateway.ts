@@ -31,10 +31,20 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
       if (typeof body === 'object' && body !== null && Array.isArray((body as GatewayGraphQLResponse).errors)) {
         return body as GatewayGraphQLResponse;
       }
-      const reason =
-        (error as Error).name === 'TimeoutError' ? `did not answer within ${this.timeoutMs} ms` : 'is unreachable';
+      const timedOut = (error as Error).name === 'TimeoutError';
+      const reason = timedOut ? `did not answer within ${this.timeoutMs} ms` : 'is unreachable';
+      // A mutation that was sent but not answered in time may still finish: the client must not assume either way.
+      const outcome =
+        timedOut && /^\s*mutation\b/.test(options.request.query ?? '')
+          ? '; the change may still take effect: retry with the same idempotency key, or check before repeating it'
+          : '';
       return {
-        errors: [{ message: `the ${this.serviceName} service ${reason}`, extensions: { code: 'SERVICE_UNAVAILABLE' } }],
+        errors: [
+          {
+            message: `the ${this.serviceName} service ${reason}${outcome}`,
+            extensions: { code: 'SERVICE_UNAVAILABLE' },
+          },
+        ],
       } as GatewayGraphQLResponse;
     }
   }
