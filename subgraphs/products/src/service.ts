@@ -222,7 +222,7 @@ export function createProductService(repository: ProductRepository, loaders: Pro
 }
 
 /** The error for ordering products that are no longer sold, naming them. */
-export const archivedError = (products: Pick<Product, 'id' | 'name'>[]) =>
+const archivedError = (products: Pick<Product, 'id' | 'name'>[]) =>
   userError('PRODUCT_ARCHIVED', `no longer sold: ${products.map((product) => product.name).join(', ')}`, {
     productIds: products.map((product) => product.id),
   });
