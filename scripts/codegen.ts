@@ -9,48 +9,13 @@ import path from 'node:path';
 import { codegen } from '@graphql-codegen/core';
 import * as typescript from '@graphql-codegen/typescript';
 import * as typescriptResolvers from '@graphql-codegen/typescript-resolvers';
+import type { AnySubgraphManifest } from '@shop/subgraph-kit';
 import { parse } from 'graphql';
+import { loadSubgraphs } from './subgraphs.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
-/** Per subgraph: the context type and the row types resolvers receive for each GraphQL type. */
-export const SUBGRAPHS = {
-  users: {
-    context: 'UsersContext',
-    mappers: { User: './repository.js#User as UserRow', UserConnection: './context.js#UserConnectionRow' },
-  },
-  products: {
-    context: 'ProductsContext',
-    mappers: {
-      Product: './repository.js#Product as ProductRow',
-      Category: './repository.js#Category as CategoryRow',
-      ProductConnection: './context.js#ProductConnectionRow',
-    },
-  },
-  orders: {
-    context: 'OrdersContext',
-    mappers: {
-      Order: './repository.js#OrderWithItems as OrderRow',
-      OrderItem: './context.js#OrderItemRow',
-      OrderConnection: './context.js#OrderConnectionRow',
-      User: './context.js#UserReference',
-      Product: './context.js#ProductReference',
-    },
-  },
-  faq: {
-    context: 'FaqContext',
-    mappers: {
-      Faq: './repository.js#Faq as FaqRow',
-      FaqConnection: './context.js#FaqConnectionRow',
-      Product: './context.js#ProductReference',
-    },
-  },
-} as const;
-
-export type SubgraphName = keyof typeof SUBGRAPHS;
-
-export const generatedFile = (service: SubgraphName) =>
-  path.join(root, 'subgraphs', service, 'src', 'schema.generated.ts');
+export const generatedFile = (service: string) => path.join(root, 'subgraphs', service, 'src', 'schema.generated.ts');
 
 // Apollo Federation's directives, declared so codegen can read a subgraph schema on its own.
 const FEDERATION_DIRECTIVES = `
@@ -60,9 +25,11 @@ directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUM
 directive @link(url: String!, import: [String]) repeatable on SCHEMA
 `;
 
-export async function generateResolverTypes(service: SubgraphName, schemaSdl?: string): Promise<string> {
-  const sdl = schemaSdl ?? readFileSync(path.join(root, 'subgraphs', service, 'schema.graphql'), 'utf8');
-  const { context, mappers } = SUBGRAPHS[service];
+/** A subgraph's resolver types, from its schema (or `schemaSdl`) and the codegen settings in its manifest. */
+export async function generateResolverTypes(manifest: AnySubgraphManifest, schemaSdl?: string): Promise<string> {
+  const service = manifest.name;
+  const sdl = schemaSdl ?? readFileSync(manifest.schemaFile, 'utf8');
+  const { context, mappers } = manifest.codegen;
   const output = await codegen({
     filename: generatedFile(service),
     schema: parse(`${FEDERATION_DIRECTIVES}\n${sdl.replace(/^extend schema[\s\S]*?\)\s*$/m, '')}`),
@@ -86,9 +53,10 @@ export async function generateResolverTypes(service: SubgraphName, schemaSdl?: s
 async function main(): Promise<void> {
   const check = process.argv.includes('--check');
   let stale = 0;
-  for (const service of Object.keys(SUBGRAPHS) as SubgraphName[]) {
-    const fresh = await generateResolverTypes(service);
-    const file = generatedFile(service);
+  const manifests = await loadSubgraphs();
+  for (const manifest of manifests) {
+    const fresh = await generateResolverTypes(manifest);
+    const file = generatedFile(manifest.name);
     if (!check) {
       writeFileSync(file, fresh);
       continue;
@@ -103,7 +71,7 @@ async function main(): Promise<void> {
       console.error(`✘ ${path.relative(root, file)} is stale: run \`npm run codegen\` and commit it`);
     }
   }
-  if (!check) console.log('Generated resolver types for users, products, orders and faq.');
+  if (!check) console.log(`Generated resolver types for ${manifests.map((manifest) => manifest.name).join(', ')}.`);
   if (stale > 0) process.exitCode = 1;
 }
 

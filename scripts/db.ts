@@ -9,11 +9,19 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { MigrationError, REPOSITORY_ROOT, redact, StartupError } from '@shop/subgraph-kit';
+import {
+  databaseLocation,
+  MigrationError,
+  openSubgraphDatabase,
+  parseSubgraphEnvironment,
+  redact,
+  StartupError,
+} from '@shop/subgraph-kit';
 import { diffMigrationsToSchema } from './schema-engine.js';
+import { loadSubgraphs, REPOSITORY_ROOT, subgraphNames } from './subgraphs.js';
 
-// Listed here rather than taken from scripts/services.ts: that imports the generated clients `generate` makes.
-const serviceNames = ['users', 'products', 'orders', 'faq'] as const;
+// Names from the folders alone: `generate` runs before the manifests (which import the clients) can load.
+const serviceNames = subgraphNames();
 const prismaDir = path.join(REPOSITORY_ROOT, 'prisma');
 const pathsOf = (service: string) => ({
   schemaFile: path.join(prismaDir, service, 'schema.prisma'),
@@ -44,7 +52,7 @@ async function generate(): Promise<void> {
 }
 
 async function migrate(service: string | undefined, name: string | undefined): Promise<void> {
-  if (!service || !serviceNames.includes(service as never) || !name || !/^[a-z0-9_]+$/.test(name)) {
+  if (!service || !serviceNames.includes(service) || !name || !/^[a-z0-9_]+$/.test(name)) {
     throw new StartupError(`usage: npm run db:migrate -- <${serviceNames.join('|')}> <name_in_snake_case>`);
   }
   const { migrationsDir, schemaFile } = pathsOf(service);
@@ -79,17 +87,16 @@ async function check(): Promise<void> {
 }
 
 async function deployOrSeed(seed: boolean): Promise<void> {
-  const { serviceDatabases } = await import('./services.js');
-  for (const database of serviceDatabases) {
-    const location = database.locate(process.env);
+  for (const manifest of await loadSubgraphs()) {
+    const location = databaseLocation(manifest, parseSubgraphEnvironment(manifest, process.env));
     const where = location.kind === 'postgres' ? redact(location.url) : (location.dataDir ?? 'memory');
-    const opened = await database.open(location);
+    const opened = await openSubgraphDatabase(manifest, location);
     try {
       const applied = opened.migrations.applied;
-      console.log(`${database.service} (${where}): ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
+      console.log(`${manifest.name} (${where}): ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
       if (seed) {
-        await database.seed(opened.prisma as never);
-        console.log(`${database.service}: seeded`);
+        await manifest.seed(opened.prisma);
+        console.log(`${manifest.name}: seeded`);
       }
     } finally {
       await opened.close();

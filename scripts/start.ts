@@ -1,12 +1,13 @@
 /**
- * `npm start`: the four subgraphs and the router as separate processes on their ports, each with its own
- * embedded database (migrated, and seeded when new) unless <SERVICE>_DATABASE_URL says otherwise.
+ * `npm start`: every subgraph (discovered by its manifest) and the router as separate processes on their ports,
+ * each with its own embedded database (migrated, and seeded when new) unless <NAME>_DATABASE_URL says otherwise.
  * Prints each service's readiness and the explorer URL; Ctrl-C (or SIGTERM) stops them all.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { dataRoot, loadInternalToken, loadKeyPems, REPOSITORY_ROOT } from '@shop/subgraph-kit';
+import { dataRoot, loadInternalToken, loadKeyPems, variablesOf } from '@shop/subgraph-kit';
+import { loadSubgraphs, REPOSITORY_ROOT } from './subgraphs.js';
 
 interface Service {
   name: string;
@@ -16,22 +17,15 @@ interface Service {
 }
 
 const portOf = (variable: string, fallback: number) => Number(process.env[variable] ?? fallback);
-const subgraphs: Service[] = [
-  { name: 'users', entry: 'subgraphs/users/src/main.ts', portVariable: 'USERS_PORT', port: portOf('USERS_PORT', 4001) },
-  {
-    name: 'products',
-    entry: 'subgraphs/products/src/main.ts',
-    portVariable: 'PRODUCTS_PORT',
-    port: portOf('PRODUCTS_PORT', 4002),
-  },
-  {
-    name: 'orders',
-    entry: 'subgraphs/orders/src/main.ts',
-    portVariable: 'ORDERS_PORT',
-    port: portOf('ORDERS_PORT', 4003),
-  },
-  { name: 'faq', entry: 'subgraphs/faq/src/main.ts', portVariable: 'FAQ_PORT', port: portOf('FAQ_PORT', 4004) },
-];
+const subgraphs: Service[] = (await loadSubgraphs()).map((manifest) => {
+  const { port } = variablesOf(manifest.name);
+  return {
+    name: manifest.name,
+    entry: `subgraphs/${manifest.name}/src/main.ts`,
+    portVariable: port,
+    port: portOf(port, manifest.port),
+  };
+});
 const router: Service = {
   name: 'router',
   entry: 'router/src/main.ts',
@@ -44,7 +38,7 @@ const graphqlUrl = (service: Service) => `http://127.0.0.1:${service.port}/graph
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   APOLLO_TELEMETRY_DISABLED: '1',
-  ...Object.fromEntries(subgraphs.map((service) => [`${service.name.toUpperCase()}_URL`, graphqlUrl(service)])),
+  ...Object.fromEntries(subgraphs.map((service) => [variablesOf(service.name).url, graphqlUrl(service)])),
 };
 
 const children = new Map<string, ChildProcess>();

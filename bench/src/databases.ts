@@ -1,34 +1,32 @@
 /**
- * The four services' databases for one benchmark phase: PGlite directories under the run's work directory,
- * or, with BENCH_DATABASE_URL (a PostgreSQL admin URL), four new uniquely named databases dropped afterwards.
+ * Every service's database for one benchmark phase: PGlite directories under the run's work directory,
+ * or, with BENCH_DATABASE_URL (a PostgreSQL admin URL), one new uniquely named database per service, dropped afterwards.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { hash } from '@node-rs/argon2';
-import { faqDatabase } from '@shop/faq/database';
-import { ordersDatabase } from '@shop/orders/database';
-import { productsDatabase } from '@shop/products/database';
-import { type DatabaseLocation, parseDatabaseUrl, type ServiceName } from '@shop/subgraph-kit';
+import { type DatabaseLocation, openSubgraphDatabase, parseDatabaseUrl, variablesOf } from '@shop/subgraph-kit';
 import { createPostgresDatabase } from '@shop/subgraph-kit/testing';
-import { usersDatabase } from '@shop/users/database';
+import { loadSubgraphs } from '../../scripts/subgraphs.js';
 import { BENCH_PASSWORD, datasetSql } from './dataset.js';
 
-export const SERVICES: ServiceName[] = ['users', 'products', 'orders', 'faq'];
-const definitions = { users: usersDatabase, products: productsDatabase, orders: ordersDatabase, faq: faqDatabase };
+const manifests = await loadSubgraphs();
+/** Every subgraph of the repository, discovered by its manifest. */
+export const SERVICES = manifests.map((manifest) => manifest.name);
 
 export interface DatabaseSet {
   /** `<SERVICE>_DATABASE_URL` for each service. */
   env: Record<string, string>;
-  locations: Record<ServiceName, DatabaseLocation>;
+  locations: Record<string, DatabaseLocation>;
   drop(): Promise<void>;
 }
 
 export async function provisionDatabases(label: string, workDir: string, adminUrl: string | undefined) {
   const env: Record<string, string> = {};
-  const locations = {} as Record<ServiceName, DatabaseLocation>;
+  const locations: Record<string, DatabaseLocation> = {};
   const drops: (() => Promise<void>)[] = [];
   for (const service of SERVICES) {
-    const variable = `${service.toUpperCase()}_DATABASE_URL`;
+    const variable = variablesOf(service).databaseUrl;
     let url: string;
     if (adminUrl) {
       const name = `shop_bench_${label}_${service}_${process.pid}_${randomBytes(3).toString('hex')}`;
@@ -51,8 +49,9 @@ export async function provisionDatabases(label: string, workDir: string, adminUr
 export async function loadDataset(set: DatabaseSet): Promise<void> {
   const passwordHash = await hash(BENCH_PASSWORD);
   await Promise.all(
-    SERVICES.map(async (service) => {
-      const database = await definitions[service].open(set.locations[service]);
+    manifests.map(async (manifest) => {
+      const service = manifest.name;
+      const database = await openSubgraphDatabase(manifest, set.locations[service] as DatabaseLocation);
       try {
         const prisma = database.prisma as unknown as { $executeRawUnsafe(sql: string): Promise<number> };
         for (const statement of datasetSql(service, passwordHash)) await prisma.$executeRawUnsafe(statement);

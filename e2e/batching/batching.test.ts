@@ -39,7 +39,7 @@ async function statementsFor(query: string, variables: Record<string, unknown>, 
   supergraph.sql.reset();
   const response = await supergraph.request(query, variables, token ? { token } : {});
   expect(response.body.errors).toBeUndefined();
-  return { ...supergraph.sql.counts, total: supergraph.sql.total(), data: response.body.data };
+  return { counts: { ...supergraph.sql.counts }, total: supergraph.sql.total(), data: response.body.data };
 }
 
 describe('SQL statements per query do not grow with the number of results', () => {
@@ -52,7 +52,7 @@ describe('SQL statements per query do not grow with the number of results', () =
     expect(orders).toHaveLength(50);
     console.info('example query SQL statements', { one, fifty: { ...fifty, data: undefined } });
     expect(fifty.total).toBe(one.total);
-    for (const service of ['users', 'products', 'orders', 'faq'] as const) expect(fifty[service]).toBe(one[service]);
+    for (const service of Object.keys(supergraph.sql.counts)) expect(fifty.counts[service]).toBe(one.counts[service]);
   });
 
   it('products { faqs } and categories { products } at 1 and at many results', async () => {

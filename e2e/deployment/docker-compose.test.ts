@@ -1,13 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { environment as faqEnvironment } from '@shop/faq/env';
-import { environment as ordersEnvironment } from '@shop/orders/env';
-import { environment as productsEnvironment } from '@shop/products/env';
 import { environment as routerEnvironment } from '@shop/router/env';
-import { REPOSITORY_ROOT } from '@shop/subgraph-kit';
-import { environment as usersEnvironment } from '@shop/users/env';
+import { baseEnvironment, parseSubgraphEnvironment, variablesOf, z } from '@shop/subgraph-kit';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadSubgraphs, REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
 
 /** No Docker engine runs here, so the compose file is checked against the code it deploys. */
 const read = (file: string) => parse(readFileSync(path.join(REPOSITORY_ROOT, file), 'utf8'), { merge: true });
@@ -23,13 +20,8 @@ const compose = read('docker-compose.yml') as {
   >;
 };
 const supergraph = read('supergraph.yaml') as { subgraphs: Record<string, { routing_url: string }> };
-const schemas = {
-  users: usersEnvironment,
-  products: productsEnvironment,
-  orders: ordersEnvironment,
-  faq: faqEnvironment,
-  router: routerEnvironment,
-} as const;
+const manifests = await loadSubgraphs();
+const keysOf = (schema: unknown) => (schema instanceof z.ZodObject ? Object.keys(schema.shape) : []);
 
 describe('docker-compose.yml', () => {
   it('parses and runs PostgreSQL, the four subgraphs and the router, built from the Dockerfile', () => {
@@ -37,7 +29,7 @@ describe('docker-compose.yml', () => {
       expect.arrayContaining(['postgres', 'users', 'products', 'orders', 'faq', 'router']),
     );
     expect(existsSync(path.join(REPOSITORY_ROOT, 'Dockerfile'))).toBe(true);
-    for (const name of Object.keys(schemas)) {
+    for (const name of [...manifests.map((manifest) => manifest.name), 'router']) {
       expect(compose.services[name]?.build?.args?.SERVICE).toBe(name);
       expect(compose.services[name]?.healthcheck?.test.join(' ')).toContain('/ready');
     }
@@ -57,12 +49,18 @@ describe('docker-compose.yml', () => {
   });
 
   it('sets only variables the services read, with values their schemas accept', () => {
-    for (const [name, schema] of Object.entries(schemas)) {
-      const env = compose.services[name]?.environment ?? {};
-      const known = new Set([...Object.keys(schema.shape), `${name.toUpperCase()}_DATABASE_URL`]);
+    for (const manifest of manifests) {
+      const env = compose.services[manifest.name]?.environment ?? {};
+      const names = variablesOf(manifest.name);
+      const known = new Set([...keysOf(baseEnvironment), ...keysOf(manifest.settings), names.port, names.databaseUrl]);
       expect(Object.keys(env).filter((variable) => !known.has(variable))).toEqual([]);
-      expect(schema.safeParse(env).success).toBe(true);
-      if (name !== 'router') expect(env[`${name.toUpperCase()}_DATABASE_URL`]).toMatch(/^postgres:\/\/.+\/shop_/);
+      expect(() => parseSubgraphEnvironment(manifest, env)).not.toThrow();
+      expect(env[names.databaseUrl]).toMatch(/^postgres:\/\/.+\/shop_/);
     }
+    const router = compose.services.router?.environment ?? {};
+    const subgraphUrls = manifests.map((manifest) => variablesOf(manifest.name).url);
+    const known = new Set([...keysOf(routerEnvironment), ...subgraphUrls]);
+    expect(Object.keys(router).filter((variable) => !known.has(variable))).toEqual([]);
+    expect(routerEnvironment.safeParse(router).success).toBe(true);
   });
 });

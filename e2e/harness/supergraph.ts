@@ -4,16 +4,7 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { faqDatabase } from '@shop/faq/database';
-import { environment as faqEnvironment } from '@shop/faq/env';
-import { createFaqSubgraph } from '@shop/faq/server';
-import { ordersDatabase } from '@shop/orders/database';
-import { environment as ordersEnvironment } from '@shop/orders/env';
-import { createOrdersSubgraph } from '@shop/orders/server';
-import { productsDatabase } from '@shop/products/database';
-import { environment as productsEnvironment } from '@shop/products/env';
-import { createProductsSubgraph } from '@shop/products/server';
-import { environment as routerEnvironment } from '@shop/router/env';
+import { environment as routerEnvironment, subgraphUrlOverrides } from '@shop/router/env';
 import { createRouter } from '@shop/router/server';
 import {
   type ClosedAccounts,
@@ -22,16 +13,16 @@ import {
   createTokenVerifier,
   listen,
   loadKeyPems,
-  REPOSITORY_ROOT,
-  type ServiceName,
+  openSubgraphDatabase,
+  parseSubgraphEnvironment,
+  startSubgraph,
   urlOf,
+  variablesOf,
   watchClosedAccounts,
 } from '@shop/subgraph-kit';
 import { createTestDatabase, type TestDatabase } from '@shop/subgraph-kit/testing';
-import { usersDatabase } from '@shop/users/database';
-import { environment as usersEnvironment } from '@shop/users/env';
-import { createUsersSubgraph } from '@shop/users/server';
-import { startFaultProxy } from './fault-proxy.js';
+import { loadSubgraphs, REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
+import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
 
 export interface GraphQLResponse<Data = Record<string, unknown>> {
   status: number;
@@ -49,10 +40,13 @@ export const errorCodes = (response: { body: { errors?: { extensions?: Record<st
 
 /** Counts SQL statements per service through Prisma's query events. */
 export class SqlCounter {
-  readonly counts: Record<ServiceName, number> = { users: 0, products: 0, orders: 0, faq: 0 };
-  readonly statements: { service: ServiceName; sql: string }[] = [];
+  readonly counts: Record<string, number>;
+  readonly statements: { service: string; sql: string }[] = [];
+  constructor(services: string[]) {
+    this.counts = Object.fromEntries(services.map((service) => [service, 0]));
+  }
   reset(): void {
-    for (const service of Object.keys(this.counts) as ServiceName[]) this.counts[service] = 0;
+    for (const service of Object.keys(this.counts)) this.counts[service] = 0;
     this.statements.length = 0;
   }
   total(): number {
@@ -64,44 +58,58 @@ interface QueryEventClient {
   $on(event: 'query', listener: (event: { query: string }) => void): void;
 }
 
-const DEFINITIONS = [
-  { database: usersDatabase, environment: usersEnvironment, build: createUsersSubgraph },
-  { database: productsDatabase, environment: productsEnvironment, build: createProductsSubgraph },
-  { database: ordersDatabase, environment: ordersEnvironment, build: createOrdersSubgraph },
-  { database: faqDatabase, environment: faqEnvironment, build: createFaqSubgraph },
-] as const;
+interface RunningSubgraph {
+  server: http.Server;
+  handler: http.RequestListener;
+  port: number;
+  runJob: (name: string) => Promise<unknown>;
+}
 
 /**
- * The whole supergraph in this process: four subgraphs on their own (seeded) test databases, each on a
- * real HTTP port, and the router in front, over real HTTP. What a client sees is what production sees.
+ * The whole supergraph in this process: every subgraph the repository has (discovered by its manifest), each
+ * on its own seeded test database and a real HTTP port, started by the same code as in production, and the
+ * router in front, over real HTTP. What a client sees is what production sees. Subgraphs reach each other
+ * through a fault proxy per subgraph (`proxies`), so tests can break a link on purpose. Background jobs run
+ * only when a test asks (`runJob`); `env` adds settings for every subgraph.
  */
-export async function startSupergraph({ closedAccountsPollMs = 3_600_000 } = {}) {
+export async function startSupergraph({
+  closedAccountsPollMs = 3_600_000,
+  env: extraEnv = {},
+  root = REPOSITORY_ROOT,
+  supergraphSdl = readFileSync(path.join(REPOSITORY_ROOT, 'supergraph.graphql'), 'utf8'),
+}: {
+  closedAccountsPollMs?: number;
+  env?: Record<string, string>;
+  /** A repository (or a copy of one) whose subgraphs to start. */
+  root?: string;
+  supergraphSdl?: string;
+} = {}) {
+  const manifests = await loadSubgraphs(root);
+  const names = manifests.map((manifest) => manifest.name);
   const keyDir = mkdtempSync(path.join(tmpdir(), 'shop-keys-'));
   const keys = await loadKeyPems({ keyDir, production: false });
   const internalToken = randomBytes(32).toString('base64url');
   /** Every service's log lines, parsed: tests follow a request id through them. */
   const logLines: { service: string; requestId?: string; msg: string }[] = [];
   const log = createLogger('supergraph', 'info', { write: (line: string) => void logLines.push(JSON.parse(line)) });
-  const sql = new SqlCounter();
+  const sql = new SqlCounter(names);
   const servers: http.Server[] = [];
-  const subgraphServers: Partial<
-    Record<ServiceName, { server: http.Server; handler: http.RequestListener; port: number }>
-  > = {};
+  const running = new Map<string, RunningSubgraph>();
   const closers: (() => Promise<void>)[] = [];
   const testDatabases: TestDatabase[] = [];
-  const urls: Partial<Record<ServiceName, string>> = {};
+  const urls: Record<string, string> = {};
+  const proxies: Record<string, FaultProxy> = {};
   /** HTTP requests each subgraph received: proves what the router did not forward. */
-  const subgraphRequests: Record<ServiceName, number> = { users: 0, products: 0, orders: 0, faq: 0 };
-  const prisma: Partial<Record<ServiceName, unknown>> = {};
+  const subgraphRequests: Record<string, number> = Object.fromEntries(names.map((name) => [name, 0]));
+  const prisma: Record<string, unknown> = {};
   /**
    * Each service's own list of closed accounts, polled from users as in production (every
    * `closedAccountsPollMs`; by default rarely, so polling does not count in the SQL statement tests).
    */
   const closedAccountLists: ClosedAccounts[] = [];
-  async function tokenCheck() {
+  async function tokenCheck(usersUrl: () => string) {
     const closedAccounts = watchClosedAccounts({
-      fetchClosedSince: (since) =>
-        closedAccountsFromUsers(urls.users ?? 'http://127.0.0.1:9/graphql', internalToken)(since),
+      fetchClosedSince: (since) => closedAccountsFromUsers(usersUrl(), internalToken)(since),
       intervalMs: closedAccountsPollMs,
       log: log.child({ service: 'closed-accounts' }),
     });
@@ -109,72 +117,65 @@ export async function startSupergraph({ closedAccountsPollMs = 3_600_000 } = {})
     closers.push(async () => closedAccounts.stop());
     return { closedAccounts, verifyToken: await createTokenVerifier(keys.publicPem, closedAccounts.isClosed) };
   }
-  let recoverUnfinishedOrders: (() => Promise<string[]>) | undefined;
-  // Orders reaches products through this proxy, so tests can break that link on purpose.
-  let productsProxy: Awaited<ReturnType<typeof startFaultProxy>> | undefined;
 
   try {
-    // Products first: orders calls it directly.
-    for (const name of ['users', 'products', 'orders', 'faq'] as const) {
-      const definition = DEFINITIONS.find((candidate) => candidate.database.service === name);
-      if (!definition) throw new Error(name);
+    // First a proxy per subgraph, so every subgraph knows where the others are before any starts.
+    for (const name of names) {
+      proxies[name] = await startFaultProxy();
+      closers.push(proxies[name].close);
+    }
+    const flatEnv = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      ...Object.fromEntries(names.map((name) => [variablesOf(name).url, proxies[name]?.url])),
+      ...extraEnv,
+    };
+    for (const manifest of manifests) {
+      const { name } = manifest;
+      const env = parseSubgraphEnvironment(manifest, flatEnv);
       const testDatabase = await createTestDatabase(name);
       testDatabases.push(testDatabase);
-      const database = await definition.database.open(testDatabase.location, { logQueries: true });
+      const database = await openSubgraphDatabase(manifest, testDatabase.location, { logQueries: true });
       closers.push(() => database.close());
-      await definition.database.seed(database.prisma as never);
+      await manifest.seed(database.prisma);
       (database.prisma as QueryEventClient).$on('query', (event) => {
-        sql.counts[name]++;
+        sql.counts[name] = (sql.counts[name] ?? 0) + 1;
         sql.statements.push({ service: name, sql: event.query });
       });
       prisma[name] = database.prisma;
-      if (name === 'orders' && urls.products) {
-        productsProxy = await startFaultProxy(urls.products);
-        closers.push(productsProxy.close);
-      }
-      const env = definition.environment.parse({
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'silent',
-        PRODUCTS_URL: productsProxy?.url,
-        // Tests run the recovery sweep themselves, when they want it.
-        ORDER_RECOVERY_INTERVAL_SECONDS: 3600,
-      });
-      const subgraph = await definition.build({
-        prisma: database.prisma as never,
-        env: env as never,
+      const subgraph = await startSubgraph(manifest, env.settings, {
+        database,
+        env: env.shared,
         log: log.child({ service: name }),
         keys,
-        ...(await tokenCheck()),
         internalToken,
+        ...(await tokenCheck(() => env.shared.USERS_URL)),
+        runJobs: false,
       });
-      if ('close' in subgraph && subgraph.close) closers.push(subgraph.close);
-      if ('recoverUnfinishedOrders' in subgraph) recoverUnfinishedOrders = subgraph.recoverUnfinishedOrders;
+      closers.push(subgraph.close);
       const counted: http.RequestListener = (request, response) => {
-        subgraphRequests[name]++;
+        subgraphRequests[name] = (subgraphRequests[name] ?? 0) + 1;
         subgraph.handler(request, response);
       };
       const server = await listen(counted, { host: '127.0.0.1', port: 0, portVariable: 'PORT' });
       servers.push(server);
-      subgraphServers[name] = { server, handler: counted, port: (server.address() as AddressInfo).port };
+      const port = (server.address() as AddressInfo).port;
+      running.set(name, { server, handler: counted, port, runJob: subgraph.runJob });
       urls[name] = urlOf(server, '/graphql');
+      proxies[name]?.retarget(urls[name]);
     }
-    const supergraphSdl = readFileSync(path.join(REPOSITORY_ROOT, 'supergraph.graphql'), 'utf8');
-    /** A router in front of these subgraphs; `env` overrides its settings (URLs, NODE_ENV, limits, …). */
+    /** A router in front of these subgraphs; `env` overrides its settings (`<NAME>_URL`, NODE_ENV, limits, …). */
     async function startRouter(env: Record<string, string | undefined> = {}) {
-      const routerEnv = routerEnvironment.parse({
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'silent',
-        USERS_URL: urls.users,
-        PRODUCTS_URL: urls.products,
-        ORDERS_URL: urls.orders,
-        FAQ_URL: urls.faq,
-        ...env,
-      });
+      const routerEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env };
+      const overridden = Object.entries(subgraphUrlOverrides(names, routerEnv)).filter(([, url]) => url);
+      const urlOverrides: Record<string, string | undefined> = { ...urls, ...Object.fromEntries(overridden) };
+      const usersUrl = urlOverrides.users ?? '';
       const router = await createRouter({
-        env: routerEnv,
+        env: routerEnvironment.parse(routerEnv),
+        urlOverrides,
         log: log.child({ service: 'router' }),
         supergraphSdl,
-        verifyToken: (await tokenCheck()).verifyToken,
+        verifyToken: (await tokenCheck(() => usersUrl)).verifyToken,
       });
       const server = await listen(router.handler, { host: '127.0.0.1', port: 0, portVariable: 'ROUTER_PORT' });
       const stop = async () => {
@@ -208,6 +209,12 @@ export async function startSupergraph({ closedAccountsPollMs = 3_600_000 } = {})
       };
     }
 
+    function subgraphNamed(name: string): RunningSubgraph {
+      const entry = running.get(name);
+      if (!entry) throw new Error(`no subgraph named ${name}; the supergraph has ${names.join(', ')}`);
+      return entry;
+    }
+
     async function logIn(email: string, password: string): Promise<string> {
       const { body } = await request<{ logIn: { token: string } }>(
         'mutation ($email: String!, $password: String!) { logIn(email: $email, password: $password) { token } }',
@@ -220,16 +227,21 @@ export async function startSupergraph({ closedAccountsPollMs = 3_600_000 } = {})
     return {
       routerUrl,
       startRouter,
-      subgraphUrls: urls as Record<ServiceName, string>,
-      prisma: prisma as Record<ServiceName, unknown>,
+      subgraphUrls: urls,
+      prisma,
       sql,
       subgraphRequests,
       logLines,
       keys,
       internalToken,
-      productsProxy: productsProxy as NonNullable<typeof productsProxy>,
-      /** Runs the orders service's recovery sweep now; answers the numbers of the orders it settled. */
-      recoverUnfinishedOrders: () => (recoverUnfinishedOrders as NonNullable<typeof recoverUnfinishedOrders>)(),
+      /** The fault proxy other subgraphs reach `name` through (the router calls it directly). */
+      proxyTo: (name: string) => {
+        const proxy = proxies[name];
+        if (!proxy) throw new Error(`no subgraph named ${name}; the supergraph has ${names.join(', ')}`);
+        return proxy;
+      },
+      /** Runs a subgraph's background job now (e.g. orders' recovery sweep), answering what the job answers. */
+      runJob: (subgraph: string, job: string) => subgraphNamed(subgraph).runJob(job),
       request,
       logIn,
       /** Development credentials from the seed. */
@@ -239,14 +251,14 @@ export async function startSupergraph({ closedAccountsPollMs = 3_600_000 } = {})
       /** Every service asks users for closed accounts now, instead of at its next poll. */
       refreshClosedAccounts: () => Promise.all(closedAccountLists.map((list) => list.refresh())),
       /** Takes a subgraph off the network (connections refused), as if its process died. */
-      stopSubgraph: async (name: ServiceName) => {
-        const entry = subgraphServers[name] as NonNullable<(typeof subgraphServers)[ServiceName]>;
+      stopSubgraph: async (name: string) => {
+        const entry = subgraphNamed(name);
         entry.server.closeAllConnections();
         await new Promise((resolve) => entry.server.close(resolve));
       },
       /** Brings it back on the same port. */
-      restartSubgraph: async (name: ServiceName) => {
-        const entry = subgraphServers[name] as NonNullable<(typeof subgraphServers)[ServiceName]>;
+      restartSubgraph: async (name: string) => {
+        const entry = subgraphNamed(name);
         entry.server = await listen(entry.handler, { host: '127.0.0.1', port: entry.port, portVariable: 'PORT' });
         servers.push(entry.server);
       },

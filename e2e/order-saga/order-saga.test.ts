@@ -178,13 +178,13 @@ for (const loaded of [false, true]) {
     describe(`failures at each step on ${databaseKind}, ${conditions}`, () => {
       it('products unreachable: no order, or a cancelled one, and no stock taken', async () => {
         const productId = await newProduct(4);
-        supergraph.productsProxy.set('refuse', '');
+        supergraph.proxyTo('products').set('refuse', '');
         const unreachable = await place(productId);
         expect(codes(unreachable)).toEqual(['SERVICE_UNAVAILABLE']);
 
-        supergraph.productsProxy.set('refuse', 'reserveStock');
+        supergraph.proxyTo('products').set('refuse', 'reserveStock');
         expect(codes(await place(productId))).toEqual(['SERVICE_UNAVAILABLE']);
-        supergraph.productsProxy.set('pass');
+        supergraph.proxyTo('products').set('pass');
         const [cancelled] = await ordersDb().$queryRawUnsafe<
           { status: string; stock_state: string; cancel_reason: string }[]
         >(
@@ -198,33 +198,33 @@ for (const loaded of [false, true]) {
 
       it('products fails after reserving: the reservation is released and the order cancelled', async () => {
         const productId = await newProduct(4);
-        supergraph.productsProxy.set('lose-response', 'reserveStock');
+        supergraph.proxyTo('products').set('lose-response', 'reserveStock');
         expect(codes(await place(productId, 3))).toEqual(['SERVICE_UNAVAILABLE']);
-        supergraph.productsProxy.set('pass');
+        supergraph.proxyTo('products').set('pass');
         expect(await expectInvariant(productId, 4)).toEqual({ stock: 4, confirmedUnits: 0 });
       });
 
       it('products unreachable for the compensation too: the order is cancelled and the sweep gives the stock back', async () => {
         const productId = await newProduct(4);
-        supergraph.productsProxy.set('refuse', 'Stock(');
+        supergraph.proxyTo('products').set('refuse', 'Stock(');
         expect(codes(await place(productId, 2))).toEqual(['SERVICE_UNAVAILABLE']);
-        supergraph.productsProxy.set('pass');
+        supergraph.proxyTo('products').set('pass');
         const [stuck] = await ordersDb().$queryRawUnsafe<{ status: string; stock_state: string }[]>(
           'SELECT o.status, o.stock_state FROM orders o JOIN order_items i ON i.order_id = o.id WHERE i.product_id = $1::uuid',
           productId,
         );
         // Cancelled at once, but whether products took the stock is unknown until the sweep asks again.
         expect(stuck).toEqual({ status: 'CANCELLED', stock_state: 'UNKNOWN' });
-        expect((await supergraph.recoverUnfinishedOrders()).length).toBeGreaterThanOrEqual(1);
+        expect((await (supergraph.runJob('orders', 'recovery') as Promise<string[]>)).length).toBeGreaterThanOrEqual(1);
         expect(await expectInvariant(productId, 4)).toEqual({ stock: 4, confirmedUnits: 0 });
       });
 
       it('commit lost after confirming: the order stays CONFIRMED and the sweep commits the reservation', async () => {
         const productId = await newProduct(4);
-        supergraph.productsProxy.set('lose-response', 'commitStock');
+        supergraph.proxyTo('products').set('lose-response', 'commitStock');
         expect((await place(productId, 1)).body.data?.placeOrder.status).toBe('CONFIRMED');
-        supergraph.productsProxy.set('pass');
-        await supergraph.recoverUnfinishedOrders();
+        supergraph.proxyTo('products').set('pass');
+        await (supergraph.runJob('orders', 'recovery') as Promise<string[]>);
         expect(await expectInvariant(productId, 4)).toEqual({ stock: 3, confirmedUnits: 1 });
       });
 

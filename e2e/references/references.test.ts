@@ -78,7 +78,7 @@ describe(`the development seed on ${databaseKind}`, () => {
     const seeded = await statuses();
     expect(seeded).toHaveLength(7);
     expect(seeded?.some((order) => order.endsWith('PENDING'))).toBe(false);
-    expect(await supergraph.recoverUnfinishedOrders()).toEqual([]);
+    expect(await (supergraph.runJob('orders', 'recovery') as Promise<string[]>)).toEqual([]);
     expect(await statuses()).toEqual(seeded);
   });
 });

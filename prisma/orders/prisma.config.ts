@@ -1,3 +1,4 @@
 import { serviceConfig } from '../config.js';
 
-export default serviceConfig('orders');
+// This folder's name is the service's.
+export default serviceConfig(new URL('.', import.meta.url));

@@ -1,20 +1,16 @@
 import path from 'node:path';
-import { baseEnvironment, port, REPOSITORY_ROOT, z } from '@shop/subgraph-kit';
+import { baseEnvironment, parseEnvironment, port, REPOSITORY_ROOT, variablesOf, z } from '@shop/subgraph-kit';
 
-const optionalUrl = z.url().optional();
 const limit = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
-/** The router's configuration (README: "Configuration"). */
-export const environment = baseEnvironment.extend({
+/**
+ * The router's configuration (README: "Configuration"). Where each subgraph is comes from the supergraph, or
+ * from `<NAME>_URL` for any subgraph in it (subgraphUrlOverrides), so the router serves any supergraph file.
+ */
+export const environment = baseEnvironment.omit({ USERS_URL: true }).extend({
   ROUTER_PORT: port(4000),
   /** The composed supergraph the router serves (committed; `npm run compose` writes it). */
   SUPERGRAPH_FILE: z.string().default(path.join(REPOSITORY_ROOT, 'supergraph.graphql')),
-  /** Per-subgraph URL overrides for other deployments; default: the routing_url in supergraph.graphql. */
-  USERS_URL: optionalUrl,
-  PRODUCTS_URL: optionalUrl,
-  ORDERS_URL: optionalUrl,
-  FAQ_URL: optionalUrl,
-  JWT_PUBLIC_KEY: z.string().optional(),
   /** Introspection and the explorer: on by default outside production. */
   INTROSPECTION: z.enum(['true', 'false']).optional(),
   MAX_DEPTH: limit(12),
@@ -34,3 +30,11 @@ export const environment = baseEnvironment.extend({
 });
 
 export type Environment = z.infer<typeof environment>;
+
+/** `<NAME>_URL` for each of these subgraphs, validated: where to reach it instead of its routing_url. */
+export function subgraphUrlOverrides(names: string[], env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const variables = new Map(names.map((name) => [variablesOf(name).url, name]));
+  const schema = z.object(Object.fromEntries([...variables.keys()].map((variable) => [variable, z.url().optional()])));
+  const parsed = parseEnvironment(schema, env) as Record<string, string | undefined>;
+  return Object.fromEntries([...variables].map(([variable, name]) => [name, parsed[variable]]));
+}

@@ -6,6 +6,7 @@ import path from 'node:path';
 import {
   createLogger,
   createServiceTokenVerifier,
+  createTokenVerifier,
   dataRoot,
   listen,
   loadInternalToken,
@@ -15,7 +16,7 @@ import {
   stopOnSignals,
   urlOf,
 } from '@shop/subgraph-kit';
-import { environment } from './env.js';
+import { environment, subgraphUrlOverrides } from './env.js';
 import { subgraphUrls } from './gateway.js';
 import { createRouter } from './server.js';
 
@@ -23,26 +24,25 @@ try {
   const env = parseEnvironment(environment, process.env);
   const log = createLogger('router', env.LOG_LEVEL);
   const production = env.NODE_ENV === 'production';
-  const keyDir = path.join(dataRoot(process.env), 'keys');
-  const keys = await loadKeyPems({ ...process.env, keyDir, production });
+  const keyDir = path.join(dataRoot(env), 'keys');
+  const keys = await loadKeyPems({ ...env, keyDir, production });
   const supergraphSdl = readSupergraph(env.SUPERGRAPH_FILE);
-  const internalToken = loadInternalToken({ ...process.env, keyDir, production });
-  const usersUrl = env.USERS_URL ?? subgraphUrls(supergraphSdl, {}).users;
-  if (!usersUrl) throw new StartupError('the supergraph has no users subgraph, which closed accounts are asked from');
-  const { verifyToken, closedAccounts } = await createServiceTokenVerifier(
-    { ...env, USERS_URL: usersUrl },
-    keys.publicPem,
-    internalToken,
-    log,
-  );
-  const router = await createRouter({ env, log, supergraphSdl, verifyToken });
+  const routingUrls = subgraphUrls(supergraphSdl, {});
+  const urlOverrides = subgraphUrlOverrides(Object.keys(routingUrls), process.env);
+  const internalToken = loadInternalToken({ ...env, keyDir, production });
+  // Closed accounts are asked from the users subgraph; a supergraph without one has none to refuse.
+  const usersUrl = urlOverrides.users ?? routingUrls.users;
+  const { verifyToken, closedAccounts } = usersUrl
+    ? await createServiceTokenVerifier({ ...env, USERS_URL: usersUrl }, keys.publicPem, internalToken, log)
+    : { verifyToken: await createTokenVerifier(keys.publicPem), closedAccounts: null };
+  const router = await createRouter({ env, urlOverrides, log, supergraphSdl, verifyToken });
   const server = await listen(router.handler, { host: env.HOST, port: env.ROUTER_PORT, portVariable: 'ROUTER_PORT' });
   log.info({ url: urlOf(server, '/') }, 'router ready');
   stopOnSignals(
     server,
     log,
     async () => {
-      closedAccounts.stop();
+      closedAccounts?.stop();
       await router.stop();
     },
     env.SHUTDOWN_DRAIN_MS,

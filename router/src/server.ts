@@ -20,6 +20,8 @@ import { loadSafelist } from './persisted-operations.js';
 
 export interface RouterDependencies {
   env: Environment;
+  /** Per subgraph, a URL to use instead of the supergraph's routing_url (subgraphUrlOverrides). */
+  urlOverrides: Record<string, string | undefined>;
   log: Logger;
   supergraphSdl: string;
   verifyToken: TokenVerifier;
@@ -28,11 +30,10 @@ export interface RouterDependencies {
 const READY_TIMEOUT_MS = 2_000;
 
 /** The router: Apollo Gateway on the committed supergraph, token check first, health, readiness, explorer. */
-export async function createRouter({ env, log, supergraphSdl, verifyToken }: RouterDependencies) {
+export async function createRouter({ env, urlOverrides, log, supergraphSdl, verifyToken }: RouterDependencies) {
   const production = env.NODE_ENV === 'production';
   const introspection = env.INTROSPECTION ? env.INTROSPECTION === 'true' : !production;
-  const overrides = { users: env.USERS_URL, products: env.PRODUCTS_URL, orders: env.ORDERS_URL, faq: env.FAQ_URL };
-  const gateway = createGateway(supergraphSdl, overrides, {
+  const gateway = createGateway(supergraphSdl, urlOverrides, {
     timeoutMs: env.SUBGRAPH_TIMEOUT_MS,
     retries: env.SUBGRAPH_RETRIES,
     shareIdenticalQueries: env.SUBGRAPH_DEDUPLICATION === 'true',
@@ -59,7 +60,7 @@ export async function createRouter({ env, log, supergraphSdl, verifyToken }: Rou
   });
   await apollo.start();
 
-  const subgraphs = subgraphUrls(supergraphSdl, overrides);
+  const subgraphs = subgraphUrls(supergraphSdl, urlOverrides);
   const ready: Route = async (_request, response) => {
     const checks = await Promise.all(
       Object.entries(subgraphs).map(async ([name, url]) => {

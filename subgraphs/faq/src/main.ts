@@ -1,6 +1,4 @@
 import { runSubgraph } from '@shop/subgraph-kit';
-import { faqDatabase } from './database.js';
-import { environment } from './env.js';
-import { createFaqSubgraph } from './server.js';
+import faq from './subgraph.js';
 
-await runSubgraph({ database: faqDatabase, environment, portVariable: 'FAQ_PORT', build: createFaqSubgraph });
+await runSubgraph(faq);

@@ -1,6 +1,6 @@
 import { unauthenticated, type Viewer } from './auth.js';
 import { userError } from './errors.js';
-import type { RequestBase } from './subgraph.js';
+import type { RequestBase } from './subgraph-server.js';
 
 export function requireViewer(viewer: Viewer | null): Viewer {
   if (!viewer) throw unauthenticated('sign in first: send Authorization: Bearer <token> from logIn or signUp');

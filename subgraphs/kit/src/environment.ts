@@ -9,6 +9,9 @@ export const baseEnvironment = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).optional(),
+  /** PEM keys for tokens: every service verifies with the public key; only users signs, with the private one. */
+  JWT_PUBLIC_KEY: z.string().optional(),
+  JWT_PRIVATE_KEY: z.string().optional(),
   /** Shared secret for internal service-to-service operations; generated into DATA_DIR/keys outside production. */
   INTERNAL_API_TOKEN: z.string().min(32).optional(),
   /** The users subgraph, asked for recently closed accounts (whose tokens every service then refuses). */
@@ -25,9 +28,13 @@ export const port = (fallback: number) => z.coerce.number().int().min(0).max(655
  * Parses the environment against a service's schema. Every problem is reported at once, in one line, so a
  * misconfigured deployment is fixed in one go.
  */
-export function parseEnvironment<Schema extends z.ZodType>(schema: Schema, env: NodeJS.ProcessEnv): z.infer<Schema> {
+export function parseEnvironment<Schema extends z.ZodType>(
+  schema: Schema,
+  env: unknown,
+  variableOf: (path: PropertyKey[]) => string = (at) => at.join('.'),
+): z.infer<Schema> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+  const problems = result.error.issues.map((issue) => `${variableOf(issue.path) || '(environment)'}: ${issue.message}`);
   throw new StartupError(`invalid configuration: ${problems.join('; ')}`);
 }

@@ -19,13 +19,7 @@ export {
 } from './closed-accounts.js';
 export { applyMigrations, MigrationError, readMigrations, type SqlSession } from './database/migrations.js';
 export { type Database, openDatabase } from './database/open.js';
-export {
-  dataRoot,
-  defineServiceDatabase,
-  REPOSITORY_ROOT,
-  type ServiceDatabase,
-  type ServiceName,
-} from './database/service-database.js';
+export { dataRoot, REPOSITORY_ROOT } from './database/service-database.js';
 export { type DatabaseLocation, MEMORY_DATABASE_URL, parseDatabaseUrl, redact } from './database/url.js';
 export { baseEnvironment, parseEnvironment, port, z } from './environment.js';
 export { badUserInput, type ErrorCode, notFound, userError } from './errors.js';
@@ -56,10 +50,23 @@ export {
 export { requestLogging } from './request-logging.js';
 export {
   createServiceTokenVerifier,
+  openSubgraphDatabase,
   runSubgraph,
-  type SubgraphDependencies,
+  type SubgraphPlumbing,
+  startSubgraph,
   stopOnSignals,
 } from './run-subgraph.js';
 export { DateTime } from './scalars.js';
 export { StartupError } from './startup-error.js';
-export { createSubgraph, type RequestBase, type SubgraphOptions, type SubgraphRuntime } from './subgraph.js';
+export {
+  type AnySubgraphManifest,
+  type BackgroundJob,
+  databaseLocation,
+  defineSubgraph,
+  parseSubgraphEnvironment,
+  type SubgraphInstance,
+  type SubgraphManifest,
+  type SubgraphSetup,
+  variablesOf,
+} from './subgraph-manifest.js';
+export { createSubgraph, type RequestBase, type SubgraphOptions, type SubgraphRuntime } from './subgraph-server.js';

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, collectDefaultMetrics, register } from 'prom-client';
-import type { ServiceName } from './database/service-database.js';
 
 /**
  * Prometheus metrics at GET /metrics on every subgraph (prom-client): the process's defaults (CPU, memory,
@@ -14,7 +13,7 @@ const sqlStatements = new Counter({
 });
 
 /** Counts every statement of a Prisma client opened with query events (`logQueries`). */
-export function countSqlStatements(prisma: unknown, service: ServiceName): void {
+export function countSqlStatements(prisma: unknown, service: string): void {
   const counter = sqlStatements.labels(service);
   (prisma as { $on(event: 'query', listener: () => void): void }).$on('query', () => counter.inc());
 }

@@ -1,19 +1,28 @@
 import type http from 'node:http';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createTokenVerifier, loadInternalToken, loadKeyPems, type TokenVerifier } from './auth.js';
 import { type ClosedAccounts, closedAccountsFromUsers, watchClosedAccounts } from './closed-accounts.js';
-import { dataRoot, type ServiceDatabase } from './database/service-database.js';
-import { type baseEnvironment, parseEnvironment, type z } from './environment.js';
+import { type Database, openDatabase } from './database/open.js';
+import { dataRoot } from './database/service-database.js';
+import type { DatabaseLocation } from './database/url.js';
+import type { baseEnvironment, z } from './environment.js';
 import { listen, urlOf } from './http.js';
 import { createLogger, type Logger } from './logger.js';
 import { collectProcessMetrics, countSqlStatements } from './metrics.js';
 import { StartupError } from './startup-error.js';
+import { databaseLocation, parseSubgraphEnvironment, type SubgraphManifest } from './subgraph-manifest.js';
+import { createSubgraph, type RequestBase, type SubgraphRuntime } from './subgraph-server.js';
 
-type BaseEnvironment = z.infer<typeof baseEnvironment> & { JWT_PUBLIC_KEY?: string | undefined };
+interface PrismaLike {
+  $disconnect(): Promise<void>;
+}
+
+type BaseEnvironment = z.infer<typeof baseEnvironment>;
 
 /** Every service's token check: the public key, and the accounts closed recently (asked from users). */
 export async function createServiceTokenVerifier(
-  env: BaseEnvironment & { USERS_URL: string },
+  env: BaseEnvironment,
   publicPem: string,
   internalToken: string,
   log: Logger,
@@ -26,86 +35,150 @@ export async function createServiceTokenVerifier(
   return { closedAccounts, verifyToken: await createTokenVerifier(publicPem, closedAccounts.isClosed) };
 }
 
-export interface SubgraphDependencies<Client, Environment> {
-  prisma: Client;
-  env: Environment;
+/** The plumbing a subgraph runs on, made once per process (by runSubgraph, or by a test). */
+export interface SubgraphPlumbing<Client extends PrismaLike> {
+  database: Database<Client>;
+  env: { NODE_ENV: string };
   log: Logger;
-  /** PEM keys for tokens; privatePem only where configured (the users service signs). */
   keys: { privatePem?: string | undefined; publicPem: string };
   verifyToken: TokenVerifier;
-  /** The accounts closed recently, whose tokens verifyToken refuses. */
   closedAccounts: ClosedAccounts;
-  /** The shared secret for internal service-to-service operations. */
   internalToken: string;
+  /** False: background jobs run only when asked (runJob), as tests want. */
+  runJobs?: boolean;
 }
 
-export interface SubgraphProgram<Client extends { $disconnect(): Promise<void> }, Environment extends BaseEnvironment> {
-  database: ServiceDatabase<Client>;
-  environment: z.ZodType<Environment>;
-  /** The variable that sets this service's port (a number in the environment schema), e.g. PRODUCTS_PORT. */
-  portVariable: keyof Environment & string;
-  /** `close`, if given, runs at shutdown before the database closes (e.g. to stop background work). */
-  build: (
-    dependencies: SubgraphDependencies<Client, Environment>,
-  ) => Promise<{ handler: http.RequestListener; close?: () => Promise<void> }>;
+/** Opens (and migrates) a subgraph's database; `logQueries` makes the client emit Prisma `query` events. */
+export function openSubgraphDatabase<Client extends PrismaLike>(
+  manifest: Pick<SubgraphManifest<Client, never, RequestBase>, 'migrationsDir' | 'createClient'>,
+  location: DatabaseLocation,
+  { logQueries = false } = {},
+): Promise<Database<Client>> {
+  return openDatabase({
+    location,
+    migrationsDir: fileURLToPath(manifest.migrationsDir),
+    createClient: (adapter) => manifest.createClient(adapter, { logQueries }),
+  });
 }
-
-const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
- * A subgraph's main: validate the environment, open (migrate, and for a new embedded database seed) the
+ * A subgraph on its database, not listening yet: its HTTP handler, and its background jobs running (at start,
+ * then each at its interval; a tick that comes while the last run still runs is skipped). runSubgraph serves
+ * it; tests put it on a port of their own.
+ */
+export async function startSubgraph<Client extends PrismaLike, Settings, Context extends RequestBase>(
+  manifest: SubgraphManifest<Client, Settings, Context>,
+  settings: Settings,
+  plumbing: SubgraphPlumbing<Client>,
+) {
+  const { database, log, keys, internalToken, closedAccounts } = plumbing;
+  const instance = await manifest.start({
+    prisma: database.prisma,
+    settings,
+    log,
+    keys,
+    internalToken,
+    closedAccounts,
+  });
+  const { handler } = await createSubgraph<Context>(
+    { ...plumbing, prisma: database.prisma as unknown as SubgraphRuntime['prisma'] },
+    { schemaFile: manifest.schemaFile, resolvers: manifest.resolvers, context: instance.context },
+  );
+  const jobs = (instance.jobs ?? []).map((job) => {
+    let running: Promise<unknown> | null = null;
+    const run = () =>
+      (running ??= job
+        .run()
+        .catch((error: unknown) =>
+          log.warn({ err: error, job: job.name }, 'background job failed; retrying at the next interval'),
+        )
+        .finally(() => {
+          running = null;
+        }));
+    const timer = plumbing.runJobs === false ? undefined : setInterval(run, job.everyMs);
+    if (timer) {
+      void run();
+      timer.unref();
+    }
+    return {
+      name: job.name,
+      run: job.run,
+      stop: async () => {
+        clearInterval(timer);
+        await running;
+      },
+    };
+  });
+  return {
+    handler,
+    /** Runs a background job now (tests), answering what the job answers. */
+    runJob: (name: string) => {
+      const job = jobs.find((candidate) => candidate.name === name);
+      if (!job) throw new Error(`${manifest.name} has no background job ${name}`);
+      return job.run();
+    },
+    close: async () => {
+      for (const job of jobs) await job.stop();
+    },
+  };
+}
+
+/**
+ * A subgraph's main: validate the environment (once), open (migrate, and for a new embedded database seed) the
  * database, serve, and on SIGTERM/SIGINT stop accepting, finish in-flight requests and close the database.
  * Start-up problems print one line and exit 1.
  */
-export async function runSubgraph<Client extends { $disconnect(): Promise<void> }, Environment extends BaseEnvironment>(
-  program: SubgraphProgram<Client, Environment>,
+export async function runSubgraph<Client extends PrismaLike, Settings, Context extends RequestBase>(
+  manifest: SubgraphManifest<Client, Settings, Context>,
 ): Promise<void> {
-  const service = program.database.service;
+  const service = manifest.name;
   try {
-    const env = parseEnvironment(program.environment, process.env);
-    const log = createLogger(service, env.LOG_LEVEL);
-    const production = env.NODE_ENV === 'production';
-    const keyDir = path.join(dataRoot(process.env), 'keys');
-    const keys = await loadKeyPems({ ...process.env, keyDir, production });
-    const internalToken = loadInternalToken({ ...process.env, keyDir, production });
-    const { verifyToken, closedAccounts } = await createServiceTokenVerifier(env, keys.publicPem, internalToken, log);
+    const env = parseSubgraphEnvironment(manifest, process.env);
+    const { shared } = env;
+    const log = createLogger(service, shared.LOG_LEVEL);
+    const production = shared.NODE_ENV === 'production';
+    const keyDir = path.join(dataRoot(shared), 'keys');
+    const keys = await loadKeyPems({ ...shared, keyDir, production });
+    const internalToken = loadInternalToken({ ...shared, keyDir, production });
+    const { verifyToken, closedAccounts } = await createServiceTokenVerifier(
+      shared,
+      keys.publicPem,
+      internalToken,
+      log,
+    );
 
-    const location = program.database.locate(process.env);
+    const location = databaseLocation(manifest, env);
     // Query events feed the SQL statement counter at GET /metrics.
-    const database = await program.database.open(location, { logQueries: true });
+    const database = await openSubgraphDatabase(manifest, location, { logQueries: true });
     countSqlStatements(database.prisma, service);
     collectProcessMetrics();
     if (database.migrations.applied.length > 0)
       log.info({ migrations: database.migrations.applied }, 'applied migrations');
     if (database.migrations.created && location.kind === 'pglite' && !production) {
-      await program.database.seed(database.prisma);
+      await manifest.seed(database.prisma);
       log.info('new embedded database: seeded the development data set');
     }
 
-    const { handler, close } = await program.build({
-      prisma: database.prisma,
-      env,
+    const subgraph = await startSubgraph(manifest, env.settings, {
+      database,
+      env: shared,
       log,
       keys,
       verifyToken,
       closedAccounts,
       internalToken,
     });
-    const server = await listen(handler, {
-      host: env.HOST,
-      port: env[program.portVariable] as number,
-      portVariable: program.portVariable,
-    });
+    const server = await listen(subgraph.handler, { host: shared.HOST, port: env.port, portVariable: env.names.port });
     log.info({ url: urlOf(server, '/graphql') }, `${service} subgraph ready`);
     stopOnSignals(
       server,
       log,
       async () => {
         closedAccounts.stop();
-        await close?.();
+        await subgraph.close();
         await database.close();
       },
-      env.SHUTDOWN_DRAIN_MS,
+      shared.SHUTDOWN_DRAIN_MS,
     );
   } catch (error) {
     if (error instanceof StartupError || (error as Error).name === 'MigrationError') {
@@ -116,6 +189,8 @@ export async function runSubgraph<Client extends { $disconnect(): Promise<void> 
     process.exit(1);
   }
 }
+
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * Graceful shutdown on SIGTERM/SIGINT: first a drain period in which requests are still served (each answer

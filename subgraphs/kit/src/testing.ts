@@ -7,9 +7,11 @@ import pg from 'pg';
 import {
   type DatabaseLocation,
   MEMORY_DATABASE_URL,
+  openSubgraphDatabase,
   parseDatabaseUrl,
-  type ServiceDatabase,
+  type RequestBase,
   type SqlSession,
+  type SubgraphManifest,
 } from './index.js';
 
 /**
@@ -83,22 +85,22 @@ export async function openSqlSession(location: DatabaseLocation): Promise<SqlSes
  * see that the second run applies nothing). PGlite in a temporary directory, or a new PostgreSQL database.
  */
 export async function openMigratedTwice<Client extends { $disconnect(): Promise<void> }>(
-  database: ServiceDatabase<Client>,
+  manifest: Pick<SubgraphManifest<Client, never, RequestBase>, 'name' | 'migrationsDir' | 'createClient'>,
 ) {
   let location: DatabaseLocation;
   let drop: () => Promise<void>;
   if (TEST_POSTGRES_URL) {
-    const testDatabase = await createTestDatabase(database.service);
+    const testDatabase = await createTestDatabase(manifest.name);
     location = testDatabase.location;
     drop = testDatabase.drop;
   } else {
-    const dataDir = mkdtempSync(path.join(tmpdir(), `shop-${database.service}-`));
+    const dataDir = mkdtempSync(path.join(tmpdir(), `shop-${manifest.name}-`));
     location = { kind: 'pglite', dataDir };
     drop = async () => rmSync(dataDir, { recursive: true, force: true });
   }
-  const first = await database.open(location);
+  const first = await openSubgraphDatabase(manifest, location);
   await first.close();
-  const second = await database.open(location);
+  const second = await openSubgraphDatabase(manifest, location);
   return {
     firstRun: first.migrations,
     secondRun: second.migrations,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPOSITORY_ROOT } from '@shop/subgraph-kit';
 import { describe, expect, it } from 'vitest';
-import { RESERVATION_TRANSITIONS } from '../src/reservation-states.js';
+import { RESERVATION_TRANSITIONS } from '../reservation-states.js';
 
 /** The table docs/ORDER-SAGA.md shows, rendered from the code's single source. */
 function transitionTable(): string {

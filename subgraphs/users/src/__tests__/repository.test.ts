@@ -2,14 +2,14 @@ import path from 'node:path';
 import { REPOSITORY_ROOT, readMigrations } from '@shop/subgraph-kit';
 import { databaseKind, openMigratedTwice } from '@shop/subgraph-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { usersDatabase } from '../src/database.js';
-import type { PrismaClient } from '../src/generated/prisma/client.js';
-import { createUserRepository } from '../src/repository.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { createUserRepository } from '../repository.js';
+import subgraph from '../subgraph.js';
 
 let database: Awaited<ReturnType<typeof openMigratedTwice<PrismaClient>>>;
 
 beforeAll(async () => {
-  database = await openMigratedTwice(usersDatabase);
+  database = await openMigratedTwice(subgraph);
 });
 afterAll(() => database?.close());
 
@@ -45,8 +45,8 @@ describe(`users database on ${databaseKind}`, () => {
   });
 
   it('seeds the development accounts, and seeding again changes nothing', async () => {
-    await usersDatabase.seed(database.prisma);
-    await usersDatabase.seed(database.prisma);
+    await subgraph.seed(database.prisma);
+    await subgraph.seed(database.prisma);
     const emails = (await database.prisma.user.findMany({ where: { email: { endsWith: '@shop.test' } } })).map(
       (user) => user.email,
     );

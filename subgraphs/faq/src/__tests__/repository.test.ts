@@ -3,14 +3,14 @@ import path from 'node:path';
 import { REPOSITORY_ROOT, readMigrations } from '@shop/subgraph-kit';
 import { databaseKind, openMigratedTwice } from '@shop/subgraph-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { faqDatabase } from '../src/database.js';
-import type { PrismaClient } from '../src/generated/prisma/client.js';
-import { createFaqRepository } from '../src/repository.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { createFaqRepository } from '../repository.js';
+import subgraph from '../subgraph.js';
 
 let database: Awaited<ReturnType<typeof openMigratedTwice<PrismaClient>>>;
 
 beforeAll(async () => {
-  database = await openMigratedTwice(faqDatabase);
+  database = await openMigratedTwice(subgraph);
 });
 afterAll(() => database?.close());
 

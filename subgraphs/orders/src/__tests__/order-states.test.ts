@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPOSITORY_ROOT } from '@shop/subgraph-kit';
 import { describe, expect, it } from 'vitest';
-import { ORDER_TRANSITIONS, type SagaState, settlementFor, UNSETTLED_STATES } from '../src/order-states.js';
+import { ORDER_TRANSITIONS, type SagaState, settlementFor, UNSETTLED_STATES } from '../order-states.js';
 
 const state = ({ status, stockState }: Partial<SagaState>) => [status ?? '·', stockState ?? '·'].join(' / ');
 

@@ -1,0 +1,105 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { ClosedAccounts } from './closed-accounts.js';
+import type { Database } from './database/open.js';
+import { dataRoot } from './database/service-database.js';
+import { type DatabaseLocation, parseDatabaseUrl } from './database/url.js';
+import { baseEnvironment, parseEnvironment, port, z } from './environment.js';
+import type { Logger } from './logger.js';
+import type { RequestBase } from './subgraph-server.js';
+
+interface PrismaLike {
+  $disconnect(): Promise<void>;
+}
+
+/** Work a subgraph does on its own, besides answering requests: run at start, then every `everyMs`. */
+export interface BackgroundJob {
+  name: string;
+  everyMs: number;
+  run(): Promise<unknown>;
+}
+
+/** What a subgraph's `start` is given: its database client, its own settings, and the shared plumbing. */
+export interface SubgraphSetup<Client, Settings> {
+  prisma: Client;
+  settings: Settings;
+  log: Logger;
+  keys: { privatePem?: string | undefined; publicPem: string };
+  internalToken: string;
+  closedAccounts: ClosedAccounts;
+}
+
+/** A started subgraph's per-process parts: the per-request scope, and any background jobs. */
+export interface SubgraphInstance<Context extends RequestBase> {
+  context: (base: RequestBase) => Context;
+  jobs?: BackgroundJob[];
+}
+
+/**
+ * Everything the house needs to know about one subgraph, in its own folder (`subgraphs/<name>/src/subgraph.ts`):
+ * the scripts, `npm start`, the tests and the benchmark discover subgraphs by these manifests.
+ */
+export interface SubgraphManifest<Client extends PrismaLike, Settings, Context extends RequestBase> {
+  /** Also names its folders (`subgraphs/<name>`, `prisma/<name>`) and variables (`<NAME>_PORT`, `<NAME>_DATABASE_URL`). */
+  name: string;
+  port: number;
+  schemaFile: URL;
+  /** Prisma's migrations folder for this subgraph's database. */
+  migrationsDir: URL;
+  /** The subgraph's own variables, beyond the shared ones (zod). */
+  settings: z.ZodType<Settings>;
+  createClient: (adapter: SqlMigrationAwareDriverAdapterFactory, options: { logQueries: boolean }) => Client;
+  /** Inserts the development data set; safe to run again (existing rows are kept). */
+  seed: (prisma: Client) => Promise<void>;
+  /** Resolver types for GraphQL Code Generator: the context type and the row type behind each GraphQL type. */
+  codegen: { context: string; mappers: Record<string, string> };
+  resolvers: object;
+  start: (setup: SubgraphSetup<Client, Settings>) => SubgraphInstance<Context> | Promise<SubgraphInstance<Context>>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: manifests differ in client, settings and context; callers treat them alike
+export type AnySubgraphManifest = SubgraphManifest<any, any, any>;
+
+export function defineSubgraph<Client extends PrismaLike, Settings, Context extends RequestBase>(
+  manifest: SubgraphManifest<Client, Settings, Context>,
+): SubgraphManifest<Client, Settings, Context> {
+  return manifest;
+}
+
+/** The variable names a subgraph's name implies: `<NAME>_PORT`, `<NAME>_DATABASE_URL`, `<NAME>_URL`. */
+export const variablesOf = (name: string) => {
+  const prefix = name.toUpperCase().replace(/\W/g, '_');
+  return { port: `${prefix}_PORT`, databaseUrl: `${prefix}_DATABASE_URL`, url: `${prefix}_URL` };
+};
+
+/**
+ * A subgraph's whole configuration, validated once at start: the shared variables, its port and database
+ * (`<NAME>_PORT`, `<NAME>_DATABASE_URL`) and its own settings. Every problem is reported at once, by variable.
+ */
+export function parseSubgraphEnvironment<Settings>(
+  manifest: { name: string; port: number; settings: z.ZodType<Settings> },
+  env: NodeJS.ProcessEnv,
+) {
+  const names = variablesOf(manifest.name);
+  const schema = z.object({
+    shared: baseEnvironment,
+    port: port(manifest.port),
+    databaseUrl: z.string().min(1).optional(),
+    settings: manifest.settings,
+  });
+  const input = { shared: env, port: env[names.port], databaseUrl: env[names.databaseUrl], settings: env };
+  const variableOf = (at: PropertyKey[]) =>
+    at[0] === 'port' ? names.port : at[0] === 'databaseUrl' ? names.databaseUrl : at.slice(1).join('.');
+  return { ...parseEnvironment(schema, input, variableOf), names };
+}
+
+export type SubgraphEnvironment<Settings> = ReturnType<typeof parseSubgraphEnvironment<Settings>>;
+
+/** Where the subgraph's database is: `<NAME>_DATABASE_URL`, else embedded PGlite in `<DATA_DIR>/<name>`. */
+export const databaseLocation = (manifest: { name: string }, env: SubgraphEnvironment<unknown>): DatabaseLocation =>
+  parseDatabaseUrl(env.names.databaseUrl, env.databaseUrl, path.join(dataRoot(env.shared), manifest.name));
+
+export const migrationsDirOf = (manifest: { migrationsDir: URL }) => fileURLToPath(manifest.migrationsDir);
+
+export type { Database };

@@ -1,0 +1,39 @@
+import { defineSubgraph, z } from '@shop/subgraph-kit';
+import type { ProductsContext } from './context.js';
+import { PrismaClient } from './generated/prisma/client.js';
+import { createProductLoaders } from './loaders.js';
+import { createProductRepository } from './repository.js';
+import { resolvers } from './resolvers.js';
+import { seedCatalogue } from './seed.js';
+import { createProductService } from './service.js';
+
+/** The products subgraph: the catalogue and its stock (the house discovers it by this manifest). */
+export default defineSubgraph({
+  name: 'products',
+  port: 4002,
+  schemaFile: new URL('../schema.graphql', import.meta.url),
+  migrationsDir: new URL('../../../prisma/products/migrations/', import.meta.url),
+  settings: z.object({}),
+  // Typed as the plain client: query events are an opt-in for tests, not part of the service's API.
+  createClient: (adapter, { logQueries }): PrismaClient =>
+    new PrismaClient({ adapter, log: logQueries ? [{ emit: 'event', level: 'query' }] : [] }),
+  seed: seedCatalogue,
+  codegen: {
+    context: 'ProductsContext',
+    mappers: {
+      Product: './repository.js#Product as ProductRow',
+      Category: './repository.js#Category as CategoryRow',
+      ProductConnection: './context.js#ProductConnectionRow',
+    },
+  },
+  resolvers,
+  start: ({ prisma }) => {
+    const repository = createProductRepository(prisma);
+    return {
+      context: (base): ProductsContext => {
+        const loaders = createProductLoaders(repository);
+        return { ...base, loaders, products: createProductService(repository, loaders, base) };
+      },
+    };
+  },
+});
