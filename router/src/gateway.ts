@@ -2,6 +2,7 @@ import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataS
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import type { RouterContext } from './context.js';
+import { OPERATION_KIND_HEADER, operationKind } from './operation-kind.js';
 
 /**
  * Forwards the caller's token (subgraphs verify it themselves) and the request id to every subgraph fetch,
@@ -35,7 +36,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
       const reason = timedOut ? `did not answer within ${this.timeoutMs} ms` : 'is unreachable';
       // A mutation that was sent but not answered in time may still finish: the client must not assume either way.
       const outcome =
-        timedOut && /^\s*mutation\b/.test(options.request.query ?? '')
+        timedOut && operationKind(options.request.query ?? '', options.request.operationName) === 'mutation'
           ? '; the change may still take effect: retry with the same idempotency key, or check before repeating it'
           : '';
       return {
@@ -51,7 +52,9 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
     const headers = request.http?.headers;
-    if (!headers || !('requestId' in context)) return;
+    if (!headers) return;
+    headers.set(OPERATION_KIND_HEADER, operationKind(request.query ?? '', request.operationName));
+    if (!('requestId' in context)) return;
     headers.set('x-request-id', context.requestId);
     if (context.authorization) headers.set('authorization', context.authorization);
   }
@@ -83,12 +86,13 @@ export function createGateway(
  * queries whose connection failed (refused, reset). Never for mutations, which may have run, and never
  * after a timeout, which would only multiply the wait for a hung subgraph.
  */
-function subgraphFetcher({ timeoutMs, retries }: SubgraphFetchPolicy): Fetcher {
+export function subgraphFetcher({ timeoutMs, retries }: Pick<SubgraphFetchPolicy, 'timeoutMs' | 'retries'>): Fetcher {
   const fetcher = async (url: string, init?: RequestInit): Promise<Response> => {
-    const mutation = typeof init?.body === 'string' && isMutation(init.body);
+    const { kind, headers } = operationKindOf(init);
+    const mutation = kind !== 'query';
     for (let attempt = 0; ; attempt++) {
       try {
-        return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+        return await fetch(url, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
       } catch (error) {
         const timedOut = (error as Error).name === 'TimeoutError';
         if (mutation || timedOut || attempt >= retries) throw error;
@@ -112,13 +116,13 @@ interface SharedAnswer {
  * same thing, and one answer serves all who asked while it was being computed. Mutations are never shared.
  * The subgraph logs the request id of the request that fetched.
  */
-function sharingIdenticalQueries(fetcher: Fetcher): Fetcher {
+export function sharingIdenticalQueries(fetcher: Fetcher): Fetcher {
   const inflight = new Map<string, Promise<SharedAnswer>>();
   const shared = async (url: string, init?: RequestInit): Promise<Response> => {
     const body = init?.body;
-    if (typeof body !== 'string' || isMutation(body)) return fetcher(url, init as never) as unknown as Response;
-    const authorization =
-      new Headers(init?.headers as ConstructorParameters<typeof Headers>[0]).get('authorization') ?? '';
+    const { kind, headers } = operationKindOf(init);
+    if (typeof body !== 'string' || kind !== 'query') return fetcher(url, init as never) as unknown as Response;
+    const authorization = headers.get('authorization') ?? '';
     const key = `${url}\n${authorization}\n${body}`;
     let answer = inflight.get(key);
     if (!answer) {
@@ -138,7 +142,13 @@ function sharingIdenticalQueries(fetcher: Fetcher): Fetcher {
   return shared as unknown as Fetcher;
 }
 
-const isMutation = (body: string) => /^\{"query":"\s*mutation\b/.test(body);
+/** The operation kind the router marked a subgraph request with (unmarked: not a query), and its headers. */
+function operationKindOf(init: RequestInit | undefined) {
+  const headers = new Headers(init?.headers as ConstructorParameters<typeof Headers>[0]);
+  const kind = headers.get(OPERATION_KIND_HEADER);
+  headers.delete(OPERATION_KIND_HEADER);
+  return { kind, headers };
+}
 
 /** Each subgraph's name and URL, as the router will call them. */
 export function subgraphUrls(supergraphSdl: string, urlOverrides: Record<string, string | undefined>) {

@@ -64,6 +64,7 @@ export {
   databaseLocation,
   defineSubgraph,
   parseSubgraphEnvironment,
+  prismaClient,
   type SubgraphInstance,
   type SubgraphManifest,
   type SubgraphSetup,

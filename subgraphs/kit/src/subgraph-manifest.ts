@@ -61,6 +61,15 @@ export interface SubgraphManifest<Client extends PrismaLike, Settings, Context e
 // biome-ignore lint/suspicious/noExplicitAny: manifests differ in client, settings and context; callers treat them alike
 export type AnySubgraphManifest = SubgraphManifest<any, any, any>;
 
+/**
+ * `createClient` for a generated Prisma client class: the driver adapter, and query events only when asked
+ * (tests and /metrics count SQL statements with them). Typed as the plain client, not as one with events.
+ */
+export const prismaClient =
+  <Client>(PrismaClient: new (options: { adapter: SqlMigrationAwareDriverAdapterFactory; log: never[] }) => Client) =>
+  (adapter: SqlMigrationAwareDriverAdapterFactory, { logQueries }: { logQueries: boolean }): Client =>
+    new PrismaClient({ adapter, log: (logQueries ? [{ emit: 'event', level: 'query' }] : []) as never[] });
+
 export function defineSubgraph<Client extends PrismaLike, Settings, Context extends RequestBase>(
   manifest: SubgraphManifest<Client, Settings, Context>,
 ): SubgraphManifest<Client, Settings, Context> {

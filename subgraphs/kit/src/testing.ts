@@ -2,14 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   type DatabaseLocation,
   MEMORY_DATABASE_URL,
   openSubgraphDatabase,
   parseDatabaseUrl,
   type RequestBase,
+  readMigrations,
   type SqlSession,
   type SubgraphManifest,
 } from './index.js';
@@ -109,6 +112,31 @@ export async function openMigratedTwice<Client extends { $disconnect(): Promise<
     close: async () => {
       await second.close();
       await drop();
+    },
+  };
+}
+
+/**
+ * A subgraph's repository tests' database (openMigratedTwice, opened before and closed after the file's tests),
+ * with the test every subgraph needs: its migrations apply to an empty database, and nothing when run again.
+ */
+export function migratedDatabase<Client extends { $disconnect(): Promise<void> }>(
+  manifest: Pick<SubgraphManifest<Client, never, RequestBase>, 'name' | 'migrationsDir' | 'createClient'>,
+) {
+  let opened: Awaited<ReturnType<typeof openMigratedTwice<Client>>> | undefined;
+  beforeAll(async () => {
+    opened = await openMigratedTwice(manifest);
+  });
+  afterAll(() => opened?.close());
+  it(`applies the ${manifest.name} migrations to an empty ${databaseKind} database, and nothing when run again`, () => {
+    const names = readMigrations(fileURLToPath(manifest.migrationsDir)).map((migration) => migration.name);
+    expect(opened?.firstRun).toEqual({ created: true, applied: names });
+    expect(opened?.secondRun).toEqual({ created: false, applied: [] });
+  });
+  return {
+    get prisma(): Client {
+      if (!opened) throw new Error('the database opens before the tests run (beforeAll)');
+      return opened.prisma;
     },
   };
 }

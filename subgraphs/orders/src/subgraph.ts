@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { defineSubgraph, z } from '@shop/subgraph-kit';
+import { defineSubgraph, prismaClient, z } from '@shop/subgraph-kit';
 import type { OrdersContext } from './context.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { createOrderLoaders } from './loaders.js';
@@ -27,9 +27,7 @@ export default defineSubgraph({
   schemaFile: new URL('../schema.graphql', import.meta.url),
   migrationsDir: new URL('../../../prisma/orders/migrations/', import.meta.url),
   settings,
-  // Typed as the plain client: query events are an opt-in for tests, not part of the service's API.
-  createClient: (adapter, { logQueries }): PrismaClient =>
-    new PrismaClient({ adapter, log: logQueries ? [{ emit: 'event', level: 'query' }] : [] }),
+  createClient: prismaClient(PrismaClient),
   seed: seedOrders,
   codegen: {
     context: 'OrdersContext',

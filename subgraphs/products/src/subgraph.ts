@@ -1,4 +1,4 @@
-import { defineSubgraph, z } from '@shop/subgraph-kit';
+import { defineSubgraph, prismaClient, z } from '@shop/subgraph-kit';
 import type { ProductsContext } from './context.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { createProductLoaders } from './loaders.js';
@@ -14,9 +14,7 @@ export default defineSubgraph({
   schemaFile: new URL('../schema.graphql', import.meta.url),
   migrationsDir: new URL('../../../prisma/products/migrations/', import.meta.url),
   settings: z.object({}),
-  // Typed as the plain client: query events are an opt-in for tests, not part of the service's API.
-  createClient: (adapter, { logQueries }): PrismaClient =>
-    new PrismaClient({ adapter, log: logQueries ? [{ emit: 'event', level: 'query' }] : [] }),
+  createClient: prismaClient(PrismaClient),
   seed: seedCatalogue,
   codegen: {
     context: 'ProductsContext',

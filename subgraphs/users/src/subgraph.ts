@@ -1,4 +1,4 @@
-import { createTokenSigner, defineSubgraph, StartupError, z } from '@shop/subgraph-kit';
+import { createTokenSigner, defineSubgraph, prismaClient, StartupError, z } from '@shop/subgraph-kit';
 import type { UsersContext } from './context.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { createUserLoaders } from './loaders.js';
@@ -19,9 +19,7 @@ export default defineSubgraph({
   schemaFile: new URL('../schema.graphql', import.meta.url),
   migrationsDir: new URL('../../../prisma/users/migrations/', import.meta.url),
   settings,
-  // Typed as the plain client: query events are an opt-in for tests, not part of the service's API.
-  createClient: (adapter, { logQueries }): PrismaClient =>
-    new PrismaClient({ adapter, log: logQueries ? [{ emit: 'event', level: 'query' }] : [] }),
+  createClient: prismaClient(PrismaClient),
   seed: seedAccounts,
   codegen: {
     context: 'UsersContext',

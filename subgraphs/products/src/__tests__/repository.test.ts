@@ -1,28 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { REPOSITORY_ROOT, readMigrations } from '@shop/subgraph-kit';
-import { databaseKind, openMigratedTwice } from '@shop/subgraph-kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseKind, migratedDatabase } from '@shop/subgraph-kit/testing';
+import { describe, expect, it } from 'vitest';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { createProductRepository } from '../repository.js';
 import subgraph from '../subgraph.js';
 
-let database: Awaited<ReturnType<typeof openMigratedTwice<PrismaClient>>>;
-
-beforeAll(async () => {
-  database = await openMigratedTwice(subgraph);
-});
-afterAll(() => database?.close());
+const database = migratedDatabase<PrismaClient>(subgraph);
 
 describe(`products database on ${databaseKind}`, () => {
-  it('applies its migrations to an empty database, and nothing when run again', () => {
-    const names = readMigrations(path.join(REPOSITORY_ROOT, 'prisma/products/migrations')).map(
-      (migration) => migration.name,
-    );
-    expect(database.firstRun).toEqual({ created: true, applied: names });
-    expect(database.secondRun).toEqual({ created: false, applied: [] });
-  });
-
   it('creates, reads, updates and deletes products and categories', async () => {
     const repository = createProductRepository(database.prisma);
     const category = await database.prisma.category.create({ data: { slug: 'tea', name: 'Tea' } });

@@ -1,27 +1,12 @@
-import path from 'node:path';
-import { REPOSITORY_ROOT, readMigrations } from '@shop/subgraph-kit';
-import { databaseKind, openMigratedTwice } from '@shop/subgraph-kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseKind, migratedDatabase } from '@shop/subgraph-kit/testing';
+import { describe, expect, it } from 'vitest';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { createUserRepository } from '../repository.js';
 import subgraph from '../subgraph.js';
 
-let database: Awaited<ReturnType<typeof openMigratedTwice<PrismaClient>>>;
-
-beforeAll(async () => {
-  database = await openMigratedTwice(subgraph);
-});
-afterAll(() => database?.close());
+const database = migratedDatabase<PrismaClient>(subgraph);
 
 describe(`users database on ${databaseKind}`, () => {
-  it('applies its migrations to an empty database, and nothing when run again', () => {
-    const names = readMigrations(path.join(REPOSITORY_ROOT, 'prisma/users/migrations')).map(
-      (migration) => migration.name,
-    );
-    expect(database.firstRun).toEqual({ created: true, applied: names });
-    expect(database.secondRun).toEqual({ created: false, applied: [] });
-  });
-
   it('creates, reads, updates and deletes users', async () => {
     const repository = createUserRepository(database.prisma);
     const user = await repository.createUser({ email: 'grace@shop.test', name: 'Grace', passwordHash: 'x' });
