@@ -5,7 +5,8 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false TURBO_TELEMETRY_DISABLED=1 APOLLO_TELEMETRY
 
 # Manifests first, so dependency layers are cached across source changes.
 COPY package.json package-lock.json .npmrc turbo.json tsconfig.base.json ./
-COPY subgraphs/kit/package.json subgraphs/kit/
+COPY packages/platform/package.json packages/platform/
+COPY packages/subgraph-runtime/package.json packages/subgraph-runtime/
 COPY subgraphs/users/package.json subgraphs/users/
 COPY subgraphs/products/package.json subgraphs/products/
 COPY subgraphs/orders/package.json subgraphs/orders/

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { codegen } from '@graphql-codegen/core';
 import * as typescript from '@graphql-codegen/typescript';
 import * as typescriptResolvers from '@graphql-codegen/typescript-resolvers';
-import type { AnySubgraphManifest } from '@shop/subgraph-kit';
+import type { AnySubgraphManifest } from '@shop/subgraph-runtime';
 import { parse } from 'graphql';
 import { loadSubgraphs } from './subgraphs.js';
 

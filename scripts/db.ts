@@ -9,14 +9,14 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { StartupError } from '@shop/platform';
 import {
   databaseLocation,
   MigrationError,
   openSubgraphDatabase,
   parseSubgraphEnvironment,
   redact,
-  StartupError,
-} from '@shop/subgraph-kit';
+} from '@shop/subgraph-runtime';
 import { diffMigrationsToSchema } from './schema-engine.js';
 import { loadSubgraphs, REPOSITORY_ROOT, subgraphNames } from './subgraphs.js';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import * as bindings from '@prisma/schema-engine-wasm/schema_engine_bg';
-import { applyMigrations, readMigrations } from '@shop/subgraph-kit';
+import { applyMigrations, readMigrations } from '@shop/subgraph-runtime';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 
 /**

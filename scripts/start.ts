@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { dataRoot, loadInternalToken, loadKeyPems, variablesOf } from '@shop/subgraph-kit';
+import { dataRoot, loadInternalToken, loadKeyPems, variablesOf } from '@shop/platform';
 import { loadSubgraphs, REPOSITORY_ROOT } from './subgraphs.js';
 
 interface Service {

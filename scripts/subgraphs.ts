@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AnySubgraphManifest } from '@shop/subgraph-kit';
+import type { AnySubgraphManifest } from '@shop/subgraph-runtime';
 
 export const REPOSITORY_ROOT = path.resolve(import.meta.dirname, '..');
 

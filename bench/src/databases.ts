@@ -5,8 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { hash } from '@node-rs/argon2';
-import { type DatabaseLocation, openSubgraphDatabase, parseDatabaseUrl, variablesOf } from '@shop/subgraph-kit';
-import { createPostgresDatabase } from '@shop/subgraph-kit/testing';
+import { variablesOf } from '@shop/platform';
+import { type DatabaseLocation, openSubgraphDatabase, parseDatabaseUrl } from '@shop/subgraph-runtime';
+import { createPostgresDatabase } from '@shop/subgraph-runtime/testing';
 import { loadSubgraphs } from '../../scripts/subgraphs.js';
 import { BENCH_PASSWORD, datasetSql } from './dataset.js';
 

@@ -7,7 +7,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
-import { REPOSITORY_ROOT, variablesOf, z } from '@shop/subgraph-kit';
+import { variablesOf, z } from '@shop/platform';
+import { REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
 import { type DatabaseSet, loadDataset, provisionDatabases, SERVICES } from './databases.js';
 import { BENCH_PASSWORD, benchEmail, productId, SIZES } from './dataset.js';
 import { type LoadResult, requestFor, round, roundRobinLatencies, runLoad, send } from './load.js';
@@ -156,7 +157,7 @@ async function sqlStatements(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const service of SERVICES) {
     const text = await (await fetch(`http://127.0.0.1:${PORTS[service]}/metrics`)).text();
-    counts[service] = Number(/^shop_sql_statements_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
+    counts[service] = Number(/^sql_statements_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
   }
   return counts;
 }

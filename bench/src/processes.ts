@@ -6,7 +6,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { REPOSITORY_ROOT } from '@shop/subgraph-kit';
+import { REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
 
 /** Cores for the servers and for the load generator: the last core drives load, the others serve. */
 export interface CorePlan {

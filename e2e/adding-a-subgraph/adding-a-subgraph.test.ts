@@ -12,7 +12,8 @@ import { type Supergraph, startSupergraph } from '../harness/supergraph.js';
  * fifth subgraph, `ratings`, nothing else is edited, and it is discovered, composed, started and routed.
  * To stay small, the fixture borrows the FAQ service's Prisma schema and migrations for its own database.
  */
-const MANIFEST = `import { defineSubgraph, type RequestBase, z } from '@shop/subgraph-kit';
+const MANIFEST = `import { z } from '@shop/platform';
+import { defineSubgraph, type RequestBase } from '@shop/subgraph-runtime';
 import { PrismaClient } from '../../faq/src/generated/prisma/client.js';
 import { seedQuestions } from '../../faq/src/seed.js';
 

@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPOSITORY_ROOT } from '@shop/subgraph-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { composeSupergraph } from '../../scripts/compose.js';
+import { REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
 
 const fixtures = mkdtempSync(path.join(tmpdir(), 'shop-compose-'));
 afterAll(() => rmSync(fixtures, { recursive: true, force: true }));

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { baseEnvironment, variablesOf, z } from '@shop/platform';
 import { environment as routerEnvironment } from '@shop/router/env';
-import { baseEnvironment, parseSubgraphEnvironment, variablesOf, z } from '@shop/subgraph-kit';
+import { parseSubgraphEnvironment } from '@shop/subgraph-runtime';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadSubgraphs, REPOSITORY_ROOT } from '../../scripts/subgraphs.js';

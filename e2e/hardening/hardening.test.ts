@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { REPOSITORY_ROOT } from '@shop/subgraph-kit';
 import { serverAudits } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
 import { freePort } from '../harness/ports.js';
 import { errorCodes, type Supergraph, startSupergraph } from '../harness/supergraph.js';
 

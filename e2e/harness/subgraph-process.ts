@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { REPOSITORY_ROOT } from '@shop/subgraph-kit';
+import { REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
 import { freePort } from './ports.js';
 
 /**

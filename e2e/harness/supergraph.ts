@@ -4,8 +4,6 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { environment as routerEnvironment, subgraphUrlOverrides } from '@shop/router/env';
-import { createRouter } from '@shop/router/server';
 import {
   type ClosedAccounts,
   closedAccountsFromUsers,
@@ -13,14 +11,14 @@ import {
   createTokenVerifier,
   listen,
   loadKeyPems,
-  openSubgraphDatabase,
-  parseSubgraphEnvironment,
-  startSubgraph,
   urlOf,
   variablesOf,
   watchClosedAccounts,
-} from '@shop/subgraph-kit';
-import { createTestDatabase, type TestDatabase } from '@shop/subgraph-kit/testing';
+} from '@shop/platform';
+import { environment as routerEnvironment, subgraphUrlOverrides } from '@shop/router/env';
+import { createRouter } from '@shop/router/server';
+import { openSubgraphDatabase, parseSubgraphEnvironment, startSubgraph } from '@shop/subgraph-runtime';
+import { createTestDatabase, type TestDatabase } from '@shop/subgraph-runtime/testing';
 import { loadSubgraphs, REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createTestDatabase, databaseKind } from '@shop/subgraph-kit/testing';
+import { createTestDatabase, databaseKind } from '@shop/subgraph-runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCpuLoad } from '../harness/cpu-load.js';
 import { startFaultProxy } from '../harness/fault-proxy.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createTestDatabase, databaseKind, type TestDatabase } from '@shop/subgraph-kit/testing';
+import { createTestDatabase, databaseKind, type TestDatabase } from '@shop/subgraph-runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCpuLoad } from '../harness/cpu-load.js';
 import { type SubgraphProcess, startSubgraphProcess, until } from '../harness/subgraph-process.js';

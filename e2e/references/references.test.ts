@@ -1,4 +1,4 @@
-import { databaseKind } from '@shop/subgraph-kit/testing';
+import { databaseKind } from '@shop/subgraph-runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../harness/subgraph-process.js';
 import { errorCodes, type Supergraph, startSupergraph } from '../harness/supergraph.js';

@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPOSITORY_ROOT } from '@shop/subgraph-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   apiSchemaSdl,
@@ -10,6 +9,7 @@ import {
   checkGeneratedCode,
   checkOperations,
 } from '../../scripts/schema-check.js';
+import { REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
 
 /** Each check is shown catching what it should, on a fixture change to the real schemas. */
 const scratch = mkdtempSync(path.join(tmpdir(), 'shop-schema-checks-'));

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPOSITORY_ROOT } from '@shop/subgraph-kit';
 import { afterAll, describe, expect, it } from 'vitest';
+import { REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
 
 /** `npm start` as a user runs it: five processes, embedded databases in a fresh data directory. */
 const dataDir = mkdtempSync(path.join(tmpdir(), 'shop-start-'));
@@ -94,7 +94,7 @@ describe('npm start', () => {
     // Each subgraph counts its SQL statements at /metrics (what `npm run bench` reads).
     const sqlStatements = async (port: number | undefined, service: string) => {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      const sample = new RegExp(`^shop_sql_statements_total\\{service="${service}"\\} (\\d+)$`, 'm').exec(text);
+      const sample = new RegExp(`^sql_statements_total\\{service="${service}"\\} (\\d+)$`, 'm').exec(text);
       expect(sample, text.slice(0, 500)).not.toBeNull();
       return Number(sample?.[1]);
     };

@@ -1,4 +1,4 @@
-import type { Viewer } from '@shop/subgraph-kit';
+import type { Viewer } from '@shop/platform';
 
 export interface RouterContext {
   requestId: string;

@@ -1,5 +1,5 @@
-import path from 'node:path';
-import { baseEnvironment, parseEnvironment, port, REPOSITORY_ROOT, variablesOf, z } from '@shop/subgraph-kit';
+import { fileURLToPath } from 'node:url';
+import { baseEnvironment, parseEnvironment, port, variablesOf, z } from '@shop/platform';
 
 const limit = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
@@ -10,7 +10,7 @@ const limit = (fallback: number) => z.coerce.number().int().min(1).default(fallb
 export const environment = baseEnvironment.omit({ USERS_URL: true }).extend({
   ROUTER_PORT: port(4000),
   /** The composed supergraph the router serves (committed; `npm run compose` writes it). */
-  SUPERGRAPH_FILE: z.string().default(path.join(REPOSITORY_ROOT, 'supergraph.graphql')),
+  SUPERGRAPH_FILE: z.string().default(fileURLToPath(new URL('../../supergraph.graphql', import.meta.url))),
   /** Introspection and the explorer: on by default outside production. */
   INTROSPECTION: z.enum(['true', 'false']).optional(),
   MAX_DEPTH: limit(12),

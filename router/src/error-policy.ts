@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Logger } from '@shop/subgraph-kit';
+import type { Logger } from '@shop/platform';
 import type { GraphQLFormattedError } from 'graphql';
 import type { RouterContext } from './context.js';
 import { LIMIT_CODES } from './limits.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Route } from '@shop/subgraph-kit';
+import type { Route } from '@shop/platform';
 
 const requireAsset = createRequire(import.meta.url);
 

@@ -15,7 +15,7 @@ import {
   StartupError,
   stopOnSignals,
   urlOf,
-} from '@shop/subgraph-kit';
+} from '@shop/platform';
 import { environment, subgraphUrlOverrides } from './env.js';
 import { subgraphUrls } from './gateway.js';
 import { createRouter } from './server.js';

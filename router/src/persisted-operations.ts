@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { REPOSITORY_ROOT, StartupError } from '@shop/subgraph-kit';
+import { fileURLToPath } from 'node:url';
+import { StartupError } from '@shop/platform';
 
-export const MANIFEST_FILE = path.join(REPOSITORY_ROOT, 'operations', 'manifest.json');
+export const MANIFEST_FILE = fileURLToPath(new URL('../../operations/manifest.json', import.meta.url));
 
 /** sha256 of a document's exact text: the hash APQ clients send in `extensions.persistedQuery.sha256Hash`. */
 export const operationHash = (document: string) => createHash('sha256').update(document).digest('hex');

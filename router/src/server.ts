@@ -9,7 +9,7 @@ import {
   sendJson,
   type TokenVerifier,
   viewerFromHeader,
-} from '@shop/subgraph-kit';
+} from '@shop/platform';
 import type { RouterContext } from './context.js';
 import type { Environment } from './env.js';
 import { errorPolicy } from './error-policy.js';

@@ -1,4 +1,4 @@
-import type { Connection, RequestBase } from '@shop/subgraph-kit';
+import type { Connection, RequestBase } from '@shop/subgraph-runtime';
 import type { FaqLoaders } from './loaders.js';
 import type { Faq } from './repository.js';
 import type { FaqService } from './service.js';

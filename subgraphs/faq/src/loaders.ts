@@ -1,4 +1,4 @@
-import { groupLoader, rowLoader } from '@shop/subgraph-kit';
+import { groupLoader, rowLoader } from '@shop/subgraph-runtime';
 import type { FaqRepository } from './repository.js';
 
 /** Per-request loaders: FAQs by id, and the FAQs of each product, each in one query per tick. */

@@ -1,4 +1,4 @@
-import { afterCursor, type Cursor } from '@shop/subgraph-kit';
+import { afterCursor, type Cursor } from '@shop/subgraph-runtime';
 import type { Prisma, PrismaClient } from './generated/prisma/client.js';
 
 export type { Faq } from './generated/prisma/client.js';

@@ -1,12 +1,5 @@
-import {
-  badUserInput,
-  isId,
-  notFound,
-  type PageRequest,
-  requireAdmin,
-  toConnection,
-  type Viewer,
-} from '@shop/subgraph-kit';
+import { badUserInput, notFound, requireAdmin, type Viewer } from '@shop/platform';
+import { isId, type PageRequest, toConnection } from '@shop/subgraph-runtime';
 import type { Prisma } from './generated/prisma/client.js';
 import type { FaqLoaders } from './loaders.js';
 import type { FaqRepository } from './repository.js';

@@ -1,4 +1,5 @@
-import { defineSubgraph, prismaClient, z } from '@shop/subgraph-kit';
+import { z } from '@shop/platform';
+import { defineSubgraph, prismaClient } from '@shop/subgraph-runtime';
 import type { FaqContext } from './context.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { createFaqLoaders } from './loaders.js';

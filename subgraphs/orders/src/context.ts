@@ -1,4 +1,4 @@
-import type { Connection, RequestBase } from '@shop/subgraph-kit';
+import type { Connection, RequestBase } from '@shop/subgraph-runtime';
 import type { OrderLoaders } from './loaders.js';
 import type { OrderItem, OrderWithItems } from './repository.js';
 import type { OrderService } from './service.js';

@@ -1,4 +1,4 @@
-import { groupedPagesLoader, rowLoader } from '@shop/subgraph-kit';
+import { groupedPagesLoader, rowLoader } from '@shop/subgraph-runtime';
 import type { OrderRepository } from './repository.js';
 
 /** Per-request loaders: orders by id, and a page of orders per user, each in one query per tick. */

@@ -1,4 +1,4 @@
-import { runSubgraph } from '@shop/subgraph-kit';
+import { runSubgraph } from '@shop/subgraph-runtime';
 import orders from './subgraph.js';
 
 await runSubgraph(orders);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type ErrorCode, type Logger, userError } from '@shop/subgraph-kit';
+import { type Logger, userError } from '@shop/platform';
 import type { GraphQLError } from 'graphql';
 import { ORDER_TRANSITIONS, type Settlement, settlementFor } from './order-states.js';
 import {
@@ -90,7 +90,7 @@ export function createPlaceOrderSaga(
   /** What placeOrder answers for an order: the order, or the error it was cancelled with. */
   function outcome(order: OrderWithItems): OrderWithItems {
     if (order.status === 'CANCELLED' && order.failureCode) {
-      throw userError(order.failureCode as ErrorCode, order.cancelReason ?? 'the order could not be placed');
+      throw userError(order.failureCode, order.cancelReason ?? 'the order could not be placed');
     }
     return order;
   }
@@ -202,7 +202,7 @@ export function createPlaceOrderSaga(
           cancelReason: unavailable ? `${(error as Error).message}; the order was cancelled` : (error as Error).message,
           failureCode: unavailable
             ? 'SERVICE_UNAVAILABLE'
-            : (((error as GraphQLError).extensions?.code as ErrorCode | undefined) ?? 'INTERNAL_SERVER_ERROR'),
+            : (((error as GraphQLError).extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR'),
         });
         const settled = await settleAndRelease(order.id, worker, requestId);
         if (!cancelled) return outcome(settled); // a sweep or the customer decided first: that decision stands

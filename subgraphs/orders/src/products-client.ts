@@ -1,4 +1,4 @@
-import { type ErrorCode, userError } from '@shop/subgraph-kit';
+import { userError } from '@shop/platform';
 import { GraphQLError } from 'graphql';
 
 export interface StockItem {
@@ -23,7 +23,7 @@ export interface QuotedProduct {
  * The products service said no (out of stock, unknown product, refused): nothing was taken. Any other
  * failure is a ProductsUnavailable, where the outcome of a write is unknown.
  */
-const DEFINITE: ReadonlySet<string> = new Set<ErrorCode>([
+const DEFINITE: ReadonlySet<string> = new Set([
   'BAD_USER_INPUT',
   'NOT_FOUND',
   'OUT_OF_STOCK',
@@ -74,7 +74,7 @@ export function createProductsClient(url: string, internalToken: string, timeout
     const failure = body?.errors?.[0];
     if (failure) {
       const code = failure.extensions?.code ?? '';
-      if (DEFINITE.has(code)) throw userError(code as ErrorCode, failure.message, failure.extensions);
+      if (DEFINITE.has(code)) throw userError(code, failure.message, failure.extensions);
       throw new ProductsUnavailable(`products service failed: ${failure.message}`);
     }
     if (!body?.data) throw new ProductsUnavailable(`products service answered HTTP ${response.status} without data`);

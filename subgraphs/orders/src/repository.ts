@@ -4,7 +4,7 @@ import {
   type GroupedPageSpec,
   type PageRequest,
   queryGroupedPageIds,
-} from '@shop/subgraph-kit';
+} from '@shop/subgraph-runtime';
 import type { Prisma, PrismaClient } from './generated/prisma/client.js';
 import { ORDER_TRANSITIONS, type OrderTransition, type SagaState, UNSETTLED_STATES } from './order-states.js';
 

@@ -1,4 +1,4 @@
-import { DateTime, pageRequest } from '@shop/subgraph-kit';
+import { DateTime, pageRequest } from '@shop/subgraph-runtime';
 import { orderNumber } from './repository.js';
 import type { Resolvers } from './schema.generated.js';
 

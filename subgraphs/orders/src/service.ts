@@ -1,14 +1,5 @@
-import {
-  badUserInput,
-  isId,
-  type PageRequest,
-  type RequestBase,
-  requireAdmin,
-  requireViewer,
-  toConnection,
-  userError,
-  type Viewer,
-} from '@shop/subgraph-kit';
+import { badUserInput, requireAdmin, requireViewer, userError, type Viewer } from '@shop/platform';
+import { isId, type PageRequest, type RequestBase, toConnection } from '@shop/subgraph-runtime';
 import type { OrderLoaders } from './loaders.js';
 import { type PlaceOrderSaga, requestHashOf } from './place-order-saga.js';
 import type { StockItem } from './products-client.js';

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { defineSubgraph, prismaClient, z } from '@shop/subgraph-kit';
+import { z } from '@shop/platform';
+import { defineSubgraph, prismaClient } from '@shop/subgraph-runtime';
 import type { OrdersContext } from './context.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { createOrderLoaders } from './loaders.js';

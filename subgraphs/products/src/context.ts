@@ -1,4 +1,4 @@
-import type { Connection, RequestBase } from '@shop/subgraph-kit';
+import type { Connection, RequestBase } from '@shop/subgraph-runtime';
 import type { ProductLoaders } from './loaders.js';
 import type { Product } from './repository.js';
 import type { ProductService } from './service.js';

@@ -1,4 +1,4 @@
-import { groupedPagesLoader, rowLoader } from '@shop/subgraph-kit';
+import { groupedPagesLoader, rowLoader } from '@shop/subgraph-runtime';
 import type { ProductRepository } from './repository.js';
 
 /** Per-request loaders: every product or category asked for in one tick is fetched in one query. */

@@ -1,4 +1,4 @@
-import { runSubgraph } from '@shop/subgraph-kit';
+import { runSubgraph } from '@shop/subgraph-runtime';
 import products from './subgraph.js';
 
 await runSubgraph(products);

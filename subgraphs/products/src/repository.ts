@@ -4,7 +4,7 @@ import {
   type GroupedPageSpec,
   type PageRequest,
   queryGroupedPageIds,
-} from '@shop/subgraph-kit';
+} from '@shop/subgraph-runtime';
 import type { Prisma, PrismaClient, Product } from './generated/prisma/client.js';
 import {
   RESERVATION_TRANSITIONS,

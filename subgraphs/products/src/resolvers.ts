@@ -1,4 +1,4 @@
-import { DateTime, pageRequest } from '@shop/subgraph-kit';
+import { DateTime, pageRequest } from '@shop/subgraph-runtime';
 import type { Resolvers } from './schema.generated.js';
 
 /** Thin: GraphQL shapes in, service calls out. Typed by the code generated from schema.graphql. */

@@ -1,14 +1,5 @@
-import {
-  badUserInput,
-  isId,
-  notFound,
-  type PageRequest,
-  type RequestBase,
-  requireAdmin,
-  requireInternalCaller,
-  toConnection,
-  userError,
-} from '@shop/subgraph-kit';
+import { badUserInput, notFound, requireAdmin, requireInternalCaller, userError } from '@shop/platform';
+import { isId, type PageRequest, type RequestBase, toConnection } from '@shop/subgraph-runtime';
 import { Prisma } from './generated/prisma/client.js';
 import type { ProductLoaders } from './loaders.js';
 import {

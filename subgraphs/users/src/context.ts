@@ -1,4 +1,4 @@
-import type { Connection, RequestBase } from '@shop/subgraph-kit';
+import type { Connection, RequestBase } from '@shop/subgraph-runtime';
 import type { UserLoaders } from './loaders.js';
 import type { User } from './repository.js';
 import type { UserService } from './service.js';

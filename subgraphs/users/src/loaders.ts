@@ -1,4 +1,4 @@
-import { rowLoader } from '@shop/subgraph-kit';
+import { rowLoader } from '@shop/subgraph-runtime';
 import type { UserRepository } from './repository.js';
 
 /** Per-request loaders: every user asked for in one tick is fetched in one query. */

@@ -1,4 +1,4 @@
-import { runSubgraph } from '@shop/subgraph-kit';
+import { runSubgraph } from '@shop/subgraph-runtime';
 import users from './subgraph.js';
 
 await runSubgraph(users);

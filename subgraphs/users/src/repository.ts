@@ -1,4 +1,4 @@
-import { afterCursor, type Cursor } from '@shop/subgraph-kit';
+import { afterCursor, type Cursor } from '@shop/subgraph-runtime';
 import type { LoginThrottle, Prisma, PrismaClient } from './generated/prisma/client.js';
 
 export type { LoginThrottle, User } from './generated/prisma/client.js';

@@ -2,17 +2,14 @@ import { hash, verify } from '@node-rs/argon2';
 import {
   badUserInput,
   type ClosedAccounts,
-  isId,
-  type PageRequest,
-  type RequestBase,
   requireAdmin,
   requireInternalCaller,
   requireViewer,
   type TokenSigner,
-  toConnection,
   unauthenticated,
   userError,
-} from '@shop/subgraph-kit';
+} from '@shop/platform';
+import { isId, type PageRequest, type RequestBase, toConnection } from '@shop/subgraph-runtime';
 import { Prisma } from './generated/prisma/client.js';
 import type { UserLoaders } from './loaders.js';
 import type { User, UserRepository } from './repository.js';

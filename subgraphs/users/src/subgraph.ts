@@ -1,4 +1,5 @@
-import { createTokenSigner, defineSubgraph, prismaClient, StartupError, z } from '@shop/subgraph-kit';
+import { createTokenSigner, StartupError, z } from '@shop/platform';
+import { defineSubgraph, prismaClient } from '@shop/subgraph-runtime';
 import type { UsersContext } from './context.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { createUserLoaders } from './loaders.js';

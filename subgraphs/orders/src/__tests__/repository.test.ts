@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { databaseKind, migratedDatabase } from '@shop/subgraph-kit/testing';
+import { databaseKind, migratedDatabase } from '@shop/subgraph-runtime/testing';
 import { describe, expect, it } from 'vitest';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { createOrderRepository } from '../repository.js';

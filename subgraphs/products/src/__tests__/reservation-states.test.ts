@@ -1,6 +1,4 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { REPOSITORY_ROOT } from '@shop/subgraph-kit';
 import { describe, expect, it } from 'vitest';
 import { RESERVATION_TRANSITIONS } from '../reservation-states.js';
 
@@ -15,7 +13,7 @@ function transitionTable(): string {
 
 describe('reservation transitions', () => {
   it('are the table docs/ORDER-SAGA.md shows', () => {
-    const doc = readFileSync(path.join(REPOSITORY_ROOT, 'docs/ORDER-SAGA.md'), 'utf8');
+    const doc = readFileSync(new URL('../../../../docs/ORDER-SAGA.md', import.meta.url), 'utf8');
     expect(doc, `docs/ORDER-SAGA.md should contain:\n${transitionTable()}`).toContain(transitionTable());
   });
 });

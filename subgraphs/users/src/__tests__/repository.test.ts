@@ -1,4 +1,4 @@
-import { databaseKind, migratedDatabase } from '@shop/subgraph-kit/testing';
+import { databaseKind, migratedDatabase } from '@shop/subgraph-runtime/testing';
 import { describe, expect, it } from 'vitest';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { createUserRepository } from '../repository.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { StartupError } from '../startup-error.js';
+import { StartupError } from '@shop/platform';
 
 /** Where a service keeps its data: a PostgreSQL server, or an embedded PGlite database (on disk or in memory). */
 export type DatabaseLocation =

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { StartupError } from './startup-error.js';
 
@@ -38,3 +39,12 @@ export function parseEnvironment<Schema extends z.ZodType>(
   const problems = result.error.issues.map((issue) => `${variableOf(issue.path) || '(environment)'}: ${issue.message}`);
   throw new StartupError(`invalid configuration: ${problems.join('; ')}`);
 }
+
+/** Where embedded databases and development keys live: DATA_DIR, or .data/ in the working directory. */
+export const dataRoot = (env: { DATA_DIR?: string | undefined }) => path.resolve(env.DATA_DIR ?? '.data');
+
+/** The variable names a service's name implies: `<NAME>_PORT`, `<NAME>_DATABASE_URL`, `<NAME>_URL`. */
+export const variablesOf = (name: string) => {
+  const prefix = name.toUpperCase().replace(/\W/g, '_');
+  return { port: `${prefix}_PORT`, databaseUrl: `${prefix}_DATABASE_URL`, url: `${prefix}_URL` };
+};

@@ -1,38 +1,28 @@
-import type http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTokenVerifier, loadInternalToken, loadKeyPems, type TokenVerifier } from './auth.js';
-import { type ClosedAccounts, closedAccountsFromUsers, watchClosedAccounts } from './closed-accounts.js';
+import {
+  type ClosedAccounts,
+  collectProcessMetrics,
+  countSqlStatements,
+  createLogger,
+  createServiceTokenVerifier,
+  dataRoot,
+  type Logger,
+  listen,
+  loadInternalToken,
+  loadKeyPems,
+  StartupError,
+  stopOnSignals,
+  type TokenVerifier,
+  urlOf,
+} from '@shop/platform';
 import { type Database, openDatabase } from './database/open.js';
-import { dataRoot } from './database/service-database.js';
 import type { DatabaseLocation } from './database/url.js';
-import type { baseEnvironment, z } from './environment.js';
-import { listen, urlOf } from './http.js';
-import { createLogger, type Logger } from './logger.js';
-import { collectProcessMetrics, countSqlStatements } from './metrics.js';
-import { StartupError } from './startup-error.js';
 import { databaseLocation, parseSubgraphEnvironment, type SubgraphManifest } from './subgraph-manifest.js';
 import { createSubgraph, type RequestBase, type SubgraphRuntime } from './subgraph-server.js';
 
 interface PrismaLike {
   $disconnect(): Promise<void>;
-}
-
-type BaseEnvironment = z.infer<typeof baseEnvironment>;
-
-/** Every service's token check: the public key, and the accounts closed recently (asked from users). */
-export async function createServiceTokenVerifier(
-  env: BaseEnvironment,
-  publicPem: string,
-  internalToken: string,
-  log: Logger,
-) {
-  const closedAccounts = watchClosedAccounts({
-    fetchClosedSince: closedAccountsFromUsers(env.USERS_URL, internalToken),
-    intervalMs: env.CLOSED_ACCOUNTS_POLL_SECONDS * 1000,
-    log,
-  });
-  return { closedAccounts, verifyToken: await createTokenVerifier(publicPem, closedAccounts.isClosed) };
 }
 
 /** The plumbing a subgraph runs on, made once per process (by runSubgraph, or by a test). */
@@ -188,40 +178,4 @@ export async function runSubgraph<Client extends PrismaLike, Settings, Context e
     }
     process.exit(1);
   }
-}
-
-const SHUTDOWN_GRACE_MS = 10_000;
-
-/**
- * Graceful shutdown on SIGTERM/SIGINT: first a drain period in which requests are still served (each answer
- * closing its connection, so none is cut mid-request even if it is still in the socket buffer), then stop
- * accepting, let in-flight requests finish (at most SHUTDOWN_GRACE_MS), close resources and exit 0.
- */
-export function stopOnSignals(
-  server: http.Server,
-  log: Logger,
-  closeResources: () => Promise<void>,
-  drainMs: number,
-): void {
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal, drainMs }, 'stopping: draining, then finishing in-flight requests');
-    server.on('request', (_request: http.IncomingMessage, response: http.ServerResponse) =>
-      response.setHeader('connection', 'close'),
-    );
-    setTimeout(() => {
-      const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
-      server.close(async () => {
-        clearTimeout(force);
-        await closeResources().catch((error: unknown) => log.error({ err: error }, 'error while closing'));
-        log.info('stopped');
-        process.exit(0);
-      });
-      server.closeIdleConnections();
-    }, drainMs).unref();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
 }

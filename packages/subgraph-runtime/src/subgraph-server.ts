@@ -7,12 +7,19 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import {
+  createHttpHandler,
+  isInternalToken,
+  type Logger,
+  metricsRoute,
+  type Route,
+  requestLogging,
+  sendJson,
+  type TokenVerifier,
+  type Viewer,
+  viewerFromHeader,
+} from '@shop/platform';
 import { type GraphQLFormattedError, parse } from 'graphql';
-import { isInternalToken, type TokenVerifier, type Viewer, viewerFromHeader } from './auth.js';
-import { createHttpHandler, type Route, sendJson } from './http.js';
-import type { Logger } from './logger.js';
-import { metricsRoute } from './metrics.js';
-import { requestLogging } from './request-logging.js';
 
 /** What every subgraph's per-request context starts with. */
 export interface RequestBase {
@@ -44,27 +51,9 @@ export interface SubgraphRuntime {
   internalToken: string;
 }
 
-const KNOWN_CODES = new Set([
-  'BAD_USER_INPUT',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'CONFLICT',
-  'OUT_OF_STOCK',
-  'PRODUCT_ARCHIVED',
-  'SERVICE_UNAVAILABLE',
-  'RATE_LIMITED',
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-]);
-
 /**
- * One subgraph: Apollo Server on the federation schema, behind the shared HTTP handler. Errors with a known
- * code reach clients as they are; anything else is logged in full and, in production, masked.
+ * One subgraph: Apollo Server on the federation schema, behind the shared HTTP handler. Errors raised on
+ * purpose with a code reach clients as they are; anything else is logged in full and, in production, masked.
  */
 export async function createSubgraph<Context extends RequestBase>(
   runtime: SubgraphRuntime,
@@ -116,12 +105,14 @@ function maskUnexpected(
   log: Logger,
   production: boolean,
 ): GraphQLFormattedError {
-  const code = formatted.extensions?.code;
-  if (typeof code === 'string' && KNOWN_CODES.has(code)) return formatted;
-  log.error(
-    { err: (error as { originalError?: unknown }).originalError ?? error, path: formatted.path },
-    'unexpected error',
-  );
+  const original = (error as { originalError?: { extensions?: { code?: unknown } } }).originalError;
+  // Raised on purpose with a code (userError, Apollo's request errors), not something that merely went wrong.
+  const deliberate =
+    typeof formatted.extensions?.code === 'string' &&
+    formatted.extensions.code !== 'INTERNAL_SERVER_ERROR' &&
+    (original === undefined || typeof original.extensions?.code === 'string');
+  if (deliberate) return formatted;
+  log.error({ err: original ?? error, path: formatted.path }, 'unexpected error');
   if (!production) return formatted;
   return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }

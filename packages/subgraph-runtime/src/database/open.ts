@@ -1,9 +1,9 @@
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { StartupError } from '@shop/platform';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { StartupError } from '../startup-error.js';
 import {
   applyMigrations,
   MigrationError,

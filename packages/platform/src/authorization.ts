@@ -1,6 +1,5 @@
 import { unauthenticated, type Viewer } from './auth.js';
 import { userError } from './errors.js';
-import type { RequestBase } from './subgraph-server.js';
 
 export function requireViewer(viewer: Viewer | null): Viewer {
   if (!viewer) throw unauthenticated('sign in first: send Authorization: Bearer <token> from logIn or signUp');
@@ -14,6 +13,6 @@ export function requireAdmin(viewer: Viewer | null): Viewer {
 }
 
 /** Internal operations (e.g. taking stock) are for the supergraph's own services, never for clients. */
-export function requireInternalCaller(request: Pick<RequestBase, 'internalCaller'>): void {
+export function requireInternalCaller(request: { internalCaller: boolean }): void {
   if (!request.internalCaller) throw unauthenticated('this operation is internal to the supergraph');
 }

@@ -1,4 +1,4 @@
-import { badUserInput } from './errors.js';
+import { badUserInput } from '@shop/platform';
 
 export const PAGE_SIZE = { default: 20, max: 100 } as const;
 

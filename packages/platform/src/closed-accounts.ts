@@ -1,3 +1,8 @@
+import { createTokenVerifier } from './auth.js';
+import type { baseEnvironment, z } from './environment.js';
+
+type BaseEnvironment = z.infer<typeof baseEnvironment>;
+
 import type { Logger } from './logger.js';
 
 /** An account closed by its holder: tokens issued for it must stop working everywhere. */
@@ -77,4 +82,19 @@ export function closedAccountsFromUsers(usersUrl: string, internalToken: string,
     if (!body.data) throw new Error(`users answered HTTP ${response.status}: ${body.errors?.[0]?.message ?? ''}`);
     return body.data.closedAccounts.map((account) => ({ id: account.id, closedAt: new Date(account.closedAt) }));
   };
+}
+
+/** Every service's token check: the public key, and the accounts closed recently (asked from users). */
+export async function createServiceTokenVerifier(
+  env: BaseEnvironment,
+  publicPem: string,
+  internalToken: string,
+  log: Logger,
+) {
+  const closedAccounts = watchClosedAccounts({
+    fetchClosedSince: closedAccountsFromUsers(env.USERS_URL, internalToken),
+    intervalMs: env.CLOSED_ACCOUNTS_POLL_SECONDS * 1000,
+    log,
+  });
+  return { closedAccounts, verifyToken: await createTokenVerifier(publicPem, closedAccounts.isClosed) };
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
+import { StartupError } from '@shop/platform';
 import { describe, expect, it } from 'vitest';
 import { parseDatabaseUrl, redact } from '../database/url.js';
-import { StartupError } from '../startup-error.js';
 
 describe('parseDatabaseUrl', () => {
   const parse = (value: string | undefined) => parseDatabaseUrl('PRODUCTS_DATABASE_URL', value, '/data/products');

@@ -1,12 +1,18 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import type { ClosedAccounts } from './closed-accounts.js';
+import {
+  baseEnvironment,
+  type ClosedAccounts,
+  dataRoot,
+  type Logger,
+  parseEnvironment,
+  port,
+  variablesOf,
+  z,
+} from '@shop/platform';
 import type { Database } from './database/open.js';
-import { dataRoot } from './database/service-database.js';
 import { type DatabaseLocation, parseDatabaseUrl } from './database/url.js';
-import { baseEnvironment, parseEnvironment, port, z } from './environment.js';
-import type { Logger } from './logger.js';
 import type { RequestBase } from './subgraph-server.js';
 
 interface PrismaLike {
@@ -75,12 +81,6 @@ export function defineSubgraph<Client extends PrismaLike, Settings, Context exte
 ): SubgraphManifest<Client, Settings, Context> {
   return manifest;
 }
-
-/** The variable names a subgraph's name implies: `<NAME>_PORT`, `<NAME>_DATABASE_URL`, `<NAME>_URL`. */
-export const variablesOf = (name: string) => {
-  const prefix = name.toUpperCase().replace(/\W/g, '_');
-  return { port: `${prefix}_PORT`, databaseUrl: `${prefix}_DATABASE_URL`, url: `${prefix}_URL` };
-};
 
 /**
  * A subgraph's whole configuration, validated once at start: the shared variables, its port and database

@@ -7,7 +7,7 @@ import { Counter, collectDefaultMetrics, register } from 'prom-client';
  * measures statements per request on separate processes.
  */
 const sqlStatements = new Counter({
-  name: 'shop_sql_statements_total',
+  name: 'sql_statements_total',
   help: 'SQL statements this service sent to its database',
   labelNames: ['service'] as const,
 });

@@ -1,19 +1,25 @@
 import { GraphQLError } from 'graphql';
 
-/** The `extensions.code` values clients can rely on (see the README's "Errors" section). */
+/**
+ * The `extensions.code` values every service may answer (see the README's "Errors" section). A service adds
+ * codes of its own domain (e.g. OUT_OF_STOCK) where it raises them.
+ */
 export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'CONFLICT'
-  | 'OUT_OF_STOCK'
-  | 'PRODUCT_ARCHIVED'
   | 'SERVICE_UNAVAILABLE'
   | 'RATE_LIMITED'
   | 'INTERNAL_SERVER_ERROR';
 
-export function userError(code: ErrorCode, message: string, details: Record<string, unknown> = {}): GraphQLError {
+/** An error raised on purpose, with a stable code: it reaches the client as it is (never masked). */
+export function userError<Code extends string = ErrorCode>(
+  code: Code,
+  message: string,
+  details: Record<string, unknown> = {},
+): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...details } });
 }
 

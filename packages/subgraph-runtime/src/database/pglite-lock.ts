@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { StartupError } from '../startup-error.js';
+import { StartupError } from '@shop/platform';
 
 const LOCK_FILE = 'shop.lock';
 

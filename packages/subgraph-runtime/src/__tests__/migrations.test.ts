@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { StartupError } from '@shop/platform';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyMigrations, MigrationError, readMigrations } from '../database/migrations.js';
 import { openDatabase } from '../database/open.js';
-import { StartupError } from '../startup-error.js';
 import { createTestDatabase, databaseKind, openSqlSession, type TestDatabase } from '../testing.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

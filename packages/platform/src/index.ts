@@ -1,0 +1,38 @@
+export {
+  createTokenSigner,
+  createTokenVerifier,
+  isInternalToken,
+  loadInternalToken,
+  loadKeyPems,
+  type TokenSigner,
+  type TokenVerifier,
+  unauthenticated,
+  type Viewer,
+  viewerFromHeader,
+} from './auth.js';
+export { requireAdmin, requireInternalCaller, requireViewer } from './authorization.js';
+export {
+  type ClosedAccount,
+  type ClosedAccounts,
+  closedAccountsFromUsers,
+  createServiceTokenVerifier,
+  watchClosedAccounts,
+} from './closed-accounts.js';
+export { baseEnvironment, dataRoot, parseEnvironment, port, variablesOf, z } from './environment.js';
+export { badUserInput, type ErrorCode, notFound, userError } from './errors.js';
+export {
+  type Admission,
+  createHttpHandler,
+  listen,
+  MAX_BODY_BYTES,
+  type Route,
+  requestIdOf,
+  sendGraphQLError,
+  sendJson,
+  urlOf,
+} from './http.js';
+export { createLogger, type Logger } from './logger.js';
+export { collectProcessMetrics, countSqlStatements, metricsRoute } from './metrics.js';
+export { requestLogging } from './request-logging.js';
+export { stopOnSignals } from './shutdown.js';
+export { StartupError } from './startup-error.js';

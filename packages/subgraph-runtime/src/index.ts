@@ -1,0 +1,29 @@
+export { applyMigrations, MigrationError, readMigrations, type SqlSession } from './database/migrations.js';
+export { type Database, openDatabase } from './database/open.js';
+export { type DatabaseLocation, MEMORY_DATABASE_URL, parseDatabaseUrl, redact } from './database/url.js';
+export { type GroupedPageSpec, groupedPagesLoader, queryGroupedPageIds } from './grouped-pages.js';
+export { groupLoader, isId, rowLoader } from './loaders.js';
+export {
+  afterCursor,
+  type Connection,
+  type Cursor,
+  encodeCursor,
+  PAGE_SIZE,
+  type PageRequest,
+  pageRequest,
+  toConnection,
+} from './pagination.js';
+export { openSubgraphDatabase, runSubgraph, type SubgraphPlumbing, startSubgraph } from './run-subgraph.js';
+export { DateTime } from './scalars.js';
+export {
+  type AnySubgraphManifest,
+  type BackgroundJob,
+  databaseLocation,
+  defineSubgraph,
+  parseSubgraphEnvironment,
+  prismaClient,
+  type SubgraphInstance,
+  type SubgraphManifest,
+  type SubgraphSetup,
+} from './subgraph-manifest.js';
+export { createSubgraph, type RequestBase, type SubgraphOptions, type SubgraphRuntime } from './subgraph-server.js';
