@@ -1,7 +1,8 @@
 /**
  * Resolver types for each subgraph, generated from its schema.graphql with GraphQL Code Generator
  * (typescript + typescript-resolvers, federation mode) and committed as src/schema.generated.ts.
- *   npm run codegen          write the four files
+ * Also the README's error table, from the declared error codes (scripts/error-codes.ts).
+ *   npm run codegen          write them
  *   npm run codegen:check    fail when a committed file differs from a fresh generation
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import * as typescript from '@graphql-codegen/typescript';
 import * as typescriptResolvers from '@graphql-codegen/typescript-resolvers';
 import type { AnySubgraphManifest } from '@shop/subgraph-runtime';
 import { parse } from 'graphql';
+import { errorCodeTable, README, withErrorTable } from './error-codes.js';
 import { loadSubgraphs } from './subgraphs.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -71,7 +73,20 @@ async function main(): Promise<void> {
       console.error(`✘ ${path.relative(root, file)} is stale: run \`npm run codegen\` and commit it`);
     }
   }
-  if (!check) console.log(`Generated resolver types for ${manifests.map((manifest) => manifest.name).join(', ')}.`);
+  const readme = readFileSync(README, 'utf8');
+  const fresh = withErrorTable(readme, await errorCodeTable());
+  if (!check) writeFileSync(README, fresh);
+  else if (fresh === readme) console.log('✔ the README error table is up to date');
+  else {
+    stale++;
+    console.error(
+      '✘ the README error table differs from the declared error codes: run `npm run codegen` and commit it',
+    );
+  }
+  if (!check)
+    console.log(
+      `Generated resolver types for ${manifests.map((manifest) => manifest.name).join(', ')}, and the README error table.`,
+    );
   if (stale > 0) process.exitCode = 1;
 }
 

@@ -24,6 +24,7 @@ import {
 import { MANIFEST_FILE } from '../router/src/persisted-operations.js';
 import { generatedFile, generateResolverTypes } from './codegen.js';
 import { composeSupergraph } from './compose.js';
+import { errorCodeTable, README, undeclaredErrorCodes, withErrorTable } from './error-codes.js';
 import { buildManifest } from './operations-manifest.js';
 import { loadSubgraphs } from './subgraphs.js';
 
@@ -161,7 +162,16 @@ export async function checkGeneratedCode(schemas: Record<string, string> = {}) {
       );
     }
   }
-  if (check.failures.length === 0) check.notes.push('resolver types match every subgraph schema');
+  const readme = readFileSync(README, 'utf8');
+  if (withErrorTable(readme, await errorCodeTable()) !== readme) {
+    check.failures.push('README.md: the error table differs from the declared error codes; run `npm run codegen`');
+  }
+  for (const { code, file } of await undeclaredErrorCodes()) {
+    check.failures.push(`${file} raises ${code}, which no service declares (platform, router, or a subgraph manifest)`);
+  }
+  if (check.failures.length === 0) {
+    check.notes.push('resolver types match every subgraph schema; every error code is declared and in the README');
+  }
   return check;
 }
 

@@ -3,6 +3,7 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { type ASTVisitor, GraphQLError, Kind, type SelectionSetNode, type ValidationContext } from 'graphql';
 import type { RouterContext } from './context.js';
 import type { Environment } from './env.js';
+import type { RouterErrorCode } from './error-codes.js';
 
 /**
  * Query limits, checked before planning (README: "Production settings"). graphql-armor counts depth,
@@ -30,7 +31,7 @@ export function queryLimits(env: Environment) {
 }
 
 /** Messages of the limits above, and the code each rejection gets. */
-export const LIMIT_CODES: [RegExp, string][] = [
+export const LIMIT_CODES: [RegExp, RouterErrorCode][] = [
   [/Query depth limit of \d+ exceeded/, 'QUERY_TOO_DEEP'],
   [/Query Cost limit of \d+ exceeded/, 'QUERY_TOO_COMPLEX'],
   [/Aliases limit of \d+ exceeded/, 'TOO_MANY_ALIASES'],

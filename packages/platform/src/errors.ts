@@ -1,18 +1,59 @@
 import { GraphQLError } from 'graphql';
 
+/** A declared `extensions.code`: the HTTP status of a response that carries it alone, and when clients get it. */
+export interface ErrorCodeDeclaration {
+  httpStatus: number;
+  when: string;
+}
+export type ErrorCodeDeclarations = Record<string, ErrorCodeDeclaration>;
+
 /**
- * The `extensions.code` values every service may answer (see the README's "Errors" section). A service adds
- * codes of its own domain (e.g. OUT_OF_STOCK) where it raises them.
+ * The codes any service may answer, declared once here. The router and each subgraph declare their own
+ * (limits, a domain's refusals such as OUT_OF_STOCK) beside the code that raises them; the README's table is
+ * generated from all of them (`npm run codegen`), and a check fails on a code used but declared nowhere.
  */
-export type ErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'SERVICE_UNAVAILABLE'
-  | 'RATE_LIMITED'
-  | 'INTERNAL_SERVER_ERROR';
+export const PLATFORM_ERROR_CODES = {
+  BAD_USER_INPUT: {
+    httpStatus: 200,
+    when: 'invalid arguments: empty names, negative quantities, `first` over 100, a foreign cursor, a malformed id (`extensions.field` names the argument); HTTP 400 when the variables do not fit their types',
+  },
+  UNAUTHENTICATED: {
+    httpStatus: 401,
+    when: 'no token where one is needed, a bad or expired token or one of a closed account, wrong email or password (HTTP 200 for a wrong password)',
+  },
+  FORBIDDEN: { httpStatus: 200, when: "signed in, but not allowed (admin-only mutations, someone else's data)" },
+  NOT_FOUND: { httpStatus: 200, when: 'the id names nothing (e.g. an unknown product in `placeOrder`)' },
+  CONFLICT: {
+    httpStatus: 200,
+    when: 'a duplicate SKU or email, cancelling a shipped order, an `idempotencyKey` reused with other items',
+  },
+  RATE_LIMITED: {
+    httpStatus: 200,
+    when: 'too many failed log-ins for one email; `extensions.retryAfterSeconds` says when to try again',
+  },
+  SERVICE_UNAVAILABLE: {
+    httpStatus: 200,
+    when: 'a service the operation needs did not answer (`extensions.serviceName`); nothing was changed, or for a mutation that timed out, the message says it may still take effect',
+  },
+  INTERNAL_SERVER_ERROR: {
+    httpStatus: 200,
+    when: 'anything unexpected; in production the message is masked and the detail is logged with the request id',
+  },
+  GRAPHQL_PARSE_FAILED: { httpStatus: 400, when: 'the document is not GraphQL' },
+  GRAPHQL_VALIDATION_FAILED: { httpStatus: 400, when: 'the document does not fit the schema (unknown field, …)' },
+  BAD_REQUEST: {
+    httpStatus: 400,
+    when: 'the request is not a GraphQL request: invalid JSON, a batch, no `content-type: application/json` (CSRF prevention)',
+  },
+  PAYLOAD_TOO_LARGE: { httpStatus: 413, when: 'a request body over 1 MiB' },
+  PERSISTED_QUERY_NOT_FOUND: {
+    httpStatus: 200,
+    when: 'an automatic persisted query hash the router has not seen yet: send the document with it',
+  },
+} as const satisfies ErrorCodeDeclarations;
+
+/** The platform's codes; a service's own are its business (userError takes any declared code). */
+export type ErrorCode = keyof typeof PLATFORM_ERROR_CODES;
 
 /** An error raised on purpose, with a stable code: it reaches the client as it is (never masked). */
 export function userError<Code extends string = ErrorCode>(

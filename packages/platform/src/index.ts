@@ -19,7 +19,15 @@ export {
   watchClosedAccounts,
 } from './closed-accounts.js';
 export { baseEnvironment, dataRoot, parseEnvironment, port, variablesOf, z } from './environment.js';
-export { badUserInput, type ErrorCode, notFound, userError } from './errors.js';
+export {
+  badUserInput,
+  type ErrorCode,
+  type ErrorCodeDeclaration,
+  type ErrorCodeDeclarations,
+  notFound,
+  PLATFORM_ERROR_CODES,
+  userError,
+} from './errors.js';
 export {
   type Admission,
   createHttpHandler,

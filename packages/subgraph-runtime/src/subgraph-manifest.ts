@@ -5,6 +5,7 @@ import {
   baseEnvironment,
   type ClosedAccounts,
   dataRoot,
+  type ErrorCodeDeclarations,
   type Logger,
   parseEnvironment,
   port,
@@ -58,6 +59,8 @@ export interface SubgraphManifest<Client extends PrismaLike, Settings, Context e
   createClient: (adapter: SqlMigrationAwareDriverAdapterFactory, options: { logQueries: boolean }) => Client;
   /** Inserts the development data set; safe to run again (existing rows are kept). */
   seed: (prisma: Client) => Promise<void>;
+  /** The error codes of this subgraph's own domain, declared once here (README: "Errors"). */
+  errorCodes?: ErrorCodeDeclarations;
   /** Resolver types for GraphQL Code Generator: the context type and the row type behind each GraphQL type. */
   codegen: { context: string; mappers: Record<string, string> };
   resolvers: object;

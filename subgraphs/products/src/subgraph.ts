@@ -17,6 +17,16 @@ export default defineSubgraph({
   settings: z.object({}),
   createClient: prismaClient(PrismaClient),
   seed: seedCatalogue,
+  errorCodes: {
+    OUT_OF_STOCK: {
+      httpStatus: 200,
+      when: '`placeOrder` asks for more than is in stock; the message names the product and what is left',
+    },
+    PRODUCT_ARCHIVED: {
+      httpStatus: 200,
+      when: '`placeOrder` names a product that is no longer sold (deleted); the message names it',
+    },
+  },
   codegen: {
     context: 'ProductsContext',
     mappers: {

@@ -1,0 +1,21 @@
+import type { ErrorCodeDeclarations } from '@shop/platform';
+
+/** The codes only the router answers (README: "Errors", generated from these). */
+export const ROUTER_ERROR_CODES = {
+  QUERY_TOO_DEEP: { httpStatus: 400, when: 'the operation nests deeper than `MAX_DEPTH`' },
+  TOO_MANY_ALIASES: { httpStatus: 400, when: 'more aliases than `MAX_ALIASES`' },
+  TOO_MANY_ROOT_FIELDS: { httpStatus: 400, when: 'more root fields than `MAX_ROOT_FIELDS` (fragments counted once)' },
+  TOO_MANY_DIRECTIVES: { httpStatus: 400, when: 'more directives than `MAX_DIRECTIVES`' },
+  TOO_MANY_TOKENS: { httpStatus: 400, when: 'a document longer than `MAX_TOKENS` tokens' },
+  QUERY_TOO_COMPLEX: { httpStatus: 400, when: "the operation's cost is over `MAX_COST`" },
+  PERSISTED_QUERY_NOT_IN_SAFELIST: {
+    httpStatus: 400,
+    when: 'with `PERSISTED_OPERATIONS=safelist`, an operation not in `operations/manifest.json`',
+  },
+  INCOMPLETE_DATA: {
+    httpStatus: 200,
+    when: 'a field that cannot be null could not be completed because its service answered nothing for it (e.g. a referenced record removed by hand); `path` says where, and the nearest nullable parent is `null`',
+  },
+} as const satisfies ErrorCodeDeclarations;
+
+export type RouterErrorCode = keyof typeof ROUTER_ERROR_CODES;
