@@ -63,13 +63,18 @@ export interface Connection<Node> {
   totalCount: () => Promise<number>;
 }
 
-/** Builds a Relay connection from up to `first + 1` rows (the extra row only tells that another page exists). */
+/**
+ * Builds a Relay connection from up to `first + 1` rows (the extra row only tells that another page exists).
+ * With `loader`, the rows are put in the request's loader, so resolving them again as entities costs nothing.
+ */
 export function toConnection<Node extends { id: string }>(
   rows: Node[],
   page: PageRequest,
   sortValue: (node: Node) => SortValue,
   totalCount: () => Promise<number>,
+  loader?: { prime(id: string, row: NoInfer<Node>): unknown },
 ): Connection<Node> {
+  for (const row of loader ? rows : []) loader?.prime(row.id, row);
   const edges = rows.slice(0, page.first).map((node) => ({ cursor: encodeCursor(sortValue(node), node.id), node }));
   return {
     edges,

@@ -35,13 +35,8 @@ export function createFaqService(repository: FaqRepository, loaders: FaqLoaders,
         productId: filter.productId ?? undefined,
       };
       const rows = await repository.listFaqs(query, page.after, page.first + 1);
-      for (const row of rows) loaders.faqById.prime(row.id, row);
-      return toConnection(
-        rows,
-        page,
-        (faq) => faq.createdAt,
-        () => repository.countFaqs(query),
-      );
+      const count = () => repository.countFaqs(query);
+      return toConnection(rows, page, (faq) => faq.createdAt, count, loaders.faqById);
     },
     faqsOfProduct: (productId: string) => loaders.faqsOfProduct.load(productId),
 

@@ -30,13 +30,8 @@ export function createOrderService(
       const signedIn = requireViewer(viewer);
       const owner = signedIn.role === 'ADMIN' ? null : signedIn.id;
       const rows = await repository.listOrders(owner, page.after, page.first + 1);
-      for (const row of rows) loaders.orderById.prime(row.id, row);
-      return toConnection(
-        rows,
-        page,
-        (order) => order.createdAt,
-        () => repository.countOrders(owner),
-      );
+      const count = () => repository.countOrders(owner);
+      return toConnection(rows, page, (order) => order.createdAt, count, loaders.orderById);
     },
     ordersOfUser: (userId: string, page: PageRequest) => {
       const signedIn = requireViewer(viewer);

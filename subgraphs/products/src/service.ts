@@ -67,13 +67,8 @@ export function createProductService(repository: ProductRepository, loaders: Pro
   async function listProducts(query: ProductQuery | null, order: ProductOrder, page: PageRequest) {
     const { field } = PRODUCT_ORDERS[order];
     const rows = query ? await repository.listProducts(query, order, page.after, page.first + 1) : [];
-    for (const row of rows) loaders.productById.prime(row.id, row);
-    return toConnection(
-      rows,
-      page,
-      (product) => product[field],
-      () => (query ? repository.countProducts(query) : Promise.resolve(0)),
-    );
+    const count = () => (query ? repository.countProducts(query) : Promise.resolve(0));
+    return toConnection(rows, page, (product) => product[field], count, loaders.productById);
   }
 
   return {
