@@ -110,7 +110,7 @@ export function isInternalToken(presented: string | undefined, expected: string)
 export type TokenVerifier = (token: string) => Promise<Viewer>;
 
 /** A valid token for an account that has been closed since it was issued. */
-export class TokenRevoked extends Error {
+class TokenRevoked extends Error {
   override readonly name = 'TokenRevoked';
 }
 

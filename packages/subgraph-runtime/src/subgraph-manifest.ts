@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import {
   baseEnvironment,
@@ -12,7 +11,6 @@ import {
   variablesOf,
   z,
 } from '@shop/platform';
-import type { Database } from './database/open.js';
 import { type DatabaseLocation, parseDatabaseUrl } from './database/url.js';
 import type { RequestBase } from './subgraph-server.js';
 
@@ -111,7 +109,3 @@ export type SubgraphEnvironment<Settings> = ReturnType<typeof parseSubgraphEnvir
 /** Where the subgraph's database is: `<NAME>_DATABASE_URL`, else embedded PGlite in `<DATA_DIR>/<name>`. */
 export const databaseLocation = (manifest: { name: string }, env: SubgraphEnvironment<unknown>): DatabaseLocation =>
   parseDatabaseUrl(env.names.databaseUrl, env.databaseUrl, path.join(dataRoot(env.shared), manifest.name));
-
-export const migrationsDirOf = (manifest: { migrationsDir: URL }) => fileURLToPath(manifest.migrationsDir);
-
-export type { Database };
