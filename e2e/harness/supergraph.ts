@@ -207,6 +207,28 @@ export async function startSupergraph({
       };
     }
 
+    let products = 0;
+    /** Creates a product as `adminToken` (a unique SKU each time); answers its id and SKU. */
+    async function createProduct(adminToken: string, product: { name: string; stock: number; price?: number }) {
+      const sku = `TEST-${process.pid}-${++products}`;
+      const response = await request<{ createProduct: { id: string } }>(
+        'mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }',
+        {
+          input: {
+            sku,
+            name: product.name,
+            description: 'd',
+            price: { amount: product.price ?? 500, currency: 'EUR' },
+            stock: product.stock,
+          },
+        },
+        { token: adminToken },
+      );
+      const id = response.body.data?.createProduct.id;
+      if (!id) throw new Error(`createProduct failed: ${JSON.stringify(response.body.errors)}`);
+      return { id, sku };
+    }
+
     function subgraphNamed(name: string): RunningSubgraph {
       const entry = running.get(name);
       if (!entry) throw new Error(`no subgraph named ${name}; the supergraph has ${names.join(', ')}`);
@@ -241,6 +263,7 @@ export async function startSupergraph({
       /** Runs a subgraph's background job now (e.g. orders' recovery sweep), answering what the job answers. */
       runJob: (subgraph: string, job: string) => subgraphNamed(subgraph).runJob(job),
       request,
+      createProduct,
       logIn,
       /** Development credentials from the seed. */
       logInAs: (who: 'admin' | 'ada' | 'linus') =>

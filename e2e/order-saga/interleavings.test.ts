@@ -249,22 +249,5 @@ async function settleIo(inFlight: () => number) {
   } while (inFlight() > 0);
 }
 
-let skus = 0;
-async function newProduct(stock: number): Promise<string> {
-  const response = await supergraph.request<{ createProduct: { id: string } }>(
-    'mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }',
-    {
-      input: {
-        sku: `RACE-${process.pid}-${++skus}`,
-        name: `Race product ${skus}`,
-        description: 'd',
-        price: { amount: 300, currency: 'EUR' },
-        stock,
-      },
-    },
-    { token: admin },
-  );
-  const id = response.body.data?.createProduct.id;
-  if (!id) throw new Error(JSON.stringify(response.body.errors));
-  return id;
-}
+const newProduct = async (stock: number) =>
+  (await supergraph.createProduct(admin, { name: 'Race product', stock, price: 300 })).id;

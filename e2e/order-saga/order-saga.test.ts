@@ -27,23 +27,7 @@ const productsDb = () => supergraph.prisma.products as Sql;
 const ordersDb = () => supergraph.prisma.orders as Sql;
 const codes = errorCodes;
 
-let skus = 0;
-async function newProduct(stock: number): Promise<string> {
-  const response = await supergraph.request<{ createProduct: { id: string } }>(
-    'mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }',
-    {
-      input: {
-        sku: `SAGA-${process.pid}-${++skus}`,
-        name: `Saga product ${skus}`,
-        description: 'd',
-        price: { amount: 500, currency: 'EUR' },
-        stock,
-      },
-    },
-    { token: admin },
-  );
-  return response.body.data?.createProduct.id as string;
-}
+const newProduct = async (stock: number) => (await supergraph.createProduct(admin, { name: 'Saga product', stock })).id;
 
 const PLACE = `mutation ($items: [OrderItemInput!]!, $key: String) {
   placeOrder(input: { items: $items }, idempotencyKey: $key) { id status cancelReason total { amount } }

@@ -21,23 +21,7 @@ afterAll(() => supergraph?.close());
 
 type Sql = { $executeRawUnsafe(sql: string, ...params: unknown[]): Promise<number> };
 
-let skus = 0;
-async function newProduct(name: string, stock = 5): Promise<string> {
-  const response = await supergraph.request<{ createProduct: { id: string } }>(
-    'mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }',
-    {
-      input: {
-        sku: `REF-${process.pid}-${++skus}`,
-        name,
-        description: 'd',
-        price: { amount: 1200, currency: 'EUR' },
-        stock,
-      },
-    },
-    { token: admin },
-  );
-  return response.body.data?.createProduct.id as string;
-}
+const newProduct = (name: string, stock = 5) => supergraph.createProduct(admin, { name, stock, price: 1200 });
 
 const placeOrder = (productId: string, token: string) =>
   supergraph.request<{ placeOrder: { id: string; number: string; status: string } }>(
@@ -85,7 +69,7 @@ describe(`the development seed on ${databaseKind}`, () => {
 
 describe(`a deleted product on ${databaseKind}`, () => {
   it('leaves the catalogue and cannot be ordered, but order histories, admin lists and FAQs still show it', async () => {
-    const productId = await newProduct('Walnut Monitor Riser');
+    const { id: productId, sku } = await newProduct('Walnut Monitor Riser');
     const placed = await placeOrder(productId, ada);
     expect(placed.body.data?.placeOrder.status).toBe('CONFIRMED');
     const faq = await supergraph.request<{ createFaq: { id: string } }>(
@@ -115,7 +99,7 @@ describe(`a deleted product on ${databaseKind}`, () => {
       ?.node.items[0];
     expect(item).toMatchObject({
       productName: 'Walnut Monitor Riser',
-      productSku: `REF-${process.pid}-${skus}`,
+      productSku: sku,
       product: { id: productId, name: 'Walnut Riser (old model)' },
     });
     expect(item?.product.archivedAt).toEqual(expect.any(String));
@@ -161,7 +145,7 @@ describe(`a closed account on ${databaseKind}`, () => {
     );
     const token = signUp.body.data?.signUp.token as string;
     const userId = signUp.body.data?.signUp.user.id as string;
-    const order = await placeOrder(await newProduct('Compiler Mug'), token);
+    const order = await placeOrder((await newProduct('Compiler Mug')).id, token);
     expect(order.body.data?.placeOrder.status).toBe('CONFIRMED');
 
     const close = (password: string) =>
@@ -268,7 +252,7 @@ describe(`nullability when an owner fails, on ${databaseKind}`, () => {
   });
 
   it('an owner that answers nothing for a reference: the emptied field is an INCOMPLETE_DATA error, not silence', async () => {
-    const productId = await newProduct('Hard-deleted Lamp');
+    const { id: productId } = await newProduct('Hard-deleted Lamp');
     expect((await placeOrder(productId, ada)).body.data?.placeOrder.status).toBe('CONFIRMED');
     // As an operator deleting the row by hand would: products no longer knows the id.
     await (supergraph.prisma.products as Sql).$executeRawUnsafe('DELETE FROM products WHERE id = $1::uuid', productId);
