@@ -30,6 +30,7 @@ export function watchClosedAccounts(options: {
   const closed = new Map<string, number>();
   let newest = Date.now() - TOKEN_LIFETIME_MAX_MS;
   let failing = false;
+  let loaded = false;
 
   async function refresh(): Promise<void> {
     try {
@@ -42,9 +43,13 @@ export function watchClosedAccounts(options: {
       for (const [id, closedAt] of closed) if (closedAt < expired) closed.delete(id);
       if (failing) options.log.info('closed accounts: the users service answers again');
       failing = false;
+      loaded = true;
     } catch (error) {
-      if (!failing) options.log.warn({ err: error }, 'closed accounts: users did not answer; keeping the last list');
-      failing = true;
+      // At start, users (often starting too) not answering yet is expected: said only when debugging.
+      if (!loaded) options.log.debug({ err: error }, 'closed accounts: users does not answer yet');
+      else if (!failing)
+        options.log.warn({ err: error }, 'closed accounts: users did not answer; keeping the last list');
+      failing = loaded;
     }
   }
 
