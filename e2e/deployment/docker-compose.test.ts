@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { baseEnvironment, variablesOf, z } from '@shop/platform';
-import { environment as routerEnvironment } from '@shop/router/env';
+import { variables as routerVariables } from '@shop/router/env';
 import { parseSubgraphEnvironment } from '@shop/subgraph-runtime';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -60,8 +60,8 @@ describe('docker-compose.yml', () => {
     }
     const router = compose.services.router?.environment ?? {};
     const subgraphUrls = manifests.map((manifest) => variablesOf(manifest.name).url);
-    const known = new Set([...keysOf(routerEnvironment), ...subgraphUrls]);
+    const known = new Set([...keysOf(routerVariables), ...subgraphUrls]);
     expect(Object.keys(router).filter((variable) => !known.has(variable))).toEqual([]);
-    expect(routerEnvironment.safeParse(router).success).toBe(true);
+    expect(routerVariables.safeParse(router).success).toBe(true);
   });
 });

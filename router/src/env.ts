@@ -4,10 +4,10 @@ import { baseEnvironment, parseEnvironment, port, variablesOf, z } from '@shop/p
 const limit = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 /**
- * The router's configuration (README: "Configuration"). Where each subgraph is comes from the supergraph, or
- * from `<NAME>_URL` for any subgraph in it (subgraphUrlOverrides), so the router serves any supergraph file.
+ * The router's variables (README: "Configuration"). Where each subgraph is comes from the supergraph, or from
+ * `<NAME>_URL` for any subgraph in it (subgraphUrlOverrides), so the router serves any supergraph file.
  */
-export const environment = baseEnvironment.omit({ USERS_URL: true }).extend({
+export const variables = baseEnvironment.omit({ USERS_URL: true }).extend({
   ROUTER_PORT: port(4000),
   /** The composed supergraph the router serves (committed; `npm run compose` writes it). */
   SUPERGRAPH_FILE: z.string().default(fileURLToPath(new URL('../../supergraph.graphql', import.meta.url))),
@@ -28,6 +28,47 @@ export const environment = baseEnvironment.omit({ USERS_URL: true }).extend({
   /** `safelist`: only operations whose hash is in operations/manifest.json run. */
   PERSISTED_OPERATIONS: z.enum(['off', 'safelist']).default('off'),
 });
+
+/** The router's configuration, validated once and grouped by concern. */
+export const environment = variables.transform(
+  ({
+    ROUTER_PORT,
+    SUPERGRAPH_FILE,
+    INTROSPECTION,
+    MAX_DEPTH,
+    MAX_ALIASES,
+    MAX_ROOT_FIELDS,
+    MAX_DIRECTIVES,
+    MAX_TOKENS,
+    MAX_COST,
+    SUBGRAPH_TIMEOUT_MS,
+    SUBGRAPH_RETRIES,
+    SUBGRAPH_DEDUPLICATION,
+    PERSISTED_OPERATIONS,
+    ...shared
+  }) => ({
+    /** What every service has (NODE_ENV, LOG_LEVEL, keys, …). */
+    shared,
+    http: { host: shared.HOST, port: ROUTER_PORT },
+    supergraphFile: SUPERGRAPH_FILE,
+    /** Introspection and the explorer. */
+    introspection: INTROSPECTION ? INTROSPECTION === 'true' : shared.NODE_ENV !== 'production',
+    limits: {
+      depth: MAX_DEPTH,
+      aliases: MAX_ALIASES,
+      rootFields: MAX_ROOT_FIELDS,
+      directives: MAX_DIRECTIVES,
+      tokens: MAX_TOKENS,
+      cost: MAX_COST,
+    },
+    subgraphFetch: {
+      timeoutMs: SUBGRAPH_TIMEOUT_MS,
+      retries: SUBGRAPH_RETRIES,
+      shareIdenticalQueries: SUBGRAPH_DEDUPLICATION === 'true',
+    },
+    safelist: PERSISTED_OPERATIONS === 'safelist',
+  }),
+);
 
 export type Environment = z.infer<typeof environment>;
 

@@ -10,23 +10,23 @@ import type { RouterErrorCode } from './error-codes.js';
  * aliases, directives and cost; graphql-js's parser caps tokens; a small rule here caps root fields.
  * Each rejection is a 400 with its own code (see LIMIT_CODES).
  */
-export function queryLimits(env: Environment) {
+export function queryLimits({ limits, shared }: Pick<Environment, 'limits' | 'shared'>) {
   const armor = new ApolloArmor({
-    maxDepth: { n: env.MAX_DEPTH },
-    maxAliases: { n: env.MAX_ALIASES },
-    maxDirectives: { n: env.MAX_DIRECTIVES },
-    costLimit: { maxCost: env.MAX_COST },
+    maxDepth: { n: limits.depth },
+    maxAliases: { n: limits.aliases },
+    maxDirectives: { n: limits.directives },
+    costLimit: { maxCost: limits.cost },
     // graphql-js's own parse option does this in the parser, as a 400 parse error.
     maxTokens: { enabled: false },
     // "Did you mean …" reveals the schema: hidden in production.
-    blockFieldSuggestion: { enabled: env.NODE_ENV === 'production' },
+    blockFieldSuggestion: { enabled: shared.NODE_ENV === 'production' },
   });
   const protection = armor.protect();
   return {
     // graphql-armor is typed against Apollo Server's CommonJS build; its plugins are plain objects either way.
     plugins: protection.plugins as unknown as ApolloServerPlugin<RouterContext>[],
-    validationRules: [...protection.validationRules, maxRootFields(env.MAX_ROOT_FIELDS)],
-    parseOptions: { maxTokens: env.MAX_TOKENS },
+    validationRules: [...protection.validationRules, maxRootFields(limits.rootFields)],
+    parseOptions: { maxTokens: limits.tokens },
   };
 }
 

@@ -22,21 +22,22 @@ import { createRouter } from './server.js';
 
 try {
   const env = parseEnvironment(environment, process.env);
-  const log = createLogger('router', env.LOG_LEVEL);
-  const production = env.NODE_ENV === 'production';
-  const keyDir = path.join(dataRoot(env), 'keys');
-  const keys = await loadKeyPems({ ...env, keyDir, production });
-  const supergraphSdl = readSupergraph(env.SUPERGRAPH_FILE);
+  const { shared } = env;
+  const log = createLogger('router', shared.LOG_LEVEL);
+  const production = shared.NODE_ENV === 'production';
+  const keyDir = path.join(dataRoot(shared), 'keys');
+  const keys = await loadKeyPems({ ...shared, keyDir, production });
+  const supergraphSdl = readSupergraph(env.supergraphFile);
   const routingUrls = subgraphUrls(supergraphSdl, {});
   const urlOverrides = subgraphUrlOverrides(Object.keys(routingUrls), process.env);
-  const internalToken = loadInternalToken({ ...env, keyDir, production });
+  const internalToken = loadInternalToken({ ...shared, keyDir, production });
   // Closed accounts are asked from the users subgraph; a supergraph without one has none to refuse.
   const usersUrl = urlOverrides.users ?? routingUrls.users;
   const { verifyToken, closedAccounts } = usersUrl
-    ? await createServiceTokenVerifier({ ...env, USERS_URL: usersUrl }, keys.publicPem, internalToken, log)
+    ? await createServiceTokenVerifier({ ...shared, USERS_URL: usersUrl }, keys.publicPem, internalToken, log)
     : { verifyToken: await createTokenVerifier(keys.publicPem), closedAccounts: null };
   const router = await createRouter({ env, urlOverrides, log, supergraphSdl, verifyToken });
-  const server = await listen(router.handler, { host: env.HOST, port: env.ROUTER_PORT, portVariable: 'ROUTER_PORT' });
+  const server = await listen(router.handler, { ...env.http, portVariable: 'ROUTER_PORT' });
   log.info({ url: urlOf(server, '/') }, 'router ready');
   stopOnSignals(
     server,
@@ -45,7 +46,7 @@ try {
       closedAccounts?.stop();
       await router.stop();
     },
-    env.SHUTDOWN_DRAIN_MS,
+    shared.SHUTDOWN_DRAIN_MS,
   );
 } catch (error) {
   console.error(error instanceof StartupError ? `router: ${error.message}` : error);

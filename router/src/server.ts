@@ -31,13 +31,9 @@ const READY_TIMEOUT_MS = 2_000;
 
 /** The router: Apollo Gateway on the committed supergraph, token check first, health, readiness, explorer. */
 export async function createRouter({ env, urlOverrides, log, supergraphSdl, verifyToken }: RouterDependencies) {
-  const production = env.NODE_ENV === 'production';
-  const introspection = env.INTROSPECTION ? env.INTROSPECTION === 'true' : !production;
-  const gateway = createGateway(supergraphSdl, urlOverrides, {
-    timeoutMs: env.SUBGRAPH_TIMEOUT_MS,
-    retries: env.SUBGRAPH_RETRIES,
-    shareIdenticalQueries: env.SUBGRAPH_DEDUPLICATION === 'true',
-  });
+  const production = env.shared.NODE_ENV === 'production';
+  const { introspection } = env;
+  const gateway = createGateway(supergraphSdl, urlOverrides, env.subgraphFetch);
   const limits = queryLimits(env);
   const apollo = new ApolloServer<RouterContext>({
     gateway,
@@ -50,7 +46,7 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
     csrfPrevention: true,
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
-    ...(env.PERSISTED_OPERATIONS === 'safelist' ? { persistedQueries: false as const } : {}),
+    ...(env.safelist ? { persistedQueries: false as const } : {}),
     plugins: [
       introspection ? explorerPlugin('/graphql') : ApolloServerPluginLandingPageDisabled(),
       requestLogging(log),
@@ -77,7 +73,7 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
     });
   };
 
-  const safelist = env.PERSISTED_OPERATIONS === 'safelist' ? loadSafelist() : null;
+  const safelist = env.safelist ? loadSafelist() : null;
   const handler = createHttpHandler<RouterContext>({
     apollo,
     ...(safelist
