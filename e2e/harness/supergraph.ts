@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  type ClosedAccounts,
   closedAccountsFromUsers,
   createLogger,
   createTokenVerifier,
@@ -50,6 +49,12 @@ export class SqlCounter {
   total(): number {
     return Object.values(this.counts).reduce((sum, count) => sum + count, 0);
   }
+}
+
+/** Raw SQL on a subgraph's test database. */
+export interface SqlClient {
+  $queryRawUnsafe<T>(sql: string, ...params: unknown[]): Promise<T>;
+  $executeRawUnsafe(sql: string, ...params: unknown[]): Promise<number>;
 }
 
 interface QueryEventClient {
@@ -99,19 +104,18 @@ export async function startSupergraph({
   const proxies: Record<string, FaultProxy> = {};
   /** HTTP requests each subgraph received: proves what the router did not forward. */
   const subgraphRequests: Record<string, number> = Object.fromEntries(names.map((name) => [name, 0]));
-  const prisma: Record<string, unknown> = {};
+  /** Each subgraph's database, for tests that look at its tables directly. */
+  const prisma: Record<string, SqlClient> = {};
   /**
    * Each service's own list of closed accounts, polled from users as in production (every
    * `closedAccountsPollMs`; by default rarely, so polling does not count in the SQL statement tests).
    */
-  const closedAccountLists: ClosedAccounts[] = [];
   async function tokenCheck(usersUrl: () => string) {
     const closedAccounts = watchClosedAccounts({
       fetchClosedSince: (since) => closedAccountsFromUsers(usersUrl(), internalToken)(since),
       intervalMs: closedAccountsPollMs,
       log: log.child({ service: 'closed-accounts' }),
     });
-    closedAccountLists.push(closedAccounts);
     closers.push(async () => closedAccounts.stop());
     return { closedAccounts, verifyToken: await createTokenVerifier(keys.publicPem, closedAccounts.isClosed) };
   }
@@ -269,8 +273,6 @@ export async function startSupergraph({
       logInAs: (who: 'admin' | 'ada' | 'linus') =>
         logIn(`${who}@shop.test`, who === 'admin' ? 'shop-admin-dev' : 'shop-customer-dev'),
       close: () => close(servers, closers, testDatabases, keyDir),
-      /** Every service asks users for closed accounts now, instead of at its next poll. */
-      refreshClosedAccounts: () => Promise.all(closedAccountLists.map((list) => list.refresh())),
       /** Takes a subgraph off the network (connections refused), as if its process died. */
       stopSubgraph: async (name: string) => {
         const entry = subgraphNamed(name);

@@ -6,7 +6,7 @@ import { createLogger } from '@shop/platform';
 import { databaseKind } from '@shop/subgraph-runtime/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Supergraph, startSupergraph } from '../harness/supergraph.js';
+import { type SqlClient, type Supergraph, startSupergraph } from '../harness/supergraph.js';
 
 /**
  * The saga under explored interleavings, not lucky timing: fast-check's scheduler decides, step by step, which
@@ -28,11 +28,6 @@ beforeAll(async () => {
   admin = await supergraph.logInAs('admin');
 });
 afterAll(() => supergraph?.close());
-
-type Sql = {
-  $queryRawUnsafe<T>(sql: string, ...params: unknown[]): Promise<T>;
-  $executeRawUnsafe(sql: string, ...params: unknown[]): Promise<number>;
-};
 
 /** A worker that crashed does nothing more: every later call fails without effect. */
 class Crashed extends Error {}
@@ -64,8 +59,8 @@ const runArbitrary = fc.record({
 
 describe(`the order saga under explored interleavings on ${databaseKind}`, () => {
   it('keeps initial stock = stock + units in CONFIRMED/SHIPPED orders, with nothing left open', async () => {
-    const ordersDb = supergraph.prisma.orders as Sql;
-    const productsDb = supergraph.prisma.products as Sql;
+    const ordersDb = supergraph.prisma.orders as SqlClient;
+    const productsDb = supergraph.prisma.products as SqlClient;
     const realRepository = createOrderRepository(supergraph.prisma.orders as never);
     const realProducts = createProductsClient(supergraph.subgraphUrls.products, supergraph.internalToken);
     const log = createLogger('saga-test', 'silent');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCpuLoad } from '../harness/cpu-load.js';
 import { startFaultProxy } from '../harness/fault-proxy.js';
 import { type SubgraphProcess, startSubgraphProcess, until } from '../harness/subgraph-process.js';
-import { errorCodes, type Supergraph, startSupergraph } from '../harness/supergraph.js';
+import { errorCodes, type SqlClient, type Supergraph, startSupergraph } from '../harness/supergraph.js';
 
 /**
  * placeOrder across two databases. The invariant checked after every scenario, for every product:
@@ -22,9 +22,8 @@ beforeAll(async () => {
 });
 afterAll(() => supergraph?.close());
 
-type Sql = { $queryRawUnsafe<T>(sql: string, ...params: unknown[]): Promise<T> };
-const productsDb = () => supergraph.prisma.products as Sql;
-const ordersDb = () => supergraph.prisma.orders as Sql;
+const productsDb = () => supergraph.prisma.products as SqlClient;
+const ordersDb = () => supergraph.prisma.orders as SqlClient;
 const codes = errorCodes;
 
 const newProduct = async (stock: number) => (await supergraph.createProduct(admin, { name: 'Saga product', stock })).id;
@@ -237,9 +236,9 @@ for (const loaded of [false, true]) {
             ORDER_PENDING_TIMEOUT_SECONDS: '1',
             ORDER_RECOVERY_INTERVAL_SECONDS: '1',
           });
-          const process = orders;
+          const ordersProcess = orders;
           // Products takes the stock, and the orders process dies before it hears back.
-          proxy.set('lose-response', 'reserveStock', () => process.kill('SIGKILL'));
+          proxy.set('lose-response', 'reserveStock', () => ordersProcess.kill('SIGKILL'));
           const crashed = await supergraph
             .request(PLACE, { items: [{ productId, quantity: 2 }] }, { url: orders.url, token: ada })
             .catch((error: Error) => error);
@@ -256,7 +255,7 @@ for (const loaded of [false, true]) {
             supergraph.request<Orders>(
               '{ orders(first: 100) { edges { node { status items { quantity product { id } } } } } }',
               {},
-              { url: process.url, token: ada },
+              { url: ordersProcess.url, token: ada },
             );
           const ours = async () =>
             ((await ordersOfAda()).body.data?.orders.edges.map((edge) => edge.node) ?? []).filter((order) =>

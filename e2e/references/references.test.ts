@@ -1,7 +1,7 @@
 import { databaseKind } from '@shop/subgraph-runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../harness/subgraph-process.js';
-import { errorCodes, type Supergraph, startSupergraph } from '../harness/supergraph.js';
+import { errorCodes, type SqlClient, type Supergraph, startSupergraph } from '../harness/supergraph.js';
 
 /**
  * Data that others reference is never pulled from under them: a deleted product, a closed account and a
@@ -18,8 +18,6 @@ beforeAll(async () => {
   [admin, ada] = await Promise.all([supergraph.logInAs('admin'), supergraph.logInAs('ada')]);
 });
 afterAll(() => supergraph?.close());
-
-type Sql = { $executeRawUnsafe(sql: string, ...params: unknown[]): Promise<number> };
 
 const newProduct = (name: string, stock = 5) => supergraph.createProduct(admin, { name, stock, price: 1200 });
 
@@ -255,7 +253,10 @@ describe(`nullability when an owner fails, on ${databaseKind}`, () => {
     const { id: productId } = await newProduct('Hard-deleted Lamp');
     expect((await placeOrder(productId, ada)).body.data?.placeOrder.status).toBe('CONFIRMED');
     // As an operator deleting the row by hand would: products no longer knows the id.
-    await (supergraph.prisma.products as Sql).$executeRawUnsafe('DELETE FROM products WHERE id = $1::uuid', productId);
+    await (supergraph.prisma.products as SqlClient).$executeRawUnsafe(
+      'DELETE FROM products WHERE id = $1::uuid',
+      productId,
+    );
     const response = await supergraph.request<MyOrders>(MY_ORDERS, {}, { token: ada });
     expect(response.body.data?.me).toBeNull();
     expect(response.body.extensions?.valueCompletion).toBeUndefined();

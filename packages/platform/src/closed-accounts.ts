@@ -53,13 +53,10 @@ export function watchClosedAccounts(options: {
     }
   }
 
-  const ready = refresh();
+  void refresh();
   const timer = setInterval(refresh, options.intervalMs);
   timer.unref();
   return {
-    /** The first refresh, for callers that want the list loaded before serving. */
-    ready,
-    refresh,
     isClosed: (userId: string) => closed.has(userId),
     /** Takes effect here at once (the users service, which closed the account itself). */
     add: (account: ClosedAccount) => closed.set(account.id, account.closedAt.getTime()),

@@ -89,8 +89,7 @@ const matches = (state: SagaState, candidates: readonly SagaState[]) =>
   candidates.some((from) => from.status === state.status && from.stockState === state.stockState);
 
 /** True when `transition` may move an order in `state`. */
-export const mayMove = (transition: OrderTransition, state: SagaState) =>
-  matches(state, ORDER_TRANSITIONS[transition].from);
+const mayMove = (transition: OrderTransition, state: SagaState) => matches(state, ORDER_TRANSITIONS[transition].from);
 
 const SETTLEMENTS = (Object.keys(ORDER_TRANSITIONS) as OrderTransition[]).filter(
   (name): name is Settlement => ORDER_TRANSITIONS[name].kind === 'settlement',
