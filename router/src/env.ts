@@ -27,6 +27,14 @@ export const variables = baseEnvironment.omit({ USERS_URL: true }).extend({
   SUBGRAPH_DEDUPLICATION: z.enum(['true', 'false']).default('true'),
   /** `safelist`: only operations whose hash is in operations/manifest.json run. */
   PERSISTED_OPERATIONS: z.enum(['off', 'safelist']).default('off'),
+  /** The response cache (README: "Response cache"): whole answers kept for their @cacheControl max-age. */
+  RESPONSE_CACHE: z.enum(['on', 'off']).default('on'),
+  /** Keep cached answers in this Redis (shared by every router replica) instead of in memory. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Prefix of the response cache's Redis keys (e.g. one per environment sharing a Redis). */
+  RESPONSE_CACHE_PREFIX: z.string().min(1).default('shop:response-cache:'),
+  /** Answers kept in memory at most (least recently used go first); unused with REDIS_URL. */
+  RESPONSE_CACHE_MAX_ENTRIES: limit(10_000),
 });
 
 /** The router's configuration, validated once and grouped by concern. */
@@ -45,6 +53,10 @@ export const environment = variables.transform(
     SUBGRAPH_RETRIES,
     SUBGRAPH_DEDUPLICATION,
     PERSISTED_OPERATIONS,
+    RESPONSE_CACHE,
+    REDIS_URL,
+    RESPONSE_CACHE_PREFIX,
+    RESPONSE_CACHE_MAX_ENTRIES,
     ...shared
   }) => ({
     /** What every service has (NODE_ENV, LOG_LEVEL, keys, …). */
@@ -67,6 +79,10 @@ export const environment = variables.transform(
       shareIdenticalQueries: SUBGRAPH_DEDUPLICATION === 'true',
     },
     safelist: PERSISTED_OPERATIONS === 'safelist',
+    responseCache:
+      RESPONSE_CACHE === 'off'
+        ? null
+        : { redisUrl: REDIS_URL ?? null, prefix: RESPONSE_CACHE_PREFIX, maxEntries: RESPONSE_CACHE_MAX_ENTRIES },
   }),
 );
 

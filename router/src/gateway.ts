@@ -24,7 +24,12 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
    */
   override async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
     try {
-      return await super.process(options);
+      const response = await super.process(options);
+      const changed = response.extensions?.invalidates;
+      if (Array.isArray(changed) && 'invalidations' in options.context) {
+        for (const tag of changed) if (typeof tag === 'string') options.context.invalidations.add(tag);
+      }
+      return response;
     } catch (error) {
       // A subgraph that answered with an HTTP error status (e.g. 401 for UNAUTHENTICATED) still sent GraphQL
       // errors: pass those on as they are. Only a missing answer is SERVICE_UNAVAILABLE.

@@ -10,6 +10,7 @@ import {
   type TokenVerifier,
   viewerFromHeader,
 } from '@shop/platform';
+import { type AnswerStore, memoryStore, redisStore } from './answer-store.js';
 import type { RouterContext } from './context.js';
 import type { Environment } from './env.js';
 import { errorPolicy } from './error-policy.js';
@@ -17,6 +18,7 @@ import { explorerAssetRoutes, explorerPlugin } from './explorer.js';
 import { createGateway, subgraphUrls } from './gateway.js';
 import { queryLimits } from './limits.js';
 import { loadSafelist } from './persisted-operations.js';
+import { responseCache } from './response-cache.js';
 
 export interface RouterDependencies {
   env: Environment;
@@ -35,6 +37,12 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
   const { introspection } = env;
   const gateway = createGateway(supergraphSdl, urlOverrides, env.subgraphFetch);
   const limits = queryLimits(env);
+  const cache = env.responseCache;
+  const answers: AnswerStore | null = cache
+    ? cache.redisUrl
+      ? redisStore(cache.redisUrl, cache.prefix, log)
+      : memoryStore(cache.maxEntries)
+    : null;
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     introspection,
@@ -52,6 +60,7 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
       requestLogging(log),
       errorPolicy(log, production),
       ...limits.plugins,
+      ...(answers ? [responseCache(answers, log)] : []),
     ],
   });
   await apollo.start();
@@ -94,9 +103,16 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
     },
     context: async (request, requestId) => {
       const viewer = await viewerFromHeader(request.headers.authorization, verifyToken);
-      return { requestId, viewer, authorization: request.headers.authorization };
+      return { requestId, viewer, authorization: request.headers.authorization, invalidations: new Set<string>() };
     },
   });
-  log.debug({ subgraphs }, 'router configured');
-  return { apollo, handler, stop: () => apollo.stop() };
+  log.debug({ subgraphs, responseCache: cache ? (cache.redisUrl ? 'redis' : 'memory') : 'off' }, 'router configured');
+  return {
+    apollo,
+    handler,
+    stop: async () => {
+      await apollo.stop();
+      await answers?.close();
+    },
+  };
 }

@@ -20,6 +20,7 @@ import {
   viewerFromHeader,
 } from '@shop/platform';
 import { type GraphQLFormattedError, parse } from 'graphql';
+import { Changes, reportChanges } from './changes.js';
 
 /** What every subgraph's per-request context starts with. */
 export interface RequestBase {
@@ -30,6 +31,8 @@ export interface RequestBase {
   authorization: string | undefined;
   /** True when the caller presented the internal API token: another service of this supergraph. */
   internalCaller: boolean;
+  /** What this request changed, for the router's response cache (mutations record into it). */
+  changes: Changes;
 }
 
 export interface SubgraphOptions<Context extends RequestBase> {
@@ -74,6 +77,7 @@ export async function createSubgraph<Context extends RequestBase>(
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       requestLogging(runtime.log),
+      reportChanges(),
     ],
     formatError: (formatted, error) => maskUnexpected(formatted, error, runtime.log, production),
   });
@@ -92,7 +96,8 @@ export async function createSubgraph<Context extends RequestBase>(
       const log = runtime.log.child({ requestId });
       const viewer = await viewerFromHeader(request.headers.authorization, runtime.verifyToken);
       const internalCaller = isInternalToken(headerValue(request.headers['x-internal-token']), runtime.internalToken);
-      return options.context({ requestId, log, viewer, authorization: request.headers.authorization, internalCaller });
+      const authorization = request.headers.authorization;
+      return options.context({ requestId, log, viewer, authorization, internalCaller, changes: new Changes() });
     },
   });
   await apollo.start();

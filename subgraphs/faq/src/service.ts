@@ -1,5 +1,5 @@
-import { badUserInput, notFound, requireAdmin, type Viewer } from '@shop/platform';
-import { isId, type PageRequest, toConnection } from '@shop/subgraph-runtime';
+import { badUserInput, notFound, requireAdmin } from '@shop/platform';
+import { isId, type PageRequest, type RequestBase, toConnection } from '@shop/subgraph-runtime';
 import type { Prisma } from './generated/prisma/client.js';
 import type { FaqLoaders } from './loaders.js';
 import type { FaqRepository } from './repository.js';
@@ -20,7 +20,13 @@ export interface FaqFilter {
 const LIMITS = { question: 500, answer: 5000, topic: 50, search: 200 } as const;
 
 /** FAQ rules: validation, admin-only writes. Product ids are not checked against products (its data). */
-export function createFaqService(repository: FaqRepository, loaders: FaqLoaders, viewer: Viewer | null) {
+export function createFaqService(repository: FaqRepository, loaders: FaqLoaders, request: RequestBase) {
+  const { viewer, changes } = request;
+  /** The FAQ changed; lists of FAQs (by topic, search, product) may hold or order others now. */
+  const changed = (id: string) => {
+    changes.entity('Faq', id);
+    changes.lists('Faq');
+  };
   return {
     faq: (id: string) => (isId(id) ? loaders.faqById.load(id) : null),
     faqs: async (filter: FaqFilter, page: PageRequest) => {
@@ -40,18 +46,24 @@ export function createFaqService(repository: FaqRepository, loaders: FaqLoaders,
     },
     faqsOfProduct: (productId: string) => loaders.faqsOfProduct.load(productId),
 
-    createFaq: (input: FaqInput) => {
+    createFaq: async (input: FaqInput) => {
       requireAdmin(viewer);
-      return repository.createFaq(validInput(input) as Prisma.FaqUncheckedCreateInput);
+      const faq = await repository.createFaq(validInput(input) as Prisma.FaqUncheckedCreateInput);
+      changed(faq.id);
+      return faq;
     },
     updateFaq: async (id: string, input: FaqInput) => {
       requireAdmin(viewer);
       if (!(isId(id) && (await loaders.faqById.load(id)))) throw notFound('FAQ', id);
-      return repository.updateFaq(id, validInput(input));
+      const faq = await repository.updateFaq(id, validInput(input));
+      changed(id);
+      return faq;
     },
     deleteFaq: async (id: string) => {
       requireAdmin(viewer);
-      return isId(id) && repository.deleteFaq(id);
+      const deleted = isId(id) && (await repository.deleteFaq(id));
+      if (deleted) changed(id);
+      return deleted;
     },
   };
 }

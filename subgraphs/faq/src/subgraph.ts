@@ -31,7 +31,7 @@ export default defineSubgraph({
     return {
       context: (base): FaqContext => {
         const loaders = createFaqLoaders(repository);
-        return { ...base, loaders, faqs: createFaqService(repository, loaders, base.viewer) };
+        return { ...base, loaders, faqs: createFaqService(repository, loaders, base) };
       },
     };
   },

@@ -16,7 +16,13 @@ export function createOrderService(
   saga: PlaceOrderSaga,
   request: RequestBase,
 ) {
-  const { viewer } = request;
+  const { viewer, changes } = request;
+  /** What placing, cancelling or shipping changes, for the router's response cache (README: "Response cache"). */
+  const changed = (order: { id?: string; items: { productId: string }[] }, stockMoved: boolean) => {
+    if (order.id) changes.entity('Order', order.id);
+    else changes.lists('Order'); // a new order joins its owner's lists
+    if (stockMoved) for (const item of order.items) changes.entity('Product', item.productId);
+  };
   const canSee = (order: OrderWithItems, who: Viewer) => who.role === 'ADMIN' || order.userId === who.id;
 
   return {
@@ -48,6 +54,7 @@ export function createOrderService(
         throw badUserInput('idempotencyKey must be 1 to 100 letters, digits or ._:-', 'idempotencyKey');
       }
       const wanted = validItems(items);
+      changed({ items: wanted }, true); // recorded first: the stock may move even if placing then fails
       if (idempotencyKey) {
         const earlier = await repository.findOrderByIdempotencyKey(signedIn.id, idempotencyKey);
         if (earlier) return saga.outcomeOf(earlier, requestHashOf(wanted));
@@ -61,6 +68,7 @@ export function createOrderService(
       if (order.status === 'CANCELLED') return order;
       if (order.status === 'SHIPPED')
         throw userError('CONFLICT', 'this order has shipped and can no longer be cancelled');
+      changed(order, true);
       const by = signedIn.id === order.userId ? 'the customer' : 'an administrator';
       const after = await saga.cancel(order, `cancelled by ${by}`, request.requestId);
       if (after.status === 'SHIPPED')
@@ -76,6 +84,7 @@ export function createOrderService(
       if (order.status !== 'CONFIRMED') {
         throw userError('CONFLICT', `only a CONFIRMED order can ship; this one is ${order.status}`);
       }
+      changed(order, false);
       const after = await saga.ship(order, request.requestId);
       if (after.status === 'SHIPPED') return after;
       if (after.status === 'CANCELLED') throw userError('CONFLICT', 'this order was cancelled meanwhile');

@@ -39,7 +39,7 @@ const MAX_SEARCH_LENGTH = 200;
 
 /** Catalogue rules: validation, authorization, and what each operation means. */
 export function createProductService(repository: ProductRepository, loaders: ProductLoaders, request: RequestBase) {
-  const { viewer } = request;
+  const { viewer, changes } = request;
   async function queryOf(filter: ProductFilter | null | undefined): Promise<ProductQuery | null> {
     const search = filter?.search?.trim();
     if (search && search.length > MAX_SEARCH_LENGTH) {
@@ -88,12 +88,18 @@ export function createProductService(repository: ProductRepository, loaders: Pro
     createProduct: async (input: ProductInput) => {
       requireAdmin(viewer);
       const data = await validProductInput(input);
-      return repository.createProduct(data as Prisma.ProductUncheckedCreateInput).catch(explainWriteError);
+      const product = await repository
+        .createProduct(data as Prisma.ProductUncheckedCreateInput)
+        .catch(explainWriteError);
+      changes.lists('Product');
+      return product;
     },
     updateProduct: async (id: string, input: ProductInput) => {
       requireAdmin(viewer);
       await existingProduct(id);
-      return repository.updateProduct(id, await validProductInput(input)).catch(explainWriteError);
+      const product = await repository.updateProduct(id, await validProductInput(input)).catch(explainWriteError);
+      changed(id); // a new name, price or category can move it in lists, or out of them
+      return product;
     },
     /**
      * Archives rather than deletes: orders and FAQs may reference the product. It leaves the catalogue and can
@@ -102,14 +108,18 @@ export function createProductService(repository: ProductRepository, loaders: Pro
     deleteProduct: async (id: string) => {
       requireAdmin(viewer);
       await existingProduct(id);
-      return repository.archiveProduct(id);
+      const archived = await repository.archiveProduct(id);
+      changed(id);
+      return archived;
     },
     restockProduct: async (id: string, quantity: number) => {
       requireAdmin(viewer);
       if (!Number.isInteger(quantity) || quantity <= 0)
         throw badUserInput('quantity must be a positive whole number', 'quantity');
       await existingProduct(id);
-      return repository.restockProduct(id, quantity);
+      const product = await repository.restockProduct(id, quantity);
+      changed(id); // back in stock: lists filtered by inStock change
+      return product;
     },
 
     /** Internal (orders service): take stock for an order's items, all or none; returns the prices charged. */
@@ -150,6 +160,12 @@ export function createProductService(repository: ProductRepository, loaders: Pro
    * OUT_OF_STOCK naming each product and what is left; NOT_FOUND for ids that name no product, and
    * PRODUCT_ARCHIVED for products no longer sold.
    */
+  /** The product changed in a way that lists may show (README: "Response cache"). */
+  function changed(id: string): void {
+    changes.entity('Product', id);
+    changes.lists('Product');
+  }
+
   async function shortageError(productIds: string[]) {
     const known = new Map((await repository.findProductsByIds(productIds)).map((product) => [product.id, product]));
     const unknown = productIds.filter((id) => !known.has(id));

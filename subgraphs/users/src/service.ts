@@ -36,7 +36,7 @@ export function createUserService(
   request: RequestBase,
   closedAccounts: ClosedAccounts,
 ) {
-  const { viewer } = request;
+  const { viewer, changes } = request;
   // Once signUp or logIn succeeds, the rest of this request acts as that user (it may read its own email).
   let current = viewer;
   const authPayload = async (user: User) => {
@@ -76,6 +76,7 @@ export function createUserService(
           }
           throw error;
         });
+      changes.lists('User');
       return authPayload(user);
     },
     logIn: async (emailInput: string, password: string) => {
@@ -87,7 +88,10 @@ export function createUserService(
     updateMe: async (input: { name?: string | null }) => {
       const signedIn = requireViewer(viewer);
       const data = input.name === undefined ? {} : { name: validName(input.name) };
-      return repository.updateUser(signedIn.id, data);
+      const user = await repository.updateUser(signedIn.id, data);
+      changes.entity('User', user.id);
+      changes.lists('User'); // lists are ordered by sign-up, but show names
+      return user;
     },
     /** Erases the holder's personal data and refuses the account's tokens from now on (here at once). */
     closeAccount: async (password: string) => {
@@ -99,6 +103,8 @@ export function createUserService(
       }
       const closedAt = new Date();
       await repository.closeUser(user.id, closedAt);
+      changes.entity('User', user.id);
+      changes.lists('User');
       closedAccounts.add({ id: user.id, closedAt });
       return true;
     },
