@@ -1,6 +1,7 @@
 import {
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
+  type GraphQLNamedType,
   type GraphQLOutputType,
   type GraphQLSchema,
   getNamedType,
@@ -19,7 +20,8 @@ import {
  * The tags of a cached answer: what it shows, so a change can drop it (README: "Response cache").
  * - `Product:<id>` for each object with an `id` the answer selected under that name;
  * - `Product?` for each object of a type with ids whose id was not selected (any change to a Product drops it);
- * - `Product[]` for each list of products (a change to which products a list holds drops it).
+ * - `Product[]` when products are in a list, directly or through a connection's edges (a change to which
+ *   products a list holds drops it).
  */
 export function cacheTags(
   schema: GraphQLSchema,
@@ -61,8 +63,8 @@ export function cacheTags(
       return;
     }
     if (isListType(type)) {
-      const named = getNamedType(type);
-      if (hasIds(named)) tags.add(`${named.name}[]`);
+      // Tagged even when empty: a list that holds no product yet must be dropped when one is added.
+      for (const entity of listedEntities(getNamedType(type), selectionSet)) tags.add(`${entity}[]`);
       for (const item of value as unknown[]) visit(type.ofType, selectionSet, item);
       return;
     }
@@ -73,11 +75,30 @@ export function cacheTags(
     if (concrete && hasIds(concrete)) {
       const id = selectsId(selectionSet) ? object.id : undefined;
       tags.add(typeof id === 'string' ? `${typename}:${id}` : `${typename}?`);
-    } else if (isAbstractType(type) && !concrete) {
+      walk(type, selectionSet, object);
+      return;
+    }
+    if (isAbstractType(type) && !concrete) {
       // Unknown concrete type: every possible type may be in it.
-      for (const possible of schema.getPossibleTypes(type)) if (hasIds(possible)) tags.add(`${possible.name}?`);
+      for (const possible of schema.getPossibleTypes(type).filter(hasIds)) tags.add(`${possible.name}?`);
     }
     walk(type, selectionSet, object);
+  }
+
+  /** The entity types a list shows: its items' type, or the entities its items hold without ids (edges' nodes). */
+  function listedEntities(type: GraphQLNamedType, selectionSet: SelectionSetNode): string[] {
+    if (hasIds(type)) return [type.name];
+    if (isAbstractType(type))
+      return schema.getPossibleTypes(type).flatMap((possible) => listedEntities(possible, selectionSet));
+    if (!(isObjectType(type) || isInterfaceType(type))) return [];
+    return selectionSet.selections.flatMap((selection) => {
+      if (selection.kind !== Kind.FIELD) {
+        const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments[selection.name.value];
+        return fragment ? listedEntities(type, fragment.selectionSet) : [];
+      }
+      const field = type.getFields()[selection.name.value];
+      return field && selection.selectionSet ? listedEntities(getNamedType(field.type), selection.selectionSet) : [];
+    });
   }
 
   /** Whether `id` is in the answer under its own name (directly or through fragments). */
