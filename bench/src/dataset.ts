@@ -13,11 +13,13 @@ const id = (kind: string, index: string) => `md5('bench-${kind}-' || ${index})::
 const at = (secondsBack: string) => `(timestamptz '2026-01-01 00:00:00+00' - (${secondsBack}) * interval '1 second')`;
 const price = (product: string) => `(100 + (${product}) * 37 % 9900)`;
 
-/** The id the data set gives the product with this index (as the SQL above computes it). */
-export function productId(index: number): string {
-  const hex = createHash('md5').update(`bench-product-${index}`).digest('hex');
+/** The id the data set gives the row of this kind and index (as the SQL above computes it). */
+function benchId(kind: string, index: number): string {
+  const hex = createHash('md5').update(`bench-${kind}-${index}`).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+export const productId = (index: number) => benchId('product', index);
+export const userId = (index: number) => benchId('user', index);
 
 /**
  * SQL per service. User 0 is an admin; user u owns orders u, u + 1000, …; order o has 1 + o % 4 items; the

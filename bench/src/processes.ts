@@ -53,13 +53,15 @@ export function startServer(options: {
   plan: CorePlan;
   logDir: string;
   nodeOptions?: string[];
+  /** The checkout to run in (a baseline worktree); default this repository. */
+  cwd?: string;
 }): ServerProcess {
   const logFile = path.join(options.logDir, `${options.name}.log`);
   const output = openSync(logFile, 'a');
   const node = [process.execPath, ...(options.nodeOptions ?? []), '--import', 'tsx', options.entry];
   const [command, ...args] = options.plan.pinned ? ['taskset', '-c', options.plan.serverCores, ...node] : node;
   const child = spawn(command as string, args, {
-    cwd: REPOSITORY_ROOT,
+    cwd: options.cwd ?? REPOSITORY_ROOT,
     env: options.env,
     stdio: ['ignore', output, output],
   });

@@ -1,3 +1,5 @@
+import type { MixResult } from './mix-load.js';
+
 /** latest.json's shape, and the Markdown table made from it (with the budgets from issue #8). */
 /** `ours_unshared`: our router with SUBGRAPH_DEDUPLICATION=false, to show what sharing fetches contributes. */
 export const TARGETS = ['ours', 'ours_unshared', 'stock', 'hive', 'floor'] as const;
@@ -23,8 +25,27 @@ export type QueryReport = Partial<Record<Target, TargetResult>> & {
   ratios: Partial<Record<Exclude<Target, 'ours' | 'ours_unshared'>, number | null>>;
 };
 
+/**
+ * The realistic mix's targets: stock Apollo Gateway first (its answers become the reference for the others),
+ * ours with default settings (response cache on) and without the cache, Hive Gateway with its default
+ * JavaScript planner and with the Rust one, and our router and subgraphs at the baseline git ref.
+ */
+export const MIX_TARGETS = ['stock', 'ours', 'ours_nocache', 'hive', 'hive_rust', 'baseline'] as const;
+export type MixTarget = (typeof MIX_TARGETS)[number];
+
+export type MixTargetResult = MixResult & {
+  cpu_ms_per_request: { gateway: number; subgraphs: number };
+  sql_per_request: number | null;
+  rss_mb: number | null;
+};
+
 export interface BenchReport {
   generated_at: string;
+  mix: {
+    settings: { connections: number; duration_s: number; warmup_s: number; customers: number; buyers: number };
+    baseline: { ref: string; commit: string } | null;
+    results: Partial<Record<MixTarget, MixTargetResult>>;
+  };
   machine: {
     cpu: string;
     cores: number;
@@ -62,6 +83,7 @@ export function renderMarkdown(report: BenchReport): string {
   const lines = [
     `# Benchmark — ${report.generated_at}`,
     '',
+    ...renderMix(report),
     `${machine.cpu}, ${machine.cores} cores, ${machine.memory_gb} GB, Node ${machine.node}, ${machine.platform}; ` +
       `${machine.database}. ${machine.pinning ? `Servers pinned to core(s) ${machine.pinning.servers}, load generator to core ${machine.pinning.load_generator}` : 'No core pinning'}. ` +
       `Load average (1/5/15 min) before ${machine.load_average.before.join(' / ')}, after ${machine.load_average.after.join(' / ')}.`,
@@ -124,4 +146,94 @@ export function renderMarkdown(report: BenchReport): string {
     '',
   );
   return lines.join('\n');
+}
+
+const MIX_LABELS: Record<MixTarget, string> = {
+  stock: 'stock `@apollo/gateway` + Apollo Server',
+  ours: 'ours (defaults: response cache on)',
+  ours_nocache: 'ours, response cache off',
+  hive: 'Hive Gateway',
+  hive_rust: 'Hive Gateway + Rust planner',
+  baseline: 'ours at the baseline ref',
+};
+
+/** The headline: the realistic mix, every target side by side, and the budgets of issue #15. */
+function renderMix(report: BenchReport): string[] {
+  const { mix } = report;
+  const results = mix.results;
+  if (Object.keys(results).length === 0) return [];
+  const order = (result: MixTargetResult) => result.by_operation.place_order?.p50_ms ?? '–';
+  const lines = [
+    '## Realistic mix (headline)',
+    '',
+    `${mix.settings.connections} concurrent shoppers, ${mix.settings.warmup_s} s warm-up then ${mix.settings.duration_s} s per target; ` +
+      `${mix.settings.customers} customers and ${mix.settings.buyers} buyers with their own tokens, Zipf-popular products, varied ` +
+      `filters, orderings, page sizes and second pages, ~5 % orders. Every read compared with the first answer any target gave ` +
+      `to it; every order checked by its effects.${mix.baseline ? ` Baseline: ${mix.baseline.ref} at ${mix.baseline.commit}.` : ''}`,
+    '',
+    '| target | req/s | p50 / p95 / p99 ms | errors | router CPU ms/req | subgraphs CPU ms/req | SQL/req | router RSS MB | cache hits | placeOrder p50 ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const target of MIX_TARGETS) {
+    const result = results[target];
+    if (!result) continue;
+    lines.push(
+      `| ${MIX_LABELS[target]} | ${result.rps} | ${result.p50_ms} / ${result.p95_ms} / ${result.p99_ms} | ${result.errors} | ` +
+        `${result.cpu_ms_per_request.gateway} | ${result.cpu_ms_per_request.subgraphs} | ${result.sql_per_request ?? '–'} | ` +
+        `${result.rss_mb ?? '–'} | ${Math.round(result.cache_hit_share * 100)} % | ${order(result)} |`,
+    );
+  }
+  const operations = [...new Set(Object.values(results).flatMap((result) => Object.keys(result?.by_operation ?? {})))];
+  lines.push('', `| p50 ms by operation | ${MIX_TARGETS.filter((target) => results[target]).join(' | ')} |`);
+  lines.push(
+    `| --- | ${MIX_TARGETS.filter((target) => results[target])
+      .map(() => '---:')
+      .join(' | ')} |`,
+  );
+  for (const operation of operations) {
+    const cells = MIX_TARGETS.filter((target) => results[target]).map(
+      (target) => results[target]?.by_operation[operation as keyof MixResult['by_operation']]?.p50_ms ?? '–',
+    );
+    lines.push(`| ${operation} | ${cells.join(' | ')} |`);
+  }
+  const ratio = (a: number | undefined, b: number | undefined) => (a && b ? Math.round((a / b) * 100) / 100 : null);
+  const budget = (label: string, value: number | null, ok: (value: number) => boolean, target: string) =>
+    `| ${label} | ${value ?? '–'} | ${target} | ${value === null ? '–' : mark(ok(value))} |`;
+  const { ours, ours_nocache, stock, hive_rust, baseline } = results;
+  lines.push(
+    '',
+    '| budget (issue #15) | measured | target | met |',
+    '| --- | ---: | ---: | :---: |',
+    budget('cache off: req/s vs stock', ratio(ours_nocache?.rps, stock?.rps), (v) => v >= 1.25, '≥ 1.25'),
+    budget(
+      'cache off: req/s vs Hive + Rust planner',
+      ratio(ours_nocache?.rps, hive_rust?.rps),
+      (v) => v >= 1.0,
+      '≥ 1.0',
+    ),
+    budget(
+      'cache off: router CPU/req vs stock',
+      ratio(ours_nocache?.cpu_ms_per_request.gateway, stock?.cpu_ms_per_request.gateway),
+      (v) => v <= 0.75,
+      '≤ 0.75',
+    ),
+    budget(
+      'subgraph CPU/req vs baseline',
+      ratio(ours_nocache?.cpu_ms_per_request.subgraphs, baseline?.cpu_ms_per_request.subgraphs),
+      (v) => v <= 0.5,
+      '≤ 0.5',
+    ),
+    budget('cache on: req/s vs stock', ratio(ours?.rps, stock?.rps), (v) => v >= 2.5, '≥ 2.5'),
+    budget('cache on: req/s vs Hive + Rust planner', ratio(ours?.rps, hive_rust?.rps), (v) => v >= 2, '≥ 2'),
+    budget(
+      'placeOrder p50 vs baseline',
+      ratio(ours?.by_operation.place_order?.p50_ms, baseline?.by_operation.place_order?.p50_ms),
+      (v) => v <= 0.5,
+      '≤ 0.5',
+    ),
+    '',
+    '## Best case: one query, one token, from every client',
+    '',
+  );
+  return lines;
 }

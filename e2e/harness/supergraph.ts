@@ -94,7 +94,7 @@ export async function startSupergraph({
   const internalToken = randomBytes(32).toString('base64url');
   /** Every service's log lines, parsed: tests follow a request id through them. */
   const logLines: { service: string; requestId?: string; msg: string }[] = [];
-  const log = createLogger('supergraph', 'info', { write: (line: string) => void logLines.push(JSON.parse(line)) });
+  const log = createLogger('supergraph', 'debug', { write: (line: string) => void logLines.push(JSON.parse(line)) });
   const sql = new SqlCounter(names);
   const servers: http.Server[] = [];
   const running = new Map<string, RunningSubgraph>();

@@ -23,6 +23,8 @@ export const variables = baseEnvironment.omit({ USERS_URL: true }).extend({
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   /** Extra attempts for a failed subgraph query (never for mutations), with backoff. */
   SUBGRAPH_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  /** Readiness probes GET this path of each subgraph (e.g. /ready); unset: a GraphQL `{ __typename }`. */
+  SUBGRAPH_READY_PATH: z.string().startsWith('/').optional(),
   /** Identical subgraph queries in flight at once (same body and token) share one fetch. */
   SUBGRAPH_DEDUPLICATION: z.enum(['true', 'false']).default('true'),
   /** `safelist`: only operations whose hash is in operations/manifest.json run. */
@@ -52,6 +54,7 @@ export const environment = variables.transform(
     SUBGRAPH_TIMEOUT_MS,
     SUBGRAPH_RETRIES,
     SUBGRAPH_DEDUPLICATION,
+    SUBGRAPH_READY_PATH,
     PERSISTED_OPERATIONS,
     RESPONSE_CACHE,
     REDIS_URL,
@@ -77,6 +80,7 @@ export const environment = variables.transform(
       timeoutMs: SUBGRAPH_TIMEOUT_MS,
       retries: SUBGRAPH_RETRIES,
       shareIdenticalQueries: SUBGRAPH_DEDUPLICATION === 'true',
+      readyPath: SUBGRAPH_READY_PATH ?? null,
     },
     safelist: PERSISTED_OPERATIONS === 'safelist',
     responseCache:

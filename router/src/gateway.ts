@@ -97,7 +97,7 @@ export function subgraphFetcher({ timeoutMs, retries }: Pick<SubgraphFetchPolicy
     const mutation = kind !== 'query';
     for (let attempt = 0; ; attempt++) {
       try {
-        return await fetch(url, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
+        return await fetch(url, { ...init, headers, signal: deadline(timeoutMs) });
       } catch (error) {
         const timedOut = (error as Error).name === 'TimeoutError';
         if (mutation || timedOut || attempt >= retries) throw error;
@@ -106,6 +106,16 @@ export function subgraphFetcher({ timeoutMs, retries }: Pick<SubgraphFetchPolicy
     }
   };
   return fetcher as unknown as Fetcher;
+}
+
+/**
+ * A signal that aborts with a TimeoutError after `ms`, like AbortSignal.timeout, without its cost per call
+ * (it makes every signal transferable between threads: ~1 % of the router's CPU under load).
+ */
+function deadline(ms: number): AbortSignal {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms).unref();
+  return controller.signal;
 }
 
 interface SharedAnswer {

@@ -66,12 +66,24 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
   await apollo.start();
 
   const subgraphs = subgraphUrls(supergraphSdl, urlOverrides);
+  /**
+   * Ready when every subgraph answers: a GraphQL `{ __typename }` by default, which any subgraph serves, or
+   * GET SUBGRAPH_READY_PATH (e.g. /ready, where ours also check their database).
+   */
+  const readyPath = env.subgraphFetch.readyPath;
+  const probe = (url: string) =>
+    readyPath
+      ? fetch(new URL(readyPath, url), { signal: AbortSignal.timeout(READY_TIMEOUT_MS) }).then((reply) => reply.ok)
+      : fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"query":"{ __typename }"}',
+          signal: AbortSignal.timeout(READY_TIMEOUT_MS),
+        }).then(async (reply) => reply.ok && ((await reply.json()) as { data?: unknown }).data !== undefined);
   const ready: Route = async (_request, response) => {
     const checks = await Promise.all(
       Object.entries(subgraphs).map(async ([name, url]) => {
-        const answered = await fetch(new URL('/ready', url), { signal: AbortSignal.timeout(READY_TIMEOUT_MS) })
-          .then((reply) => reply.ok)
-          .catch(() => false);
+        const answered = await probe(url).catch(() => false);
         return [name, answered ? 'ready' : 'unavailable'] as const;
       }),
     );

@@ -1,0 +1,143 @@
+/**
+ * Closed-loop load with the shop's traffic: `connections` workers, each taking the next visit of the shared
+ * sequence and sending its steps one after another with that visit's user's token. Every answer is checked
+ * (shop-traffic.ts): reads against the first answer any target gave to the same request, writes by what they
+ * must change. Latency per operation, in microseconds resolution.
+ */
+import type { Operation, Visit } from './shop-traffic.js';
+
+export interface MixResult {
+  rps: number;
+  requests: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  /** Failed requests, answers with errors, and wrong answers (`wrong` examples below). */
+  errors: number;
+  wrong: string[];
+  by_operation: Partial<Record<Operation, { requests: number; p50_ms: number; p95_ms: number }>>;
+  /** Share of answers the target said came from its response cache (`x-cache: HIT`). */
+  cache_hit_share: number;
+}
+
+/** Reference answers by request, shared by every target of a run. */
+export type References = Map<string, string>;
+
+const percentile = (sorted: number[], share: number) =>
+  sorted.length === 0
+    ? 0
+    : Math.round((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * share))] as number) * 100) / 100;
+
+export async function runMix(options: {
+  url: string;
+  label: string;
+  visits: Visit[];
+  tokens: (user: number) => string;
+  references: References;
+  connections: number;
+  durationSeconds: number;
+}): Promise<MixResult> {
+  const latencies: number[] = [];
+  const byOperation = new Map<Operation, number[]>();
+  const wrong: string[] = [];
+  let errors = 0;
+  let hits = 0;
+  let nextVisit = 0;
+  const deadline = performance.now() + options.durationSeconds * 1000;
+  const started = performance.now();
+
+  async function worker() {
+    while (performance.now() < deadline) {
+      const index = nextVisit++;
+      const visit = options.visits[index % options.visits.length] as Visit;
+      const pass = Math.floor(index / options.visits.length);
+      const memory: Record<string, unknown> = {};
+      let previous: unknown = null;
+      for (const step of visit.steps) {
+        const variables = step.variables(previous);
+        if (!variables) break;
+        if (typeof variables.key === 'string') variables.key = `${options.label}-${pass}-${variables.key}`;
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (visit.user !== null) headers.authorization = `Bearer ${options.tokens(visit.user)}`;
+        const body = JSON.stringify({ query: step.query, variables });
+        const sent = performance.now();
+        let text: string;
+        let status: number;
+        let cache: string | null;
+        try {
+          const response = await fetch(options.url, { method: 'POST', headers, body });
+          text = await response.text();
+          status = response.status;
+          cache = response.headers.get('x-cache');
+        } catch (error) {
+          errors++;
+          note(`${step.operation}: ${(error as Error).message}`);
+          break;
+        }
+        const elapsed = performance.now() - sent;
+        latencies.push(elapsed);
+        const own = byOperation.get(step.operation) ?? [];
+        byOperation.set(step.operation, own);
+        own.push(elapsed);
+        if (cache === 'HIT') hits++;
+        const answer = parse(text);
+        if (status !== 200 || !answer || answer.errors || !answer.data) {
+          errors++;
+          note(`${step.operation} ${body}: HTTP ${status} ${text.slice(0, 300)}`);
+          break;
+        }
+        if (step.compared) {
+          const key = `${visit.user ?? ''}\n${body}`;
+          const data = JSON.stringify(answer.data);
+          const reference = options.references.get(key);
+          if (reference === undefined) options.references.set(key, data);
+          else if (reference !== data) {
+            errors++;
+            note(`${step.operation} ${body}: differs from the reference answer`);
+          }
+        }
+        const problem = step.check?.(answer.data, memory);
+        if (problem) {
+          errors++;
+          note(`${step.operation}: ${problem}`);
+        }
+        previous = answer.data;
+      }
+    }
+  }
+
+  function note(message: string) {
+    if (wrong.length < 10) wrong.push(message);
+  }
+
+  await Promise.all(Array.from({ length: options.connections }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    rps: Math.round((latencies.length / seconds) * 10) / 10,
+    requests: latencies.length,
+    p50_ms: percentile(latencies, 0.5),
+    p95_ms: percentile(latencies, 0.95),
+    p99_ms: percentile(latencies, 0.99),
+    errors,
+    wrong,
+    by_operation: Object.fromEntries(
+      [...byOperation].map(([operation, values]) => {
+        values.sort((a, b) => a - b);
+        return [
+          operation,
+          { requests: values.length, p50_ms: percentile(values, 0.5), p95_ms: percentile(values, 0.95) },
+        ];
+      }),
+    ),
+    cache_hit_share: latencies.length > 0 ? Math.round((hits / latencies.length) * 1000) / 1000 : 0,
+  };
+}
+
+function parse(text: string): { data?: unknown; errors?: unknown } | null {
+  try {
+    return JSON.parse(text) as { data?: unknown; errors?: unknown };
+  } catch {
+    return null;
+  }
+}
