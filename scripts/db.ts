@@ -1,6 +1,6 @@
 /**
  * Database commands for all four services (see the README's "Databases" section):
- *   generate                  Prisma clients for every service
+ *   generate                  Prisma clients for every service, and the embedded databases' template
  *   migrate <service> <name>  create a migration from a change to prisma/<service>/schema.prisma
  *   deploy                    apply pending migrations to every service's database
  *   seed                      insert the development data set (idempotent)
@@ -12,6 +12,7 @@ import path from 'node:path';
 import { StartupError } from '@shop/platform';
 import {
   databaseLocation,
+  ensurePgliteTemplate,
   MigrationError,
   openSubgraphDatabase,
   parseSubgraphEnvironment,
@@ -49,6 +50,9 @@ async function generate(): Promise<void> {
     ),
   );
   console.log(`Generated Prisma clients: ${serviceNames.join(', ')}`);
+  const template = await ensurePgliteTemplate();
+  if (template.created)
+    console.log(`Made the embedded database template ${path.relative(REPOSITORY_ROOT, template.file)}`);
 }
 
 async function migrate(service: string | undefined, name: string | undefined): Promise<void> {

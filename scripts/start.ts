@@ -1,5 +1,6 @@
 /**
- * `npm start`: every subgraph (discovered by its manifest) and the router as separate processes on their ports,
+ * `npm start`: every subgraph (discovered by its manifest) and the router, compiled (`npm run build`), as separate
+ * processes on their ports,
  * each with its own embedded database (migrated, and seeded when new) unless <NAME>_DATABASE_URL says otherwise.
  * Prints each service's readiness and the explorer URL; Ctrl-C (or SIGTERM) stops them all.
  */
@@ -7,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { dataRoot, loadInternalToken, loadKeyPems, variablesOf } from '@shop/platform';
+import { buildServices } from './build.js';
 import { loadSubgraphs, REPOSITORY_ROOT } from './subgraphs.js';
 
 interface Service {
@@ -21,14 +23,14 @@ const subgraphs: Service[] = (await loadSubgraphs()).map((manifest) => {
   const { port } = variablesOf(manifest.name);
   return {
     name: manifest.name,
-    entry: `subgraphs/${manifest.name}/src/main.ts`,
+    entry: `subgraphs/${manifest.name}/dist/main.js`,
     portVariable: port,
     port: portOf(port, manifest.port),
   };
 });
 const router: Service = {
   name: 'router',
-  entry: 'router/src/main.ts',
+  entry: 'router/dist/main.js',
   portVariable: 'ROUTER_PORT',
   port: portOf('ROUTER_PORT', 4000),
 };
@@ -46,7 +48,7 @@ let stopping = false;
 const started = performance.now();
 
 function run(service: Service): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPOSITORY_ROOT, service.entry)], {
+  const child = spawn(process.execPath, ['--enable-source-maps', path.join(REPOSITORY_ROOT, service.entry)], {
     cwd: REPOSITORY_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -126,9 +128,11 @@ const keySettings = {
 };
 await loadKeyPems(keySettings);
 loadInternalToken(keySettings);
-for (const service of subgraphs) run(service);
-await Promise.all(subgraphs.map(waitUntilReady));
-if (!stopping) run(router);
+// Compiled first (esbuild, ~2 s): plain node starts a service in a fraction of tsx's time.
+await buildServices();
+// All at once: the router needs no subgraph to start, only to be ready (its /ready asks each of them).
+console.log(`Starting ${subgraphs.map((service) => service.name).join(', ')} and the router …`);
+for (const service of [...subgraphs, router]) run(service);
 await waitUntilReady(router);
 if (!stopping) {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

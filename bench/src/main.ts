@@ -10,11 +10,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { createTokenSigner, loadKeyPems, variablesOf, z } from '@shop/platform';
+import { buildServices } from '../../scripts/build.js';
 import { REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
 import { type DatabaseSet, loadDataset, provisionDatabases, SERVICES } from './databases.js';
 import { BENCH_PASSWORD, benchEmail, productId, SIZES, userId } from './dataset.js';
 import { type LoadResult, requestFor, round, roundRobinLatencies, runLoad, send } from './load.js';
-import { type MixResult, type References, runMix } from './mix-load.js';
+import { type MixTally, newTally, type References, runMix, summariseMix } from './mix-load.js';
 import {
   answersGraphQL,
   answersOk,
@@ -46,13 +47,17 @@ const settings = z
     BENCH_CONNECTIONS: z.coerce.number().int().min(1).default(8),
     /** The realistic mix: connections (concurrent shoppers), measured seconds, warm-up seconds per target. */
     BENCH_MIX_CONNECTIONS: z.coerce.number().int().min(1).default(16),
-    BENCH_MIX_DURATION_S: z.coerce.number().int().min(1).default(20),
-    BENCH_MIX_WARMUP_S: z.coerce.number().int().min(0).default(8),
+    BENCH_MIX_DURATION_S: z.coerce.number().int().min(1).default(15),
+    BENCH_MIX_WARMUP_S: z.coerce.number().int().min(0).default(5),
+    BENCH_MIX_ROUNDS: z.coerce.number().int().min(1).default(2),
+    /** Before any target: the subgraphs warmed through stock (and the baseline's through the baseline). */
+    BENCH_MIX_SUBGRAPH_WARMUP_S: z.coerce.number().int().min(0).default(30),
     BENCH_MIX_TARGETS: z.string().default(MIX_TARGETS.join(',')),
     /** Our router and subgraphs at this git ref, measured side by side (empty: no baseline). */
     BENCH_BASELINE_REF: z.string().default('main'),
     /** The same-query "best case" tables (Q1–Q4) after the realistic mix. */
     BENCH_BEST_CASE: z.enum(['true', 'false']).default('true'),
+    BENCH_SUBGRAPH_PROFILE: z.stringbool().default(false),
     /** A mix target (e.g. ours_nocache): profile its process under the mix (results/profile-mix-<target>.md). */
     BENCH_MIX_PROFILE: z.enum(MIX_TARGETS).optional(),
     BENCH_DURATION_S: z.coerce.number().int().min(1).default(10),
@@ -88,6 +93,8 @@ const TARGET_PATHS: Record<Target, string> = {
 const say = (message: string) => console.log(`[bench] ${message}`);
 const subgraphUrl = (service: string) => `http://127.0.0.1:${PORTS[service]}/graphql`;
 
+// Our router and subgraphs run compiled, as in production.
+await buildServices();
 const cores = planCores();
 pinSelf(cores);
 rmSync(LOG_DIR, { recursive: true, force: true });
@@ -136,8 +143,13 @@ async function stop(servers: ServerProcess[]): Promise<void> {
 
 async function startSubgraphs(databases: DatabaseSet, label: string, plan = cores): Promise<ServerProcess[]> {
   const env = { ...baseEnv, ...databases.env };
+  // BENCH_SUBGRAPH_PROFILE: CPU profiles of the benchmark's subgraphs, summarised when they stop.
+  const profiled = (service: string) =>
+    settings.BENCH_SUBGRAPH_PROFILE && label === 'bench'
+      ? ['--cpu-prof', '--cpu-prof-dir', path.join(RESULTS_DIR, 'profiles', service)]
+      : [];
   const servers = SERVICES.map((service) =>
-    start(`${label}-${service}`, `subgraphs/${service}/src/main.ts`, env, [], plan),
+    start(`${label}-${service}`, `subgraphs/${service}/dist/main.js`, env, profiled(service), plan),
   );
   await Promise.all(
     servers.map((server, index) =>
@@ -174,7 +186,7 @@ function startTarget(target: Target, supergraphFile: string, nodeOptions?: strin
   };
   if (target === 'ours_unshared') env.SUBGRAPH_DEDUPLICATION = 'false';
   const ours = target === 'ours' || target === 'ours_unshared';
-  const entry = ours ? 'router/src/main.ts' : `bench/src/gateways/${target}.ts`;
+  const entry = ours ? 'router/dist/main.js' : `bench/src/gateways/${target}.ts`;
   return start(target, entry, env, nodeOptions, plan);
 }
 
@@ -475,6 +487,7 @@ await loadDataset({ env, locations, drop: async () => {} } as never);
 process.exit(0);
 `,
   );
+  await buildServices(root); // compiled as ours are, so both run the same way
   say(`baseline ${commit}: loading the data set with its own code`);
   execFileSync(process.execPath, ['--import', 'tsx', loader, JSON.stringify(databases.env)], {
     cwd: root,
@@ -487,7 +500,7 @@ process.exit(0);
     ...baselineUrls(),
   };
   const subgraphs = SERVICES.map((service) =>
-    start(`baseline-${service}`, `subgraphs/${service}/src/main.ts`, env, [], cores, root),
+    start(`baseline-${service}`, `subgraphs/${service}/dist/main.js`, env, [], cores, root),
   );
   await Promise.all(
     subgraphs.map((server, index) =>
@@ -519,9 +532,9 @@ function startMixTarget(target: MixTarget, supergraphFile: string, baseline: Bas
     settings.BENCH_MIX_PROFILE === target ? ['--cpu-prof', '--cpu-prof-dir', path.join(RESULTS_DIR, 'profiles')] : [];
   switch (target) {
     case 'ours':
-      return start(target, 'router/src/main.ts', env, nodeOptions);
+      return start(target, 'router/dist/main.js', env, nodeOptions);
     case 'ours_nocache':
-      return start(target, 'router/src/main.ts', { ...env, RESPONSE_CACHE: 'off' }, nodeOptions);
+      return start(target, 'router/dist/main.js', { ...env, RESPONSE_CACHE: 'off' }, nodeOptions);
     case 'stock':
     case 'hive':
       return start(target, `bench/src/gateways/${target}.ts`, env, nodeOptions);
@@ -531,7 +544,7 @@ function startMixTarget(target: MixTarget, supergraphFile: string, baseline: Bas
       const { root, supergraphFile: baselineSupergraph, env: baselineEnv } = baseline as Baseline;
       return start(
         target,
-        'router/src/main.ts',
+        'router/dist/main.js',
         { ...baselineEnv, ...env, ...baselineUrls(), SUPERGRAPH_FILE: baselineSupergraph },
         nodeOptions,
         cores,
@@ -553,36 +566,49 @@ async function sqlTotal(ports: Record<string, number>): Promise<number> {
   return total;
 }
 
+/** One target's measurements over the rounds of a run. */
+interface MixAccount {
+  tally: MixTally;
+  warmup: MixTally;
+  cpu: { gateway: number; subgraphs: number };
+  sql: number;
+  rssMb: number | null;
+  /** The next visit of the measured sequence: each round goes on where the last one stopped. */
+  nextVisit: number;
+}
+
 /**
- * The realistic mix through one target: a warm-up on another stretch of the same kind of traffic (so caches,
- * JIT and databases are in their steady state, without having seen the measured requests), then the measured run.
+ * One round of the realistic mix through one target, in a new process: a warm-up on another stretch of the
+ * same kind of traffic (so caches, JIT and databases are in their steady state without having seen the
+ * measured requests), then the measured run, added to the target's account.
  */
 async function measureMix(
   target: MixTarget,
+  account: MixAccount,
   supergraphFile: string,
   baseline: Baseline | null,
   traffic: { visits: ReturnType<typeof shopVisits>; warmup: ReturnType<typeof shopVisits> },
   references: { measured: References; warmup: References },
   tokens: (user: number) => string,
-): Promise<MixTargetResult> {
-  say(`mix ${target}: starting`);
+): Promise<void> {
   const server = startMixTarget(target, supergraphFile, baseline);
   const subgraphs = target === 'baseline' ? (baseline as Baseline).subgraphs : benchSubgraphs;
   const ports = target === 'baseline' ? BASELINE_PORTS : PORTS;
   try {
     await waitFor(server, answersGraphQL(mixUrl(target)));
-    const common = { url: mixUrl(target), label: target, tokens, connections: settings.BENCH_MIX_CONNECTIONS };
-    let warmupErrors: string[] = [];
+    const common = { url: mixUrl(target), tokens, connections: settings.BENCH_MIX_CONNECTIONS };
     if (settings.BENCH_MIX_WARMUP_S > 0) {
-      const warm = await runMix({
-        ...common,
-        label: `${target}-warmup`, // idempotency keys of its own
-        visits: traffic.warmup,
-        references: references.warmup,
-        durationSeconds: settings.BENCH_MIX_WARMUP_S,
-      });
-      warmupErrors = warm.wrong;
-      if (warm.errors > 0) exitCode = 1;
+      await runMix(
+        {
+          ...common,
+          label: `${target}-warmup-${account.warmup.seconds}`, // idempotency keys of its own
+          visits: traffic.warmup,
+          firstVisit: Math.floor(Math.random() * traffic.warmup.length),
+          references: references.warmup,
+          durationSeconds: settings.BENCH_MIX_WARMUP_S,
+        },
+        account.warmup,
+      );
     }
     const cpu = () => ({
       gateway: server.cpuSeconds(),
@@ -590,33 +616,25 @@ async function measureMix(
     });
     const sqlBefore = await sqlTotal(ports);
     const cpuBefore = cpu();
-    const result: MixResult = await runMix({
-      ...common,
-      visits: traffic.visits,
-      references: references.measured,
-      durationSeconds: settings.BENCH_MIX_DURATION_S,
-    });
-    const cpuAfter = cpu();
-    const sqlAfter = await sqlTotal(ports);
-    if (result.errors > 0 || result.requests === 0) exitCode = 1;
-    const perRequest = (seconds: number) => (result.requests > 0 ? round((seconds * 1000) / result.requests, 2) : 0);
-    const measured: MixTargetResult = {
-      ...result,
-      wrong: [...warmupErrors.map((problem) => `warm-up: ${problem}`), ...result.wrong],
-      cpu_ms_per_request: {
-        gateway: perRequest(cpuAfter.gateway - cpuBefore.gateway),
-        subgraphs: perRequest(cpuAfter.subgraphs - cpuBefore.subgraphs),
+    const run = await runMix(
+      {
+        ...common,
+        label: `${target}-${account.nextVisit}`,
+        visits: traffic.visits,
+        firstVisit: account.nextVisit,
+        references: references.measured,
+        durationSeconds: settings.BENCH_MIX_DURATION_S,
       },
-      sql_per_request: result.requests > 0 ? round((sqlAfter - sqlBefore) / result.requests, 2) : null,
-      rss_mb: server.rssMb(),
-    };
-    say(
-      `mix ${target}: ${result.rps} req/s, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, ${result.errors} errors, ` +
-        `CPU ms/request ${JSON.stringify(measured.cpu_ms_per_request)}, cache hits ${result.cache_hit_share}`,
+      account.tally,
     );
-    for (const problem of measured.wrong) say(`mix ${target}: WRONG: ${problem}`);
+    const cpuAfter = cpu();
+    account.nextVisit += run.visitsSent;
+    account.sql += (await sqlTotal(ports)) - sqlBefore;
+    account.cpu.gateway += cpuAfter.gateway - cpuBefore.gateway;
+    account.cpu.subgraphs += cpuAfter.subgraphs - cpuBefore.subgraphs;
+    account.rssMb = Math.max(account.rssMb ?? 0, server.rssMb() ?? 0) || null;
+    say(`mix ${target}: ${round(run.requests / settings.BENCH_MIX_DURATION_S)} req/s this round`);
     await quietPorts(ports);
-    return measured;
   } finally {
     await stop([server]);
     if (settings.BENCH_MIX_PROFILE === target) {
@@ -624,6 +642,27 @@ async function measureMix(
       writeFileSync(path.join(RESULTS_DIR, `profile-mix-${target}.md`), markdown);
     }
   }
+}
+
+function mixResult(target: MixTarget, account: MixAccount): MixTargetResult {
+  const result = summariseMix(account.tally);
+  const perRequest = (seconds: number) => (result.requests > 0 ? round((seconds * 1000) / result.requests, 2) : 0);
+  const warmup = summariseMix(account.warmup);
+  if (result.errors > 0 || warmup.errors > 0 || result.requests === 0) exitCode = 1;
+  const measured: MixTargetResult = {
+    ...result,
+    errors: result.errors + warmup.errors,
+    wrong: [...warmup.wrong.map((problem) => `warm-up: ${problem}`), ...result.wrong],
+    cpu_ms_per_request: { gateway: perRequest(account.cpu.gateway), subgraphs: perRequest(account.cpu.subgraphs) },
+    sql_per_request: result.requests > 0 ? round(account.sql / result.requests, 2) : null,
+    rss_mb: account.rssMb,
+  };
+  say(
+    `mix ${target}: ${result.rps} req/s, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, ${measured.errors} errors, ` +
+      `CPU ms/request ${JSON.stringify(measured.cpu_ms_per_request)}, cache hits ${result.cache_hit_share}`,
+  );
+  for (const problem of measured.wrong) say(`mix ${target}: WRONG: ${problem}`);
+  return measured;
 }
 
 async function quietPorts(ports: Record<string, number>): Promise<void> {
@@ -650,20 +689,81 @@ async function mintTokens(): Promise<(user: number) => string> {
   return (user) => tokens.get(user) as string;
 }
 
+/**
+ * The subgraphs keep getting faster for minutes after they start (JIT, PGlite's caches), so targets measured
+ * one after another would favour the last: first the subgraphs are warmed through stock, then every target is
+ * measured in `BENCH_MIX_ROUNDS` rounds, in turn forwards and backwards, and its rounds are added up.
+ */
 async function runRealisticMix(supergraphFile: string, databasesLabel: string) {
-  const targets = MIX_TARGETS.filter((target) => settings.BENCH_MIX_TARGETS.split(',').includes(target));
-  const baseline =
-    targets.includes('baseline') && settings.BENCH_BASELINE_REF
-      ? await startBaseline(settings.BENCH_BASELINE_REF, `${databasesLabel}-baseline`)
-      : null;
+  const targets = MIX_TARGETS.filter((target) => settings.BENCH_MIX_TARGETS.split(',').includes(target)).filter(
+    (target) => target !== 'baseline' || settings.BENCH_BASELINE_REF,
+  );
+  const baseline = targets.includes('baseline')
+    ? await startBaseline(settings.BENCH_BASELINE_REF, `${databasesLabel}-baseline`)
+    : null;
   const tokens = await mintTokens();
-  const traffic = { visits: shopVisits(20_000), warmup: shopVisits(20_000, 7) };
+  const traffic = { visits: shopVisits(40_000), warmup: shopVisits(40_000, 7) };
   const references = { measured: new Map<string, string>(), warmup: new Map<string, string>() };
-  const results: Partial<Record<MixTarget, MixTargetResult>> = {};
-  for (const target of targets) {
-    if (target === 'baseline' && !baseline) continue;
-    results[target] = await measureMix(target, supergraphFile, baseline, traffic, references, tokens);
+  const accounts = new Map<MixTarget, MixAccount>(
+    targets.map((target) => [
+      target,
+      { tally: newTally(), warmup: newTally(), cpu: { gateway: 0, subgraphs: 0 }, sql: 0, rssMb: null, nextVisit: 0 },
+    ]),
+  );
+  if (settings.BENCH_MIX_SUBGRAPH_WARMUP_S > 0) {
+    say(`mix: warming the subgraphs for ${settings.BENCH_MIX_SUBGRAPH_WARMUP_S} s through stock`);
+    const server = startMixTarget('stock', supergraphFile, baseline);
+    try {
+      await waitFor(server, answersGraphQL(mixUrl('stock')));
+      const warm = async (url: string, label: string) =>
+        runMix({
+          url,
+          label,
+          tokens,
+          visits: traffic.warmup,
+          references: new Map(),
+          connections: settings.BENCH_MIX_CONNECTIONS,
+          durationSeconds: settings.BENCH_MIX_SUBGRAPH_WARMUP_S,
+        });
+      await warm(mixUrl('stock'), 'subgraph-warmup');
+    } finally {
+      await stop([server]);
+    }
+    if (baseline) {
+      const server = startMixTarget('baseline', supergraphFile, baseline);
+      try {
+        await waitFor(server, answersGraphQL(mixUrl('baseline')));
+        await runMix({
+          url: mixUrl('baseline'),
+          label: 'baseline-subgraph-warmup',
+          tokens,
+          visits: traffic.warmup,
+          references: new Map(),
+          connections: settings.BENCH_MIX_CONNECTIONS,
+          durationSeconds: settings.BENCH_MIX_SUBGRAPH_WARMUP_S,
+        });
+      } finally {
+        await stop([server]);
+      }
+    }
   }
+  for (let pass = 0; pass < settings.BENCH_MIX_ROUNDS; pass++) {
+    const order = pass % 2 === 0 ? targets : [...targets].reverse();
+    say(`mix round ${pass + 1} of ${settings.BENCH_MIX_ROUNDS}: ${order.join(', ')}`);
+    for (const target of order) {
+      await measureMix(
+        target,
+        accounts.get(target) as MixAccount,
+        supergraphFile,
+        baseline,
+        traffic,
+        references,
+        tokens,
+      );
+    }
+  }
+  const results: Partial<Record<MixTarget, MixTargetResult>> = {};
+  for (const target of targets) results[target] = mixResult(target, accounts.get(target) as MixAccount);
   if (baseline) await stop(baseline.subgraphs);
   return { results, baseline: baseline ? { ref: baseline.ref, commit: baseline.commit } : null };
 }
@@ -674,7 +774,8 @@ async function main(): Promise<void> {
   say(cores.pinned ? `servers on cores ${cores.serverCores}, load generator on core ${cores.loadCore}` : 'no pinning');
   const supergraphFile = writeBenchSupergraph();
 
-  const coldStartSeconds = settings.BENCH_PROFILE ? null : await measureColdStart(supergraphFile);
+  const profiling = settings.BENCH_PROFILE || settings.BENCH_MIX_PROFILE;
+  const coldStartSeconds = profiling ? null : await measureColdStart(supergraphFile);
   if (coldStartSeconds !== null) say(`cold start of the whole supergraph: ${coldStartSeconds} s`);
 
   const databases = await provisionDatabases('data', workDir, settings.BENCH_DATABASE_URL);
@@ -723,6 +824,7 @@ async function main(): Promise<void> {
     mix: {
       settings: {
         connections: settings.BENCH_MIX_CONNECTIONS,
+        rounds: settings.BENCH_MIX_ROUNDS,
         duration_s: settings.BENCH_MIX_DURATION_S,
         warmup_s: settings.BENCH_MIX_WARMUP_S,
         customers: READERS,
@@ -773,6 +875,17 @@ try {
   exitCode = 1;
 } finally {
   await stop([...running]);
+  if (settings.BENCH_SUBGRAPH_PROFILE) {
+    for (const service of SERVICES) {
+      const markdown = summariseProfile(
+        path.join(RESULTS_DIR, 'profiles', service),
+        `the ${service} subgraph`,
+        undefined,
+        25,
+      );
+      writeFileSync(path.join(RESULTS_DIR, `profile-subgraph-${service}.md`), markdown);
+    }
+  }
   for (const cleanup of cleanups) await cleanup().catch((error: unknown) => console.error(error));
   rmSync(workDir, { recursive: true, force: true });
 }

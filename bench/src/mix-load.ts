@@ -28,21 +28,42 @@ const percentile = (sorted: number[], share: number) =>
     ? 0
     : Math.round((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * share))] as number) * 100) / 100;
 
-export async function runMix(options: {
-  url: string;
-  label: string;
-  visits: Visit[];
-  tokens: (user: number) => string;
-  references: References;
-  connections: number;
-  durationSeconds: number;
-}): Promise<MixResult> {
-  const latencies: number[] = [];
-  const byOperation = new Map<Operation, number[]>();
-  const wrong: string[] = [];
-  let errors = 0;
-  let hits = 0;
-  let nextVisit = 0;
+/** What runs of one target add up to (several rounds of a run are measured into one tally). */
+export interface MixTally {
+  latencies: number[];
+  byOperation: Map<Operation, number[]>;
+  wrong: string[];
+  errors: number;
+  hits: number;
+  seconds: number;
+}
+
+export const newTally = (): MixTally => ({
+  latencies: [],
+  byOperation: new Map(),
+  wrong: [],
+  errors: 0,
+  hits: 0,
+  seconds: 0,
+});
+
+export async function runMix(
+  options: {
+    url: string;
+    label: string;
+    visits: Visit[];
+    /** Where in the sequence to begin (each round goes on where the last one stopped). */
+    firstVisit?: number;
+    tokens: (user: number) => string;
+    references: References;
+    connections: number;
+    durationSeconds: number;
+  },
+  tally: MixTally = newTally(),
+): Promise<{ tally: MixTally; visitsSent: number; requests: number }> {
+  const { latencies, byOperation, wrong } = tally;
+  const requestsBefore = latencies.length;
+  let nextVisit = options.firstVisit ?? 0;
   const deadline = performance.now() + options.durationSeconds * 1000;
   const started = performance.now();
 
@@ -70,7 +91,7 @@ export async function runMix(options: {
           status = response.status;
           cache = response.headers.get('x-cache');
         } catch (error) {
-          errors++;
+          tally.errors++;
           note(`${step.operation}: ${(error as Error).message}`);
           break;
         }
@@ -79,10 +100,10 @@ export async function runMix(options: {
         const own = byOperation.get(step.operation) ?? [];
         byOperation.set(step.operation, own);
         own.push(elapsed);
-        if (cache === 'HIT') hits++;
+        if (cache === 'HIT') tally.hits++;
         const answer = parse(text);
         if (status !== 200 || !answer || answer.errors || !answer.data) {
-          errors++;
+          tally.errors++;
           note(`${step.operation} ${body}: HTTP ${status} ${text.slice(0, 300)}`);
           break;
         }
@@ -92,13 +113,13 @@ export async function runMix(options: {
           const reference = options.references.get(key);
           if (reference === undefined) options.references.set(key, data);
           else if (reference !== data) {
-            errors++;
+            tally.errors++;
             note(`${step.operation} ${body}: differs from the reference answer`);
           }
         }
         const problem = step.check?.(answer.data, memory);
         if (problem) {
-          errors++;
+          tally.errors++;
           note(`${step.operation}: ${problem}`);
         }
         previous = answer.data;
@@ -111,26 +132,30 @@ export async function runMix(options: {
   }
 
   await Promise.all(Array.from({ length: options.connections }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
+  tally.seconds += (performance.now() - started) / 1000;
+  return { tally, visitsSent: nextVisit - (options.firstVisit ?? 0), requests: latencies.length - requestsBefore };
+}
+
+export function summariseMix(tally: MixTally): MixResult {
+  const latencies = [...tally.latencies].sort((a, b) => a - b);
   return {
-    rps: Math.round((latencies.length / seconds) * 10) / 10,
+    rps: tally.seconds > 0 ? Math.round((latencies.length / tally.seconds) * 10) / 10 : 0,
     requests: latencies.length,
     p50_ms: percentile(latencies, 0.5),
     p95_ms: percentile(latencies, 0.95),
     p99_ms: percentile(latencies, 0.99),
-    errors,
-    wrong,
+    errors: tally.errors,
+    wrong: tally.wrong,
     by_operation: Object.fromEntries(
-      [...byOperation].map(([operation, values]) => {
-        values.sort((a, b) => a - b);
+      [...tally.byOperation].map(([operation, values]) => {
+        const sorted = [...values].sort((a, b) => a - b);
         return [
           operation,
-          { requests: values.length, p50_ms: percentile(values, 0.5), p95_ms: percentile(values, 0.95) },
+          { requests: sorted.length, p50_ms: percentile(sorted, 0.5), p95_ms: percentile(sorted, 0.95) },
         ];
       }),
     ),
-    cache_hit_share: latencies.length > 0 ? Math.round((hits / latencies.length) * 1000) / 1000 : 0,
+    cache_hit_share: latencies.length > 0 ? Math.round((tally.hits / latencies.length) * 1000) / 1000 : 0,
   };
 }
 

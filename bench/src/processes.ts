@@ -1,5 +1,5 @@
 /**
- * Server processes for the benchmark: spawned through tsx, pinned to the server cores when `taskset` is
+ * Server processes for the benchmark: compiled services on plain node (TypeScript ones through tsx), pinned to the server cores when `taskset` is
  * available, logging into files (a full pipe would stall them), stopped by their PID only.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -58,7 +58,9 @@ export function startServer(options: {
 }): ServerProcess {
   const logFile = path.join(options.logDir, `${options.name}.log`);
   const output = openSync(logFile, 'a');
-  const node = [process.execPath, ...(options.nodeOptions ?? []), '--import', 'tsx', options.entry];
+  // Compiled services (dist/*.js) run on plain node; TypeScript entries (the peers' small gateways) through tsx.
+  const loader = options.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const node = [process.execPath, ...(options.nodeOptions ?? []), ...loader, options.entry];
   const [command, ...args] = options.plan.pinned ? ['taskset', '-c', options.plan.serverCores, ...node] : node;
   const child = spawn(command as string, args, {
     cwd: options.cwd ?? REPOSITORY_ROOT,

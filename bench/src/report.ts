@@ -42,7 +42,14 @@ export type MixTargetResult = MixResult & {
 export interface BenchReport {
   generated_at: string;
   mix: {
-    settings: { connections: number; duration_s: number; warmup_s: number; customers: number; buyers: number };
+    settings: {
+      connections: number;
+      rounds: number;
+      duration_s: number;
+      warmup_s: number;
+      customers: number;
+      buyers: number;
+    };
     baseline: { ref: string; commit: string } | null;
     results: Partial<Record<MixTarget, MixTargetResult>>;
   };
@@ -166,7 +173,8 @@ function renderMix(report: BenchReport): string[] {
   const lines = [
     '## Realistic mix (headline)',
     '',
-    `${mix.settings.connections} concurrent shoppers, ${mix.settings.warmup_s} s warm-up then ${mix.settings.duration_s} s per target; ` +
+    `${mix.settings.connections} concurrent shoppers; per target ${mix.settings.rounds} rounds (order forwards, then backwards) of ` +
+      `${mix.settings.warmup_s} s warm-up and ${mix.settings.duration_s} s measured, each in a new process, after the subgraphs were warmed; ` +
       `${mix.settings.customers} customers and ${mix.settings.buyers} buyers with their own tokens, Zipf-popular products, varied ` +
       `filters, orderings, page sizes and second pages, ~5 % orders. Every read compared with the first answer any target gave ` +
       `to it; every order checked by its effects.${mix.baseline ? ` Baseline: ${mix.baseline.ref} at ${mix.baseline.commit}.` : ''}`,

@@ -83,7 +83,10 @@ function random(seed: number) {
 function zipf(size: number, next: () => number) {
   const cumulative: number[] = [];
   let sum = 0;
-  for (let k = 0; k < size; k++) cumulative.push((sum += 1 / (k + 1)));
+  for (let k = 0; k < size; k++) {
+    sum += 1 / (k + 1);
+    cumulative.push(sum);
+  }
   return () => {
     const target = next() * sum;
     let low = 0;

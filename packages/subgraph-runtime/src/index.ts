@@ -1,6 +1,7 @@
 export { Changes } from './changes.js';
 export { applyMigrations, MigrationError, readMigrations, type SqlSession } from './database/migrations.js';
 export { type Database, openDatabase } from './database/open.js';
+export { ensurePgliteTemplate } from './database/pglite-template.js';
 export { type DatabaseLocation, MEMORY_DATABASE_URL, parseDatabaseUrl, redact } from './database/url.js';
 export { type GroupedPageSpec, groupedPagesLoader, queryGroupedPageIds } from './grouped-pages.js';
 export { groupLoader, isId, rowLoader } from './loaders.js';

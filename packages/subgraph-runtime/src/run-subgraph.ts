@@ -17,7 +17,7 @@ import {
   urlOf,
 } from '@shop/platform';
 import { type Database, openDatabase } from './database/open.js';
-import type { DatabaseLocation } from './database/url.js';
+import { type DatabaseLocation, redact } from './database/url.js';
 import { databaseLocation, parseSubgraphEnvironment, type SubgraphManifest } from './subgraph-manifest.js';
 import { createSubgraph, type RequestBase, type SubgraphRuntime } from './subgraph-server.js';
 
@@ -138,6 +138,11 @@ export async function runSubgraph<Client extends PrismaLike, Settings, Context e
     );
 
     const location = databaseLocation(manifest, env);
+    log.info(
+      location.kind === 'pglite'
+        ? `opening the embedded database ${location.dataDir ?? '(in memory)'} (a new one starts from a template and is migrated and seeded)`
+        : `opening PostgreSQL ${redact(location.url)}`,
+    );
     // Query events feed the SQL statement counter at GET /metrics.
     const database = await openSubgraphDatabase(manifest, location, { logQueries: true });
     countSqlStatements(database.prisma, service);

@@ -12,6 +12,7 @@ import {
   type SqlSession,
 } from './migrations.js';
 import { lockDataDir } from './pglite-lock.js';
+import { pgliteTemplateFor } from './pglite-template.js';
 import { type DatabaseLocation, redact } from './url.js';
 
 /** What every Prisma client has; the generated client class differs per service. */
@@ -89,7 +90,8 @@ async function openPglite<Client extends PrismaLike>(
   const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
   let db: PGlite | undefined;
   try {
-    db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+    const template = dataDir ? pgliteTemplateFor(dataDir) : null;
+    db = dataDir ? await PGlite.create(dataDir, template ? { loadDataDir: template } : {}) : await PGlite.create();
     const session = db;
     const migrations = await migrate(options.migrationsDir, {
       query: async (sql, params) => (await session.query(sql, params)).rows as never,

@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import path from 'node:path';
 import { StartupError } from '@shop/platform';
 
-const LOCK_FILE = 'shop.lock';
+export const LOCK_FILE = 'shop.lock';
 
 /**
  * PGlite has no lock of its own, and two processes writing one data directory corrupt it. We hold a lock file
