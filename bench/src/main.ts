@@ -113,6 +113,8 @@ const baseEnv: NodeJS.ProcessEnv = {
   // The orders service's recovery sweep runs SQL on its own every 30 s; over a run those statements would be
   // counted as the queries' (nothing is left PENDING here, so there is nothing for it to do).
   ORDER_RECOVERY_INTERVAL_SECONDS: '3600',
+  // Likewise every service's poll of closed accounts (SQL in users every 5 s by default).
+  CLOSED_ACCOUNTS_POLL_SECONDS: '3600',
   ...Object.fromEntries(SERVICES.map((service) => [variablesOf(service).port, String(PORTS[service])])),
   ...Object.fromEntries(SERVICES.map((service) => [variablesOf(service).url, subgraphUrl(service)])),
 };
