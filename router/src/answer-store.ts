@@ -21,6 +21,8 @@ export interface AnswerStore {
   set(key: string, answer: CachedAnswer, tags: Set<string>): Promise<void>;
   /** Drops every answer carrying one of these tags. */
   drop(tags: Set<string>): Promise<void>;
+  /** Resolves once the store can be used (at once in memory; Redis connected), or after `timeoutMs` anyway. */
+  ready(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export function memoryStore(maxEntries: number): AnswerStore {
     drop: async (tags) => {
       for (const tag of tags) for (const key of [...(byTag.get(tag) ?? [])]) answers.delete(key);
     },
+    ready: async () => undefined,
     close: async () => answers.clear(),
   };
 }
@@ -125,6 +128,16 @@ export function redisStore(url: string, prefix: string, log: Logger): AnswerStor
         throw error;
       }
     },
+    ready: (timeoutMs) =>
+      redis.status === 'ready'
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, timeoutMs);
+            redis.once('ready', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
     close: async () => {
       redis.disconnect();
     },

@@ -30,6 +30,7 @@ export interface RouterDependencies {
 }
 
 const READY_TIMEOUT_MS = 2_000;
+const REDIS_READY_TIMEOUT_MS = 2_000;
 
 /** The router: Apollo Gateway on the committed supergraph, token check first, health, readiness, explorer. */
 export async function createRouter({ env, urlOverrides, log, supergraphSdl, verifyToken }: RouterDependencies) {
@@ -64,6 +65,8 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
     ],
   });
   await apollo.start();
+  // A router that starts with Redis away answers uncached until it is back; one that finds it starts cached.
+  await answers?.ready(REDIS_READY_TIMEOUT_MS);
 
   const subgraphs = subgraphUrls(supergraphSdl, urlOverrides);
   /**
