@@ -161,16 +161,16 @@ async function startSubgraphs(databases: DatabaseSet, label: string, plan = core
   return servers;
 }
 
-/** The committed supergraph with its routing URLs moved to the benchmark's ports. */
-function writeBenchSupergraph(): string {
-  let sdl = readFileSync(path.join(REPOSITORY_ROOT, 'supergraph.graphql'), 'utf8');
+/** A checkout's committed supergraph with its routing URLs moved to these ports, written into the run's directory. */
+function writeSupergraph(root: string, ports: Record<string, number>, name: string): string {
+  let sdl = readFileSync(path.join(root, 'supergraph.graphql'), 'utf8');
   for (const service of SERVICES) {
     sdl = sdl.replace(
       new RegExp(`(@join__graph\\(name: "${service}", url: ")[^"]+`),
-      (_match, prefix: string) => `${prefix}${subgraphUrl(service)}`,
+      (_match, prefix: string) => `${prefix}http://127.0.0.1:${ports[service]}/graphql`,
     );
   }
-  const file = path.join(workDir, 'supergraph.graphql');
+  const file = path.join(workDir, name);
   writeFileSync(file, sdl);
   return file;
 }
@@ -199,11 +199,11 @@ async function targetReady(target: Target, server: ServerProcess): Promise<void>
   return waitFor(server, answersGraphQL(`${base}${TARGET_PATHS[target]}`));
 }
 
-/** Total SQL statements each subgraph has sent, from its /metrics. */
-async function sqlStatements(): Promise<Record<string, number>> {
+/** Total SQL statements each subgraph (on these ports) has sent, from its /metrics. */
+async function sqlStatements(ports = PORTS): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const service of SERVICES) {
-    const text = await (await fetch(`http://127.0.0.1:${PORTS[service]}/metrics`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${ports[service]}/metrics`)).text();
     counts[service] = Number(/^sql_statements_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
   }
   return counts;
@@ -347,11 +347,11 @@ function cpuPerRequest(before: ReturnType<typeof cpuTimes>, after: ReturnType<ty
 }
 
 /** Waits until the subgraphs have finished what a load run left queued (their SQL counts stop moving). */
-async function quiet(): Promise<void> {
-  let previous = JSON.stringify(await sqlStatements());
+async function quiet(ports = PORTS): Promise<void> {
+  let previous = JSON.stringify(await sqlStatements(ports));
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const current = JSON.stringify(await sqlStatements());
+    const current = JSON.stringify(await sqlStatements(ports));
     if (current === previous) return;
     previous = current;
   }
@@ -509,15 +509,7 @@ process.exit(0);
       waitFor(server, answersOk(`http://127.0.0.1:${BASELINE_PORTS[SERVICES[index] as string]}/ready`)),
     ),
   );
-  let sdl = readFileSync(path.join(root, 'supergraph.graphql'), 'utf8');
-  for (const service of SERVICES) {
-    sdl = sdl.replace(
-      new RegExp(`(@join__graph\\(name: "${service}", url: ")[^"]+`),
-      (_match, prefix: string) => `${prefix}http://127.0.0.1:${BASELINE_PORTS[service]}/graphql`,
-    );
-  }
-  const supergraphFile = path.join(workDir, 'baseline-supergraph.graphql');
-  writeFileSync(supergraphFile, sdl);
+  const supergraphFile = writeSupergraph(root, BASELINE_PORTS, 'baseline-supergraph.graphql');
   return { ref, commit, root, subgraphs, supergraphFile, env };
 }
 
@@ -558,15 +550,9 @@ function startMixTarget(target: MixTarget, supergraphFile: string, baseline: Bas
 
 const mixUrl = (target: MixTarget) => `http://127.0.0.1:${MIX_PORTS[target]}${target === 'stock' ? '/' : '/graphql'}`;
 
-/** SQL statements the given subgraphs have sent so far, summed. */
-async function sqlTotal(ports: Record<string, number>): Promise<number> {
-  let total = 0;
-  for (const service of SERVICES) {
-    const text = await (await fetch(`http://127.0.0.1:${ports[service]}/metrics`)).text();
-    total += Number(/^sql_statements_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
-  }
-  return total;
-}
+/** SQL statements the subgraphs on these ports have sent so far, summed. */
+const sqlTotal = async (ports: Record<string, number>) =>
+  Object.values(await sqlStatements(ports)).reduce((sum, count) => sum + count, 0);
 
 /** One target's measurements over the rounds of a run. */
 interface MixAccount {
@@ -636,7 +622,7 @@ async function measureMix(
     account.cpu.subgraphs += cpuAfter.subgraphs - cpuBefore.subgraphs;
     account.rssMb = Math.max(account.rssMb ?? 0, server.rssMb() ?? 0) || null;
     say(`mix ${target}: ${round(run.requests / settings.BENCH_MIX_DURATION_S)} req/s this round`);
-    await quietPorts(ports);
+    await quiet(ports);
   } finally {
     await stop([server]);
     if (settings.BENCH_MIX_PROFILE === target) {
@@ -665,16 +651,6 @@ function mixResult(target: MixTarget, account: MixAccount): MixTargetResult {
   );
   for (const problem of measured.wrong) say(`mix ${target}: WRONG: ${problem}`);
   return measured;
-}
-
-async function quietPorts(ports: Record<string, number>): Promise<void> {
-  let previous = await sqlTotal(ports);
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const current = await sqlTotal(ports);
-    if (current === previous) return;
-    previous = current;
-  }
 }
 
 /** Tokens minted with the run's development key, as the users service would issue them. */
@@ -774,7 +750,7 @@ async function main(): Promise<void> {
   const load = { before: loadavg().map((value) => round(value, 2)), after: [] as number[] };
   say(`work directory ${workDir}; ${settings.BENCH_DATABASE_URL ? 'PostgreSQL' : 'embedded PGlite'}`);
   say(cores.pinned ? `servers on cores ${cores.serverCores}, load generator on core ${cores.loadCore}` : 'no pinning');
-  const supergraphFile = writeBenchSupergraph();
+  const supergraphFile = writeSupergraph(REPOSITORY_ROOT, PORTS, 'supergraph.graphql');
 
   const profiling = settings.BENCH_PROFILE || settings.BENCH_MIX_PROFILE;
   const coldStartSeconds = profiling ? null : await measureColdStart(supergraphFile);
