@@ -90,10 +90,13 @@ for (const loaded of [false, true]) {
         const productId = await newProduct(10);
         const started = performance.now();
         // Each buyer's checkout has its own key; one that gets no answer in time (SERVICE_UNAVAILABLE from the
-        // router's deadline, while its order may still complete) retries with it, as a client should.
+        // router's deadline, while its order may still complete) retries with it, as a client should, until the
+        // answer is definite: a failed order repeats its failure for the same key, a finished one its order. On
+        // a loaded machine a retry can itself time out while the first attempt is still working, hence several.
         const buy = async (buyer: number) => {
           let response = await place(productId, 1, key(`buyer-${buyer}`));
-          for (let retry = 0; retry < 3 && codes(response)?.[0] === 'SERVICE_UNAVAILABLE'; retry++) {
+          for (let retry = 0; retry < 10 && codes(response)?.[0] === 'SERVICE_UNAVAILABLE'; retry++) {
+            await new Promise((resolve) => setTimeout(resolve, 250));
             response = await place(productId, 1, key(`buyer-${buyer}`));
           }
           return response;
