@@ -46,7 +46,11 @@ describe('docker-compose.yml', () => {
         `http://${name}:${port}/graphql`,
       );
     }
-    expect(compose.services.orders?.environment?.PRODUCTS_URL).toBe(compose.services.router?.environment?.PRODUCTS_URL);
+    for (const caller of ['orders', 'faq']) {
+      expect(compose.services[caller]?.environment?.PRODUCTS_URL).toBe(
+        compose.services.router?.environment?.PRODUCTS_URL,
+      );
+    }
   });
 
   it('sets only variables the services read, with values their schemas accept', () => {

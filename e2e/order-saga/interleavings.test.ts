@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createProductsClient, ProductsUnavailable } from '@shop/orders/products-client';
+import { createProductsClient } from '@shop/orders/products-client';
 import { createOrderRepository } from '@shop/orders/repository';
 import { createPlaceOrderSaga } from '@shop/orders/saga';
 import { createLogger } from '@shop/platform';
+import { SubgraphUnavailable } from '@shop/subgraph-runtime';
 import { databaseKind } from '@shop/subgraph-runtime/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,11 +95,11 @@ describe(`the order saga under explored interleavings on ${databaseKind}`, () =>
                 await scheduler.schedule(Promise.resolve(), `${worker}.${String(key)}`);
                 if (life.crashAfter !== null && ++life.calls > life.crashAfter) throw new Crashed(`${worker} crashed`);
                 const fault: Fault = faulty ? (faults[productsCalls++ % faults.length] ?? 'pass') : 'pass';
-                if (fault === 'refuse') throw new ProductsUnavailable('refused (test)');
+                if (fault === 'refuse') throw new SubgraphUnavailable('refused (test)');
                 inFlight++;
                 try {
                   const result = await member.apply(object, args);
-                  if (fault === 'lose-answer') throw new ProductsUnavailable('answer lost (test)');
+                  if (fault === 'lose-answer') throw new SubgraphUnavailable('answer lost (test)');
                   return result;
                 } finally {
                   inFlight--;

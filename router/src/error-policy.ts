@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from '@shop/platform';
 import type { GraphQLFormattedError } from 'graphql';
 import type { RouterContext } from './context.js';
-import { LIMIT_CODES } from './limits.js';
+import { LIMIT_REJECTIONS } from './limits.js';
 
 /**
  * Fields the gateway could not complete (a service answered null, or nothing, for a field that cannot be null)
@@ -29,7 +29,7 @@ function surfaceIncompleteFields(result: {
 }
 
 /**
- * Gives limit rejections their own codes, surfaces fields that could not be completed, and in production masks unexpected errors — the client sees
+ * Gives limit rejections their own codes and messages, surfaces fields that could not be completed, and in production masks unexpected errors — the client sees
  * INTERNAL_SERVER_ERROR with the request id, the log keeps the message. Errors from subgraphs keep their code
  * and `extensions.serviceName`, so a client can tell which service failed.
  */
@@ -43,8 +43,10 @@ export function errorPolicy(log: Logger, production: boolean): ApolloServerPlugi
           if (!response.body.singleResult.errors) return;
           const { requestId } = contextValue;
           response.body.singleResult.errors = response.body.singleResult.errors.map((error) => {
-            const limit = LIMIT_CODES.find(([pattern]) => pattern.test(error.message));
-            if (limit) return { ...error, extensions: { ...error.extensions, code: limit[1] } };
+            for (const { pattern, code, message } of LIMIT_REJECTIONS) {
+              const match = pattern.exec(error.message);
+              if (match) return { ...error, message: message([...match]), extensions: { ...error.extensions, code } };
+            }
             if (!production || error.extensions?.code !== 'INTERNAL_SERVER_ERROR') return error;
             log.error({ requestId, error }, 'unexpected error (masked for the client)');
             return {

@@ -59,6 +59,11 @@ query MyOrders {
 }
 `;
 
+/** Inline, so the browser asks the router for no /favicon.ico. */
+const FAVICON = `data:image/svg+xml,${encodeURIComponent(
+  "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'><rect width='16' height='16' rx='3' fill='#e10098'/><path d='M4 6h8l-1 6H5z' fill='#fff'/></svg>",
+)}`;
+
 function page(endpoint: string): string {
   const config = JSON.stringify({ endpoint, query: EXAMPLE_QUERY }).replace(/</g, '\\u003c');
   return `<!doctype html>
@@ -66,6 +71,7 @@ function page(endpoint: string): string {
 <head>
   <meta charset="utf-8">
   <title>Shop Supergraph explorer</title>
+  <link rel="icon" href="${FAVICON}">
   <link rel="stylesheet" href="/explorer/graphiql.css">
   <style>html, body, #graphiql { height: 100%; margin: 0; }</style>
 </head>

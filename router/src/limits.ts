@@ -8,7 +8,7 @@ import type { RouterErrorCode } from './error-codes.js';
 /**
  * Query limits, checked before planning (README: "Production settings"). graphql-armor counts depth,
  * aliases, directives and cost; graphql-js's parser caps tokens; a small rule here caps root fields.
- * Each rejection is a 400 with its own code (see LIMIT_CODES).
+ * Each rejection is a 400 with its own code and message (see LIMIT_REJECTIONS).
  */
 export function queryLimits({ limits, shared }: Pick<Environment, 'limits' | 'shared'>) {
   const armor = new ApolloArmor({
@@ -30,14 +30,43 @@ export function queryLimits({ limits, shared }: Pick<Environment, 'limits' | 'sh
   };
 }
 
-/** Messages of the limits above, and the code each rejection gets. */
-export const LIMIT_CODES: [RegExp, RouterErrorCode][] = [
-  [/Query depth limit of \d+ exceeded/, 'QUERY_TOO_DEEP'],
-  [/Query Cost limit of \d+ exceeded/, 'QUERY_TOO_COMPLEX'],
-  [/Aliases limit of \d+ exceeded/, 'TOO_MANY_ALIASES'],
-  [/Directives limit of \d+ exceeded/, 'TOO_MANY_DIRECTIVES'],
-  [/Document contains more that \d+ tokens/, 'TOO_MANY_TOKENS'],
-  [/root fields, more than the limit/, 'TOO_MANY_ROOT_FIELDS'],
+/**
+ * The rejections of the limits above as the libraries word them ("Syntax Error: Query Cost limit of …"), each
+ * with its code and our own message: the limit, what the operation had, and what to do.
+ */
+export const LIMIT_REJECTIONS: { pattern: RegExp; code: RouterErrorCode; message: (match: string[]) => string }[] = [
+  {
+    pattern: /Query depth limit of (\d+) exceeded(?:, found (\d+))?/,
+    code: 'QUERY_TOO_DEEP',
+    message: ([, limit, found]) => `the operation nests ${found ?? 'more'} levels deep; the limit is ${limit}`,
+  },
+  {
+    pattern: /Query Cost limit of (\d+) exceeded(?:, found (\d+))?/,
+    code: 'QUERY_TOO_COMPLEX',
+    message: ([, limit, found]) =>
+      `the operation's cost is ${found ?? 'too high'}, over the limit of ${limit}: select fewer nested lists or fields`,
+  },
+  {
+    pattern: /Aliases limit of (\d+) exceeded(?:, found (\d+))?/,
+    code: 'TOO_MANY_ALIASES',
+    message: ([, limit, found]) => `the operation has ${found ?? 'too many'} aliases; the limit is ${limit}`,
+  },
+  {
+    pattern: /Directives limit of (\d+) exceeded(?:, found (\d+))?/,
+    code: 'TOO_MANY_DIRECTIVES',
+    message: ([, limit, found]) => `the operation has ${found ?? 'too many'} directives; the limit is ${limit}`,
+  },
+  {
+    pattern: /Document contains more that (\d+) tokens/,
+    code: 'TOO_MANY_TOKENS',
+    message: ([, limit]) =>
+      `the document has more than ${limit} tokens (names, punctuation and values); send a shorter one`,
+  },
+  {
+    pattern: /selects (\d+) root fields, more than the limit of (\d+)/,
+    code: 'TOO_MANY_ROOT_FIELDS',
+    message: ([, found, limit]) => `the operation selects ${found} root fields; the limit is ${limit}`,
+  },
 ];
 
 function maxRootFields(limit: number) {

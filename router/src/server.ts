@@ -9,6 +9,7 @@ import {
   sendJson,
   type TokenVerifier,
   viewerFromHeader,
+  withoutStacktrace,
 } from '@shop/platform';
 import { type AnswerStore, memoryStore, redisStore } from './answer-store.js';
 import type { RouterContext } from './context.js';
@@ -48,6 +49,9 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
     gateway,
     introspection,
     includeStacktraceInErrorResponses: !production,
+    // Deliberate errors (bad input, limits, CSRF, a subgraph's coded refusal) carry no stack trace.
+    formatError: (formatted) =>
+      formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' ? formatted : withoutStacktrace(formatted),
     // Array batching stays off, and CSRF prevention on (Apollo's defaults, stated because they matter).
     allowBatchedHttpRequests: false,
     // Shutdown is ours (stopOnSignals): Apollo's own SIGTERM handler would fail in-flight requests.

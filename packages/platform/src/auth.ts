@@ -2,7 +2,16 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GraphQLError } from 'graphql';
-import { exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, importSPKI, jwtVerify, SignJWT } from 'jose';
+import {
+  exportPKCS8,
+  exportSPKI,
+  generateKeyPair,
+  importPKCS8,
+  importSPKI,
+  errors as joseErrors,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
 import { LRUCache } from 'lru-cache';
 import { StartupError } from './startup-error.js';
 
@@ -179,12 +188,21 @@ export const unauthenticated = (message: string) =>
  */
 export async function viewerFromHeader(header: string | undefined, verify: TokenVerifier): Promise<Viewer | null> {
   if (header === undefined || header === '') return null;
-  const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/.exec(header);
-  if (!match?.[1]) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+  // The scheme is case-insensitive (RFC 9110); the token is what logIn or signUp answered, as it is.
+  const token = /^bearer +(\S+)$/i.exec(header)?.[1];
+  if (!token) {
+    throw unauthenticated('the Authorization header must be "Bearer " followed by the token from logIn or signUp');
+  }
+  if (!JWT_SHAPE.test(token)) {
+    throw unauthenticated('the bearer token is not one this shop issues (three dot-separated parts); log in again');
+  }
   try {
-    return await verify(match[1]);
+    return await verify(token);
   } catch (error) {
     if (error instanceof TokenRevoked) throw unauthenticated(error.message);
-    throw unauthenticated('the token is invalid or expired; log in again');
+    if (error instanceof joseErrors.JWTExpired) throw unauthenticated('the token has expired; log in again');
+    throw unauthenticated('the token was not issued by this shop, or was altered; log in again');
   }
 }
+
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;

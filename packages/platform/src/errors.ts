@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 /** A declared `extensions.code`: the HTTP status of a response that carries it alone, and when clients get it. */
 export interface ErrorCodeDeclaration {
@@ -67,3 +67,13 @@ export function userError<Code extends string = ErrorCode>(
 export const badUserInput = (message: string, field?: string) =>
   userError('BAD_USER_INPUT', message, field ? { field } : {});
 export const notFound = (what: string, id: string) => userError('NOT_FOUND', `${what} ${id} does not exist`, { id });
+
+/**
+ * Drops `extensions.stacktrace` (Apollo adds one outside production). A stack trace helps with an unexpected
+ * error; on a deliberate one (bad input, no access) it only shows a client our files.
+ */
+export function withoutStacktrace(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (formatted.extensions?.stacktrace === undefined) return formatted;
+  const { stacktrace: _dropped, ...extensions } = formatted.extensions;
+  return { ...formatted, extensions };
+}

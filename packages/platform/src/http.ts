@@ -50,6 +50,16 @@ export function createHttpHandler<Context extends BaseContext>(options: GraphQLH
       if (!graphqlPaths.includes(url.pathname)) {
         return sendJson(response, 404, { error: `no route ${url.pathname}; GraphQL is at ${graphqlPaths[0]}` });
       }
+      if (isBareGet(request, url)) {
+        // e.g. `curl http://localhost:4000/`: no operation at all, so say how to send one (a browser gets the
+        // explorer, where there is one, from Apollo's landing page).
+        return sendGraphQLError(
+          response,
+          400,
+          `${url.pathname} serves GraphQL: POST {"query": "…"} with content-type: application/json, or GET ?query=… for a query`,
+          'BAD_REQUEST',
+        );
+      }
 
       const body = await readBody(request);
       if (body === 'too-large') {
@@ -95,6 +105,13 @@ export function createHttpHandler<Context extends BaseContext>(options: GraphQLH
     }
   };
 }
+
+/** A GET with no operation (no query, no persisted-query hash) from something other than a browser. */
+const isBareGet = (request: IncomingMessage, url: URL) =>
+  request.method === 'GET' &&
+  !url.searchParams.has('query') &&
+  !url.searchParams.has('extensions') &&
+  !(request.headers.accept ?? '').includes('text/html');
 
 /** GraphQL-over-HTTP GET parameters as a request object (variables and extensions are JSON). */
 function fromSearchParams(params: URLSearchParams): Record<string, unknown> {

@@ -27,6 +27,7 @@ export {
   notFound,
   PLATFORM_ERROR_CODES,
   userError,
+  withoutStacktrace,
 } from './errors.js';
 export {
   type Admission,

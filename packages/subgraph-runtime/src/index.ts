@@ -9,14 +9,21 @@ export {
   afterCursor,
   type Connection,
   type Cursor,
-  encodeCursor,
+  cursorCodec,
   PAGE_SIZE,
+  type PageArguments,
   type PageRequest,
-  pageRequest,
+  type PageRequester,
   toConnection,
 } from './pagination.js';
 export { openSubgraphDatabase, runSubgraph, type SubgraphPlumbing, startSubgraph } from './run-subgraph.js';
 export { DateTime } from './scalars.js';
+export {
+  createSubgraphClient,
+  type SubgraphClientOptions,
+  SubgraphUnavailable,
+  serviceUnavailable,
+} from './subgraph-client.js';
 export {
   type AnySubgraphManifest,
   type BackgroundJob,
@@ -29,3 +36,4 @@ export {
   type SubgraphSetup,
 } from './subgraph-manifest.js';
 export { createSubgraph, type RequestBase, type SubgraphOptions, type SubgraphRuntime } from './subgraph-server.js';
+export { containsText } from './text-search.js';

@@ -1,11 +1,16 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { badUserInput } from '@shop/platform';
 
 export const PAGE_SIZE = { default: 20, max: 100 } as const;
 
-/** A validated `first`/`after` pair. `after` is the decoded cursor: the sort value and id of the last row seen. */
+/**
+ * A validated `first`/`after` pair for one list. `after` is the decoded cursor: the sort value and id of the
+ * last row seen; `cursorOf` makes the cursors of the page's rows, for the same list.
+ */
 export interface PageRequest {
   first: number;
   after: Cursor | null;
+  cursorOf: (value: SortValue, id: string) => string;
 }
 
 export type SortValue = string | number | Date;
@@ -14,35 +19,64 @@ export interface Cursor {
   id: string;
 }
 
-export function pageRequest(args: { first?: number | null; after?: string | null }): PageRequest {
-  const first = args.first ?? PAGE_SIZE.default;
-  if (!Number.isInteger(first) || first < 0 || first > PAGE_SIZE.max) {
-    throw badUserInput(`first must be between 0 and ${PAGE_SIZE.max} (got ${first})`, 'first');
-  }
-  return { first, after: args.after == null ? null : decodeCursor(args.after) };
-}
+export type PageArguments = { first?: number | null; after?: string | null };
 
-// Cursors are opaque to clients: base64url of [kind, value, id].
-export function encodeCursor(value: SortValue, id: string): string {
-  const encoded =
-    value instanceof Date ? ['d', value.toISOString(), id] : [typeof value === 'number' ? 'n' : 's', value, id];
-  return Buffer.from(JSON.stringify(encoded)).toString('base64url');
-}
+/**
+ * Cursors are opaque to clients and tamper-evident: base64url of `[list, kind, value, id]`, a dot, and an
+ * HMAC of that under a key derived from the services' shared secret. A cursor continues only the list, and
+ * ordering, that issued it (`list` names both, e.g. `products:PRICE_ASC`), so a cursor from another list or
+ * ordering, or one edited by hand, is BAD_USER_INPUT and never reaches a query.
+ */
+export function cursorCodec(secret: string) {
+  const key = createHmac('sha256', secret).update('shop-supergraph pagination cursors').digest();
+  const signatureOf = (payload: string) => createHmac('sha256', key).update(payload).digest().subarray(0, 16);
 
-function decodeCursor(cursor: string): Cursor {
-  try {
-    const [kind, value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof id === 'string') {
-      if (kind === 'd' && typeof value === 'string' && !Number.isNaN(Date.parse(value)))
-        return { value: new Date(value), id };
-      if (kind === 'n' && typeof value === 'number') return { value, id };
-      if (kind === 's' && typeof value === 'string') return { value, id };
+  const encode = (list: string, value: SortValue, id: string) => {
+    const [kind, plain] =
+      value instanceof Date ? ['d', value.toISOString()] : [typeof value === 'number' ? 'n' : 's', value];
+    const payload = Buffer.from(JSON.stringify([list, kind, plain, id])).toString('base64url');
+    return `${payload}.${signatureOf(payload).toString('base64url')}`;
+  };
+
+  const decode = (list: string, cursor: string): Cursor => {
+    const [payload = '', signature = '', ...rest] = cursor.split('.');
+    const presented = Buffer.from(signature, 'base64url');
+    const expected = signatureOf(payload);
+    if (rest.length > 0 || presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
+      throw badUserInput('after is not a cursor this API issued; use pageInfo.endCursor from a previous page', 'after');
     }
-  } catch {
-    // fall through to the error below
-  }
-  throw badUserInput('after is not a cursor this API issued; use pageInfo.endCursor from a previous page', 'after');
+    const [issuedFor, kind, value, id] = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as [
+      string,
+      string,
+      string | number,
+      string,
+    ];
+    if (issuedFor !== list) {
+      throw badUserInput(
+        `after is a cursor of another list (${issuedFor}, not ${list}); a cursor continues only the list and ordering that issued it`,
+        'after',
+      );
+    }
+    return { value: kind === 'd' ? new Date(value) : value, id };
+  };
+
+  return {
+    /** The page `args` ask for in `list` (which names the list and its ordering). */
+    pageRequest(args: PageArguments, list: string): PageRequest {
+      const first = args.first ?? PAGE_SIZE.default;
+      if (!Number.isInteger(first) || first < 0 || first > PAGE_SIZE.max) {
+        throw badUserInput(`first must be between 0 and ${PAGE_SIZE.max} (got ${first})`, 'first');
+      }
+      return {
+        first,
+        after: args.after == null ? null : decode(list, args.after),
+        cursorOf: (value, id) => encode(list, value, id),
+      };
+    },
+  };
 }
+
+export type PageRequester = ReturnType<typeof cursorCodec>['pageRequest'];
 
 /**
  * The Prisma `where` that continues after a cursor when rows are ordered by `field` then `id`, both in
@@ -75,7 +109,7 @@ export function toConnection<Node extends { id: string }>(
   loader?: { prime(id: string, row: NoInfer<Node>): unknown },
 ): Connection<Node> {
   for (const row of loader ? rows : []) loader?.prime(row.id, row);
-  const edges = rows.slice(0, page.first).map((node) => ({ cursor: encodeCursor(sortValue(node), node.id), node }));
+  const edges = rows.slice(0, page.first).map((node) => ({ cursor: page.cursorOf(sortValue(node), node.id), node }));
   return {
     edges,
     pageInfo: {

@@ -18,9 +18,12 @@ import {
   type TokenVerifier,
   type Viewer,
   viewerFromHeader,
+  withoutStacktrace,
 } from '@shop/platform';
 import { type GraphQLFormattedError, parse } from 'graphql';
+import { enforceArgumentRules } from './argument-rules.js';
 import { Changes, reportChanges } from './changes.js';
+import { cursorCodec, type PageRequester } from './pagination.js';
 
 /** What every subgraph's per-request context starts with. */
 export interface RequestBase {
@@ -33,6 +36,8 @@ export interface RequestBase {
   internalCaller: boolean;
   /** What this request changed, for the router's response cache (mutations record into it). */
   changes: Changes;
+  /** The page a field's `first`/`after` ask for; `list` names the list and its ordering (see pagination.ts). */
+  pageRequest: PageRequester;
 }
 
 export interface SubgraphOptions<Context extends RequestBase> {
@@ -55,8 +60,9 @@ export interface SubgraphRuntime {
 }
 
 /**
- * One subgraph: Apollo Server on the federation schema, behind the shared HTTP handler. Errors raised on
- * purpose with a code reach clients as they are; anything else is logged in full and, in production, masked.
+ * One subgraph: Apollo Server on the federation schema, behind the shared HTTP handler. Every argument is
+ * checked against the kit's rules before any resolver runs (argument-rules.ts). Errors raised on purpose with a
+ * code reach clients as they are; anything else is logged in full and, in production, masked.
  */
 export async function createSubgraph<Context extends RequestBase>(
   runtime: SubgraphRuntime,
@@ -64,10 +70,12 @@ export async function createSubgraph<Context extends RequestBase>(
 ) {
   const production = runtime.env.NODE_ENV === 'production';
   const apollo = new ApolloServer<Context>({
-    schema: buildSubgraphSchema({
-      typeDefs: parse(readFileSync(options.schemaFile, 'utf8')),
-      resolvers: options.resolvers as GraphQLResolverMap<unknown>,
-    }),
+    schema: enforceArgumentRules(
+      buildSubgraphSchema({
+        typeDefs: parse(readFileSync(options.schemaFile, 'utf8')),
+        resolvers: options.resolvers as GraphQLResolverMap<unknown>,
+      }),
+    ),
     introspection: true, // the router composes from SDL; clients reach subgraphs only through it
     includeStacktraceInErrorResponses: !production,
     // Shutdown is ours (stopOnSignals): Apollo's own SIGTERM handler would fail in-flight requests.
@@ -89,6 +97,8 @@ export async function createSubgraph<Context extends RequestBase>(
       sendJson(response, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable' });
     },
   };
+  // Cursors are signed with a key derived from the secret every replica of every service shares.
+  const { pageRequest } = cursorCodec(runtime.internalToken);
   const handler = createHttpHandler<Context>({
     apollo,
     routes,
@@ -97,7 +107,8 @@ export async function createSubgraph<Context extends RequestBase>(
       const viewer = await viewerFromHeader(request.headers.authorization, runtime.verifyToken);
       const internalCaller = isInternalToken(headerValue(request.headers['x-internal-token']), runtime.internalToken);
       const authorization = request.headers.authorization;
-      return options.context({ requestId, log, viewer, authorization, internalCaller, changes: new Changes() });
+      const changes = new Changes();
+      return options.context({ requestId, log, viewer, authorization, internalCaller, changes, pageRequest });
     },
   });
   await apollo.start();
@@ -116,7 +127,7 @@ function maskUnexpected(
     typeof formatted.extensions?.code === 'string' &&
     formatted.extensions.code !== 'INTERNAL_SERVER_ERROR' &&
     (original === undefined || typeof original.extensions?.code === 'string');
-  if (deliberate) return formatted;
+  if (deliberate) return withoutStacktrace(formatted);
   log.error({ err: original ?? error, path: formatted.path }, 'unexpected error');
   if (!production) return formatted;
   return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };

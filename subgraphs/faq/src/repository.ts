@@ -1,4 +1,4 @@
-import { afterCursor, type Cursor } from '@shop/subgraph-runtime';
+import { afterCursor, type Cursor, containsText } from '@shop/subgraph-runtime';
 import type { Prisma, PrismaClient } from './generated/prisma/client.js';
 
 export type { Faq } from './generated/prisma/client.js';
@@ -14,10 +14,7 @@ export function createFaqRepository(prisma: PrismaClient) {
   const whereOf = (query: FaqQuery): Prisma.FaqWhereInput => ({
     ...(query.search
       ? {
-          OR: [
-            { question: { contains: query.search, mode: 'insensitive' } },
-            { answer: { contains: query.search, mode: 'insensitive' } },
-          ],
+          OR: [{ question: containsText(query.search) }, { answer: containsText(query.search) }],
         }
       : {}),
     ...(query.topic !== undefined ? { topic: query.topic } : {}),

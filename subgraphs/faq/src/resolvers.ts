@@ -1,4 +1,4 @@
-import { DateTime, pageRequest } from '@shop/subgraph-runtime';
+import { DateTime } from '@shop/subgraph-runtime';
 import type { Resolvers } from './schema.generated.js';
 
 /** Thin: GraphQL shapes in, service calls out. Typed by the code generated from schema.graphql. */
@@ -6,7 +6,7 @@ export const resolvers: Resolvers = {
   DateTime,
   Query: {
     faq: (_, { id }, { faqs }) => faqs.faq(id),
-    faqs: (_, args, { faqs }) => faqs.faqs(args, pageRequest(args)),
+    faqs: (_, args, { faqs, pageRequest }) => faqs.faqs(args, pageRequest(args, 'faqs')),
   },
   Mutation: {
     createFaq: (_, { input }, { faqs }) => faqs.createFaq(input),

@@ -1,7 +1,14 @@
-import { badUserInput, notFound, requireAdmin } from '@shop/platform';
-import { isId, type PageRequest, type RequestBase, toConnection } from '@shop/subgraph-runtime';
+import { badUserInput, notFound, requireAdmin, userError } from '@shop/platform';
+import {
+  type PageRequest,
+  type RequestBase,
+  SubgraphUnavailable,
+  serviceUnavailable,
+  toConnection,
+} from '@shop/subgraph-runtime';
 import type { Prisma } from './generated/prisma/client.js';
 import type { FaqLoaders } from './loaders.js';
+import type { ProductsClient } from './products-client.js';
 import type { FaqRepository } from './repository.js';
 
 export interface FaqInput {
@@ -19,22 +26,51 @@ export interface FaqFilter {
 
 const LIMITS = { question: 500, answer: 5000, topic: 50, search: 200 } as const;
 
-/** FAQ rules: validation, admin-only writes. Product ids are not checked against products (its data). */
-export function createFaqService(repository: FaqRepository, loaders: FaqLoaders, request: RequestBase) {
+/** FAQ rules: validation, admin-only writes, and only about products that exist (asked of products). */
+export function createFaqService(
+  repository: FaqRepository,
+  loaders: FaqLoaders,
+  products: ProductsClient,
+  request: RequestBase,
+) {
   const { viewer, changes } = request;
   /** The FAQ changed; lists of FAQs (by topic, search, product) may hold or order others now. */
   const changed = (id: string) => {
     changes.entity('Faq', id);
     changes.lists('Faq');
   };
+  async function validInput(input: FaqInput): Promise<Prisma.FaqUncheckedUpdateInput> {
+    const data: Prisma.FaqUncheckedUpdateInput = {};
+    for (const field of ['question', 'answer', 'topic'] as const) {
+      const value = input[field];
+      if (value === undefined) continue;
+      const text = value?.trim() ?? '';
+      if (text === '') throw badUserInput(`${field} cannot be empty`, field);
+      if (text.length > LIMITS[field]) throw badUserInput(`${field} is limited to ${LIMITS[field]} characters`, field);
+      data[field] = field === 'topic' ? text.toLowerCase() : text;
+    }
+    if (input.productId) await expectProduct(input.productId);
+    if (input.productId !== undefined) data.productId = input.productId;
+    return data;
+  }
+
+  /** NOT_FOUND unless the products service knows the product (archived ones count: they still resolve). */
+  async function expectProduct(productId: string): Promise<void> {
+    const exists = await products.exists(productId, request.requestId).catch((error: unknown) => {
+      if (error instanceof SubgraphUnavailable) throw serviceUnavailable(`${error.message}; the FAQ was not saved`);
+      throw error;
+    });
+    if (!exists) {
+      throw userError('NOT_FOUND', `product ${productId} does not exist`, { field: 'input.productId', id: productId });
+    }
+  }
+
   return {
-    faq: (id: string) => (isId(id) ? loaders.faqById.load(id) : null),
+    faq: (id: string) => loaders.faqById.load(id),
     faqs: async (filter: FaqFilter, page: PageRequest) => {
       const search = filter.search?.trim();
       if (search && search.length > LIMITS.search)
         throw badUserInput(`search is limited to ${LIMITS.search} characters`, 'search');
-      if (filter.productId != null && !isId(filter.productId))
-        throw badUserInput('productId is not a product id', 'productId');
       const query = {
         search: search || undefined,
         topic: filter.topic ?? undefined,
@@ -48,42 +84,24 @@ export function createFaqService(repository: FaqRepository, loaders: FaqLoaders,
 
     createFaq: async (input: FaqInput) => {
       requireAdmin(viewer);
-      const faq = await repository.createFaq(validInput(input) as Prisma.FaqUncheckedCreateInput);
+      const faq = await repository.createFaq((await validInput(input)) as Prisma.FaqUncheckedCreateInput);
       changed(faq.id);
       return faq;
     },
     updateFaq: async (id: string, input: FaqInput) => {
       requireAdmin(viewer);
-      if (!(isId(id) && (await loaders.faqById.load(id)))) throw notFound('FAQ', id);
-      const faq = await repository.updateFaq(id, validInput(input));
+      if (!(await loaders.faqById.load(id))) throw notFound('FAQ', id);
+      const faq = await repository.updateFaq(id, await validInput(input));
       changed(id);
       return faq;
     },
     deleteFaq: async (id: string) => {
       requireAdmin(viewer);
-      const deleted = isId(id) && (await repository.deleteFaq(id));
+      const deleted = await repository.deleteFaq(id);
       if (deleted) changed(id);
       return deleted;
     },
   };
-}
-
-function validInput(input: FaqInput): Prisma.FaqUncheckedUpdateInput {
-  const data: Prisma.FaqUncheckedUpdateInput = {};
-  for (const field of ['question', 'answer', 'topic'] as const) {
-    const value = input[field];
-    if (value === undefined) continue;
-    const text = value?.trim() ?? '';
-    if (text === '') throw badUserInput(`${field} cannot be empty`, field);
-    if (text.length > LIMITS[field]) throw badUserInput(`${field} is limited to ${LIMITS[field]} characters`, field);
-    data[field] = field === 'topic' ? text.toLowerCase() : text;
-  }
-  if (input.productId !== undefined) {
-    if (input.productId !== null && !isId(input.productId))
-      throw badUserInput('productId is not a product id', 'productId');
-    data.productId = input.productId;
-  }
-  return data;
 }
 
 export type FaqService = ReturnType<typeof createFaqService>;

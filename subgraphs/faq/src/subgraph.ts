@@ -3,6 +3,7 @@ import { defineSubgraph, prismaClient } from '@shop/subgraph-runtime';
 import type { FaqContext } from './context.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { createFaqLoaders } from './loaders.js';
+import { createProductsClient } from './products-client.js';
 import { createFaqRepository } from './repository.js';
 import { resolvers } from './resolvers.js';
 import { seedQuestions } from './seed.js';
@@ -14,7 +15,10 @@ export default defineSubgraph({
   port: 4004,
   schemaFile: new URL('../schema.graphql', import.meta.url),
   migrationsDir: new URL('../../../prisma/faq/migrations/', import.meta.url),
-  settings: z.object({}),
+  settings: z.object({
+    /** The products subgraph, asked directly whether the product an FAQ is about exists. */
+    PRODUCTS_URL: z.url().default('http://127.0.0.1:4002/graphql'),
+  }),
   createClient: prismaClient(PrismaClient),
   seed: seedQuestions,
   codegen: {
@@ -26,12 +30,13 @@ export default defineSubgraph({
     },
   },
   resolvers,
-  start: ({ prisma }) => {
+  start: ({ prisma, settings, internalToken }) => {
     const repository = createFaqRepository(prisma);
+    const products = createProductsClient(settings.PRODUCTS_URL, internalToken);
     return {
       context: (base): FaqContext => {
         const loaders = createFaqLoaders(repository);
-        return { ...base, loaders, faqs: createFaqService(repository, loaders, base) };
+        return { ...base, loaders, faqs: createFaqService(repository, loaders, products, base) };
       },
     };
   },

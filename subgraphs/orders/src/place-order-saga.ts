@@ -1,14 +1,9 @@
 import { createHash } from 'node:crypto';
 import { type Logger, userError } from '@shop/platform';
+import { SubgraphUnavailable, serviceUnavailable } from '@shop/subgraph-runtime';
 import type { GraphQLError } from 'graphql';
 import { ORDER_TRANSITIONS, type Settlement, settlementFor } from './order-states.js';
-import {
-  type PricedItem,
-  type ProductsClient,
-  ProductsUnavailable,
-  type StockItem,
-  serviceUnavailable,
-} from './products-client.js';
+import type { PricedItem, ProductsClient, StockItem } from './products-client.js';
 import { type OrderRepository, type OrderWithItems, orderNumber } from './repository.js';
 
 /** How long a duplicate request waits for the first one's outcome, and how it polls. */
@@ -16,6 +11,8 @@ const DUPLICATE_WAIT = { totalMs: 15_000, everyMs: 50 } as const;
 /** A settled order takes at most this many settlements (return: commit, then return); more means a bug. */
 const MAX_SETTLEMENTS = 3;
 const SWEEP_BATCH = 100;
+/** The largest amount Money.amount (a GraphQL Int, 32 bits) and the totals column hold. */
+const MAX_AMOUNT = 2 ** 31 - 1;
 const INTERRUPTED = 'placing the order was interrupted; nothing was charged';
 
 /** The same items in any order and split any way hash the same: that is "the same payload". */
@@ -149,13 +146,22 @@ export function createPlaceOrderSaga(
           requestId,
         )
         .catch((error: unknown) => {
-          throw error instanceof ProductsUnavailable
+          throw error instanceof SubgraphUnavailable
             ? serviceUnavailable(`${error.message}; no order was placed`)
             : error;
         });
       const currencies = new Set([...quote.values()].map((product) => product.price.currency));
       if (currencies.size !== 1)
         throw userError('BAD_USER_INPUT', 'all items of an order must be priced in one currency');
+      const totalAmount = items.reduce(
+        (sum, item) => sum + item.quantity * (quote.get(item.productId)?.price.amount ?? 0),
+        0,
+      );
+      if (totalAmount > MAX_AMOUNT) {
+        throw userError('BAD_USER_INPUT', `an order's total is at most ${MAX_AMOUNT} minor units; order less`, {
+          field: 'input.items',
+        });
+      }
 
       const worker = `${workerId}/${requestId}`;
       let order: OrderWithItems;
@@ -169,10 +175,7 @@ export function createPlaceOrderSaga(
           claimedBy: worker,
           claimedUntil: new Date(Date.now() + claimMs),
           currency: [...currencies][0] as string,
-          totalAmount: items.reduce(
-            (sum, item) => sum + item.quantity * (quote.get(item.productId)?.price.amount ?? 0),
-            0,
-          ),
+          totalAmount,
           items: {
             create: items.map((item) => {
               const product = quote.get(item.productId);
@@ -197,7 +200,7 @@ export function createPlaceOrderSaga(
         reserved = await products.reserveStock(order.id, items, requestId);
       } catch (error) {
         // Maybe reserved, maybe not (unreachable), or refused: cancel; settling gives back whatever was taken.
-        const unavailable = error instanceof ProductsUnavailable;
+        const unavailable = error instanceof SubgraphUnavailable;
         const cancelled = await repository.transition(order.id, 'cancel', {
           cancelReason: unavailable ? `${(error as Error).message}; the order was cancelled` : (error as Error).message,
           failureCode: unavailable

@@ -1,5 +1,5 @@
 import { userError } from '@shop/platform';
-import { GraphQLError } from 'graphql';
+import { createSubgraphClient } from '@shop/subgraph-runtime';
 
 export interface StockItem {
   productId: string;
@@ -21,7 +21,7 @@ export interface QuotedProduct {
 
 /**
  * The products service said no (out of stock, unknown product, refused): nothing was taken. Any other
- * failure is a ProductsUnavailable, where the outcome of a write is unknown.
+ * failure is a SubgraphUnavailable, where the outcome of a write is unknown.
  */
 const DEFINITE: ReadonlySet<string> = new Set([
   'BAD_USER_INPUT',
@@ -30,10 +30,6 @@ const DEFINITE: ReadonlySet<string> = new Set([
   'PRODUCT_ARCHIVED',
   'CONFLICT',
 ]);
-
-export class ProductsUnavailable extends Error {
-  override readonly name = 'ProductsUnavailable';
-}
 
 const QUOTE = `query Quote($representations: [_Any!]!) {
   _entities(representations: $representations) { ... on Product { id name sku archivedAt price { amount currency } } }
@@ -55,32 +51,7 @@ const STATUS = 'query Reservation($orderId: ID!) { stockReservation(orderId: $or
  * authenticated with the internal API token (a client's token is not enough to move stock).
  */
 export function createProductsClient(url: string, internalToken: string, timeoutMs = 5_000) {
-  async function call<Data>(query: string, variables: object, requestId: string): Promise<Data> {
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-internal-token': internalToken, 'x-request-id': requestId },
-        body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (error) {
-      throw new ProductsUnavailable(`products service unreachable: ${(error as Error).message}`);
-    }
-    const body = (await response.json().catch(() => null)) as {
-      data?: Data;
-      errors?: { message: string; extensions?: { code?: string } }[];
-    } | null;
-    const failure = body?.errors?.[0];
-    if (failure) {
-      const code = failure.extensions?.code ?? '';
-      if (DEFINITE.has(code)) throw userError(code, failure.message, failure.extensions);
-      throw new ProductsUnavailable(`products service failed: ${failure.message}`);
-    }
-    if (!body?.data) throw new ProductsUnavailable(`products service answered HTTP ${response.status} without data`);
-    return body.data;
-  }
-
+  const call = createSubgraphClient({ service: 'products', url, internalToken, definiteCodes: DEFINITE, timeoutMs });
   return {
     /**
      * Today's prices, names and SKUs, through the products entity resolver (one batched lookup); NOT_FOUND for
@@ -113,6 +84,3 @@ export function createProductsClient(url: string, internalToken: string, timeout
 }
 
 export type ProductsClient = ReturnType<typeof createProductsClient>;
-
-export const serviceUnavailable = (message: string) =>
-  new GraphQLError(message, { extensions: { code: 'SERVICE_UNAVAILABLE' } });

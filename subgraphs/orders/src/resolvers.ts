@@ -1,4 +1,4 @@
-import { DateTime, pageRequest } from '@shop/subgraph-runtime';
+import { DateTime } from '@shop/subgraph-runtime';
 import { orderNumber } from './repository.js';
 import type { Resolvers } from './schema.generated.js';
 
@@ -7,7 +7,7 @@ export const resolvers: Resolvers = {
   DateTime,
   Query: {
     order: (_, { id }, { orders }) => orders.order(id),
-    orders: (_, args, { orders }) => orders.orders(pageRequest(args)),
+    orders: (_, args, { orders, pageRequest }) => orders.orders(pageRequest(args, 'orders')),
   },
   Mutation: {
     placeOrder: (_, { input, idempotencyKey }, { orders }) => orders.placeOrder(input.items, idempotencyKey),
@@ -29,6 +29,6 @@ export const resolvers: Resolvers = {
   User: {
     // Orders contributes a field to users' User: the reference itself is all it needs.
     __resolveReference: (reference) => reference,
-    orders: (user, args, { orders }) => orders.ordersOfUser(user.id, pageRequest(args)),
+    orders: (user, args, { orders, pageRequest }) => orders.ordersOfUser(user.id, pageRequest(args, 'user.orders')),
   },
 };

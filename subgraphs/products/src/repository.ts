@@ -1,6 +1,7 @@
 import {
   afterCursor,
   type Cursor,
+  containsText,
   type GroupedPageSpec,
   type PageRequest,
   queryGroupedPageIds,
@@ -56,9 +57,9 @@ export function createProductRepository(prisma: PrismaClient) {
     ...(query.search
       ? {
           OR: [
-            { name: { contains: query.search, mode: 'insensitive' } },
-            { description: { contains: query.search, mode: 'insensitive' } },
-            { sku: { contains: query.search, mode: 'insensitive' } },
+            { name: containsText(query.search) },
+            { description: containsText(query.search) },
+            { sku: containsText(query.search) },
           ],
         }
       : {}),
@@ -106,8 +107,14 @@ export function createProductRepository(prisma: PrismaClient) {
     archiveProduct: async (id: string) =>
       (await prisma.product.updateMany({ where: { id, archivedAt: null }, data: { archivedAt: new Date() } })).count >
       0,
-    restockProduct: (id: string, quantity: number) =>
-      prisma.product.update({ where: { id }, data: { stock: { increment: quantity } } }),
+    /** Adds to the stock unless that would take it over `max`: then null, and nothing changes. */
+    restockProduct: async (id: string, quantity: number, max: number) => {
+      const { count } = await prisma.product.updateMany({
+        where: { id, stock: { lte: max - quantity } },
+        data: { stock: { increment: quantity } },
+      });
+      return count === 1 ? prisma.product.findUniqueOrThrow({ where: { id } }) : null;
+    },
 
     /**
      * Takes stock for every item of an order, or for none, and records the reservation with the prices read in

@@ -1,4 +1,4 @@
-import { DateTime, pageRequest } from '@shop/subgraph-runtime';
+import { DateTime } from '@shop/subgraph-runtime';
 import type { Resolvers } from './schema.generated.js';
 
 /** Thin: GraphQL shapes in, service calls out. Typed by the code generated from schema.graphql. */
@@ -6,7 +6,10 @@ export const resolvers: Resolvers = {
   DateTime,
   Query: {
     product: (_, args, { products }) => products.product(args),
-    products: (_, args, { products }) => products.products(args.filter, args.orderBy ?? 'NEWEST', pageRequest(args)),
+    products: (_, args, { products, pageRequest }) => {
+      const order = args.orderBy ?? 'NEWEST';
+      return products.products(args.filter, order, pageRequest(args, `products:${order}`));
+    },
     categories: (_, __, { products }) => products.categories(),
     stockReservation: (_, { orderId }, { products }) => products.stockReservation(orderId),
   },
@@ -27,6 +30,7 @@ export const resolvers: Resolvers = {
     category: (product, _, { loaders }) => (product.categoryId ? loaders.categoryById.load(product.categoryId) : null),
   },
   Category: {
-    products: (category, args, { products }) => products.productsInCategory(category.id, pageRequest(args)),
+    products: (category, args, { products, pageRequest }) =>
+      products.productsInCategory(category.id, pageRequest(args, 'category.products')),
   },
 };

@@ -1,5 +1,5 @@
 import { badUserInput, notFound, requireAdmin, requireInternalCaller, userError } from '@shop/platform';
-import { isId, type PageRequest, type RequestBase, toConnection } from '@shop/subgraph-runtime';
+import { type PageRequest, type RequestBase, toConnection } from '@shop/subgraph-runtime';
 import { Prisma } from './generated/prisma/client.js';
 import type { ProductLoaders } from './loaders.js';
 import {
@@ -36,6 +36,8 @@ export interface ProductInput {
 }
 
 const MAX_SEARCH_LENGTH = 200;
+/** No product holds more units; well inside the database's and GraphQL's 32-bit integers. */
+export const MAX_STOCK = 1_000_000_000;
 
 /** Catalogue rules: validation, authorization, and what each operation means. */
 export function createProductService(repository: ProductRepository, loaders: ProductLoaders, request: RequestBase) {
@@ -74,10 +76,7 @@ export function createProductService(repository: ProductRepository, loaders: Pro
   return {
     product: async (args: { id?: string | null; sku?: string | null }) => {
       if ((args.id == null) === (args.sku == null)) throw badUserInput('give exactly one of id and sku');
-      if (args.id != null) {
-        if (!isId(args.id)) throw badUserInput('id is not a product id', 'id');
-        return loaders.productById.load(args.id);
-      }
+      if (args.id != null) return loaders.productById.load(args.id);
       return loaders.productBySku.load(args.sku ?? '');
     },
     products: async (filter: ProductFilter | null | undefined, order: ProductOrder, page: PageRequest) =>
@@ -117,7 +116,8 @@ export function createProductService(repository: ProductRepository, loaders: Pro
       if (!Number.isInteger(quantity) || quantity <= 0)
         throw badUserInput('quantity must be a positive whole number', 'quantity');
       await existingProduct(id);
-      const product = await repository.restockProduct(id, quantity);
+      const product = await repository.restockProduct(id, quantity, MAX_STOCK);
+      if (!product) throw badUserInput(`a product holds at most ${MAX_STOCK} units; restock less`, 'quantity');
       changed(id); // back in stock: lists filtered by inStock change
       return product;
     },
@@ -125,7 +125,6 @@ export function createProductService(repository: ProductRepository, loaders: Pro
     /** Internal (orders service): take stock for an order's items, all or none; returns the prices charged. */
     reserveStock: async (orderId: string, items: StockChange[]) => {
       requireInternalCaller(request);
-      if (!isId(orderId)) throw badUserInput('orderId is not an order id', 'orderId');
       const wanted = validStockItems(items);
       const reservation = await retryOnce(() => repository.reserveStock(orderId, wanted)).catch(
         async (error: unknown) => {
@@ -145,14 +144,13 @@ export function createProductService(repository: ProductRepository, loaders: Pro
     /** Internal: release, commit or return an order's reservation; answers its status afterwards. */
     moveReservation: async (orderId: string, transition: Exclude<ReservationTransition, 'reserve'>) => {
       requireInternalCaller(request);
-      if (!isId(orderId)) throw badUserInput('orderId is not an order id', 'orderId');
       const status = await retryOnce(() => repository.moveReservation(orderId, transition));
       if (!status) throw userError('NOT_FOUND', `order ${orderId} has no stock reservation`, { orderId });
       return status;
     },
     stockReservation: async (orderId: string) => {
       requireInternalCaller(request);
-      return isId(orderId) ? ((await repository.findReservation(orderId))?.status ?? null) : null;
+      return (await repository.findReservation(orderId))?.status ?? null;
     },
   };
 
@@ -178,7 +176,7 @@ export function createProductService(repository: ProductRepository, loaders: Pro
   }
 
   async function existingProduct(id: string): Promise<Product> {
-    const product = isId(id) ? await loaders.productById.load(id) : null;
+    const product = await loaders.productById.load(id);
     if (!product) throw notFound('product', id);
     return product;
   }
@@ -205,16 +203,13 @@ export function createProductService(repository: ProductRepository, loaders: Pro
       data.priceCurrency = input.price.currency;
     }
     if (input.stock !== undefined) {
-      if (input.stock === null || !Number.isInteger(input.stock) || input.stock < 0) {
-        throw badUserInput('stock must be a whole number, 0 or more', 'stock');
+      if (input.stock === null || !Number.isInteger(input.stock) || input.stock < 0 || input.stock > MAX_STOCK) {
+        throw badUserInput(`stock must be a whole number from 0 to ${MAX_STOCK}`, 'stock');
       }
       data.stock = input.stock;
     }
     if (input.categoryId !== undefined) {
-      if (
-        input.categoryId !== null &&
-        !(isId(input.categoryId) && (await loaders.categoryById.load(input.categoryId)))
-      ) {
+      if (input.categoryId !== null && !(await loaders.categoryById.load(input.categoryId))) {
         throw badUserInput(`category ${input.categoryId} does not exist`, 'categoryId');
       }
       data.categoryId = input.categoryId;
@@ -229,16 +224,16 @@ const archivedError = (products: Pick<Product, 'id' | 'name'>[]) =>
     productIds: products.map((product) => product.id),
   });
 
-/** One entry per product, quantities added up; every quantity positive, every id well-formed. */
+/** One entry per product, quantities added up; every quantity positive (ids are checked by the kit). */
 function validStockItems(items: StockChange[]): StockChange[] {
   if (items.length === 0) throw badUserInput('give at least one item', 'items');
   const merged = new Map<string, number>();
   for (const item of items) {
-    if (!isId(item.productId)) throw badUserInput(`${item.productId} is not a product id`, 'items.productId');
-    if (!Number.isInteger(item.quantity) || item.quantity <= 0) {
-      throw badUserInput('quantity must be a positive whole number', 'items.quantity');
+    const quantity = (merged.get(item.productId) ?? 0) + item.quantity;
+    if (!Number.isInteger(item.quantity) || item.quantity <= 0 || quantity > MAX_STOCK) {
+      throw badUserInput(`quantity must be a whole number from 1 to ${MAX_STOCK} per product`, 'items.quantity');
     }
-    merged.set(item.productId, (merged.get(item.productId) ?? 0) + item.quantity);
+    merged.set(item.productId, quantity);
   }
   return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
 }

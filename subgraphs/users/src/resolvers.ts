@@ -1,4 +1,4 @@
-import { DateTime, pageRequest } from '@shop/subgraph-runtime';
+import { DateTime } from '@shop/subgraph-runtime';
 import type { Resolvers } from './schema.generated.js';
 
 /** Thin: GraphQL shapes in, service calls out. Typed by the code generated from schema.graphql. */
@@ -7,7 +7,7 @@ export const resolvers: Resolvers = {
   Query: {
     me: (_, __, { users }) => users.me(),
     user: (_, { id }, { users }) => users.user(id),
-    users: (_, args, { users }) => users.users(pageRequest(args)),
+    users: (_, args, { users, pageRequest }) => users.users(pageRequest(args, 'users')),
     closedAccounts: (_, { since }, { users }) => users.closedAccounts(since),
   },
   Mutation: {

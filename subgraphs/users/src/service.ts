@@ -9,7 +9,7 @@ import {
   unauthenticated,
   userError,
 } from '@shop/platform';
-import { isId, type PageRequest, type RequestBase, toConnection } from '@shop/subgraph-runtime';
+import { type PageRequest, type RequestBase, toConnection } from '@shop/subgraph-runtime';
 import { Prisma } from './generated/prisma/client.js';
 import type { UserLoaders } from './loaders.js';
 import type { User, UserRepository } from './repository.js';
@@ -49,7 +49,7 @@ export function createUserService(
     user: (id: string) => {
       const signedIn = requireViewer(viewer);
       if (signedIn.id !== id) requireAdmin(viewer);
-      return isId(id) ? loaders.userById.load(id) : null;
+      return loaders.userById.load(id);
     },
     users: async (page: PageRequest) => {
       requireAdmin(viewer);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { cursorCodec } from '@shop/subgraph-runtime';
 import { databaseKind, migratedDatabase } from '@shop/subgraph-runtime/testing';
 import { describe, expect, it } from 'vitest';
 import type { PrismaClient } from '../generated/prisma/client.js';
@@ -40,7 +41,10 @@ describe(`orders database on ${databaseKind}`, () => {
     const repository = createOrderRepository(database.prisma);
     const users = [randomUUID(), randomUUID()];
     for (const userId of users) for (let index = 0; index < 3; index++) await repository.createOrder(order(userId));
-    const ids = await repository.orderPageIdsByUser(users, { first: 2, after: null });
+    const ids = await repository.orderPageIdsByUser(
+      users,
+      cursorCodec('test').pageRequest({ first: 2 }, 'user.orders'),
+    );
     expect(ids.filter((row) => row.group === users[0])).toHaveLength(3); // first + 1, to tell there is more
     expect(Object.fromEntries(await repository.countOrdersByUser(users))).toEqual({
       [users[0] as string]: 3,

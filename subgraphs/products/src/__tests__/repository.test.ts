@@ -26,7 +26,9 @@ describe(`products database on ${databaseKind}`, () => {
 
     const updated = await repository.updateProduct(created.id, { priceAmount: 1090 });
     expect(updated.priceAmount).toBe(1090);
-    expect((await repository.restockProduct(created.id, 3)).stock).toBe(8);
+    expect((await repository.restockProduct(created.id, 3, 10))?.stock).toBe(8);
+    expect(await repository.restockProduct(created.id, 3, 10)).toBeNull(); // 11 would be over the maximum of 10
+    expect((await repository.findProductsByIds([created.id]))[0]?.stock).toBe(8);
 
     // Archived, not deleted: gone from the catalogue, still found by id for what references it.
     expect(await repository.archiveProduct(created.id)).toBe(true);
