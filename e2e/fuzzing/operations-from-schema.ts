@@ -317,6 +317,7 @@ export function fuzzTargets(
     ['mutation', schema.getMutationType()],
   ] as const) {
     for (const field of Object.values(root?.getFields() ?? {})) {
+      if (field.name.startsWith('_')) continue; // federation's _entities and _service: the router's business
       const variables: Variable[] = [];
       const args = argumentsOf(field, [field.name], variables);
       const selection = selectionOf(field.type, [field.name], new Set([getNamedType(field.type).name]), variables);

@@ -171,6 +171,24 @@ describe.each(VIAS)('through the %s', (via) => {
     expect(lowerCase.body.data?.me.id).toEqual(expect.any(String));
   });
 
+  it('answers variables with more than 50 invalid values with BAD_USER_INPUT, as for a few', async () => {
+    const items = Array.from({ length: 60 }, () => ({ quantity: 0 })); // each lacks its productId
+    const response = await ask(
+      via,
+      'orders',
+      'mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }',
+      { input: { items } },
+      ada,
+    );
+    expect(new Set(errorCodes(response))).toEqual(new Set(['BAD_USER_INPUT']));
+    // A subgraph's graphql-js lists the first 50, then gives up with a message of its own, which becomes ours.
+    if (via === 'subgraph') {
+      expect(response.body.errors?.at(-1)?.message).toBe(
+        'the variables hold more than 50 values that do not fit their types; correct them and send again',
+      );
+    }
+  });
+
   it('matches LIKE wildcards literally in searches', async () => {
     const search = async (text: string) =>
       (

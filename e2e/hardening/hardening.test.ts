@@ -160,6 +160,19 @@ describe('production mode', () => {
     expect(
       (await send(query('{ categories { slug } }'), { 'content-type': 'text/plain' }, production.url)).status,
     ).toBe(400);
+
+    // Something truly unexpected (here a column gone from under the FAQ service): masked, with the request id.
+    await supergraph.prisma.faq?.$executeRawUnsafe('ALTER TABLE faqs RENAME COLUMN answer TO answer_moved');
+    try {
+      const broken = await send(query('{ faqs(first: 1) { edges { node { answer } } } }'), json, production.url);
+      expect(errorCodes(broken)).toEqual(['INTERNAL_SERVER_ERROR']);
+      const [error] = broken.body.errors ?? [];
+      expect(error?.message).toMatch(/^Internal server error \(request [\w-]+\)$/);
+      expect(error?.extensions).toMatchObject({ requestId: expect.any(String), serviceName: 'faq' });
+      expect(broken.text).not.toMatch(/prisma|answer_moved|stacktrace/i);
+    } finally {
+      await supergraph.prisma.faq?.$executeRawUnsafe('ALTER TABLE faqs RENAME COLUMN answer_moved TO answer');
+    }
     await production.stop();
   });
 });

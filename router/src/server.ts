@@ -5,6 +5,7 @@ import {
   createHttpHandler,
   type Logger,
   type Route,
+  recodeLibraryMistakes,
   requestLogging,
   sendJson,
   type TokenVerifier,
@@ -50,8 +51,10 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
     introspection,
     includeStacktraceInErrorResponses: !production,
     // Deliberate errors (bad input, limits, CSRF, a subgraph's coded refusal) carry no stack trace.
-    formatError: (formatted) =>
-      formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' ? formatted : withoutStacktrace(formatted),
+    formatError: (reported) => {
+      const formatted = recodeLibraryMistakes(reported);
+      return formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' ? formatted : withoutStacktrace(formatted);
+    },
     // Array batching stays off, and CSRF prevention on (Apollo's defaults, stated because they matter).
     allowBatchedHttpRequests: false,
     // Shutdown is ours (stopOnSignals): Apollo's own SIGTERM handler would fail in-flight requests.

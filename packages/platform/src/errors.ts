@@ -15,14 +15,17 @@ export type ErrorCodeDeclarations = Record<string, ErrorCodeDeclaration>;
 export const PLATFORM_ERROR_CODES = {
   BAD_USER_INPUT: {
     httpStatus: 200,
-    when: 'invalid arguments: empty names, negative quantities, `first` over 100, a foreign cursor, a malformed id (`extensions.field` names the argument); HTTP 400 when the variables do not fit their types',
+    when: 'invalid arguments: empty names, negative quantities, `first` over 100, a cursor from another list or ordering or edited by hand, a malformed id, text with control characters (`extensions.field` names the argument, e.g. `input.items[0].productId`); HTTP 400 when the variables do not fit their types',
   },
   UNAUTHENTICATED: {
     httpStatus: 401,
     when: 'no token where one is needed, a bad or expired token or one of a closed account, wrong email or password (HTTP 200 for a wrong password)',
   },
   FORBIDDEN: { httpStatus: 200, when: "signed in, but not allowed (admin-only mutations, someone else's data)" },
-  NOT_FOUND: { httpStatus: 200, when: 'the id names nothing (e.g. an unknown product in `placeOrder`)' },
+  NOT_FOUND: {
+    httpStatus: 200,
+    when: 'a mutation names a well-formed id that names nothing (e.g. an unknown product in `placeOrder` or `createFaq`); a query answers `null` instead',
+  },
   CONFLICT: {
     httpStatus: 200,
     when: 'a duplicate SKU or email, cancelling a shipped order, an `idempotencyKey` reused with other items',
@@ -76,4 +79,23 @@ export function withoutStacktrace(formatted: GraphQLFormattedError): GraphQLForm
   if (formatted.extensions?.stacktrace === undefined) return formatted;
   const { stacktrace: _dropped, ...extensions } = formatted.extensions;
   return { ...formatted, extensions };
+}
+
+/**
+ * Mistakes of the client's that a library reports without a code of its own, so that Apollo calls them
+ * INTERNAL_SERVER_ERROR: each reworded as ours, with the code it deserves.
+ */
+const LIBRARY_MISTAKES: [RegExp, ErrorCode, string][] = [
+  [
+    /^Too many errors processing variables/, // graphql-js stops listing at 50
+    'BAD_USER_INPUT',
+    'the variables hold more than 50 values that do not fit their types; correct them and send again',
+  ],
+];
+
+/** What a formatted error is once a library's wording of a client's mistake is replaced by ours. */
+export function recodeLibraryMistakes(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+  const mistake = LIBRARY_MISTAKES.find(([pattern]) => pattern.test(formatted.message));
+  return mistake ? { message: mistake[2], extensions: { code: mistake[1] } } : formatted;
 }

@@ -26,6 +26,7 @@ export {
   type ErrorCodeDeclarations,
   notFound,
   PLATFORM_ERROR_CODES,
+  recodeLibraryMistakes,
   userError,
   withoutStacktrace,
 } from './errors.js';

@@ -13,6 +13,7 @@ import {
   type Logger,
   metricsRoute,
   type Route,
+  recodeLibraryMistakes,
   requestLogging,
   sendJson,
   type TokenVerifier,
@@ -116,18 +117,17 @@ export async function createSubgraph<Context extends RequestBase>(
 }
 
 function maskUnexpected(
-  formatted: GraphQLFormattedError,
+  reported: GraphQLFormattedError,
   error: unknown,
   log: Logger,
   production: boolean,
 ): GraphQLFormattedError {
-  const original = (error as { originalError?: { extensions?: { code?: unknown } } }).originalError;
-  // Raised on purpose with a code (userError, Apollo's request errors), not something that merely went wrong.
-  const deliberate =
-    typeof formatted.extensions?.code === 'string' &&
-    formatted.extensions.code !== 'INTERNAL_SERVER_ERROR' &&
-    (original === undefined || typeof original.extensions?.code === 'string');
-  if (deliberate) return withoutStacktrace(formatted);
+  const formatted = recodeLibraryMistakes(reported);
+  // Raised on purpose with a code (userError, the argument rules, Apollo's request and variable errors);
+  // whatever else went wrong reaches here as INTERNAL_SERVER_ERROR.
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return withoutStacktrace(formatted);
+  const original = (error as { originalError?: unknown }).originalError;
   log.error({ err: original ?? error, path: formatted.path }, 'unexpected error');
   if (!production) return formatted;
   return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };

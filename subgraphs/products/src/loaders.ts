@@ -1,5 +1,5 @@
 import { groupedPagesLoader, rowLoader } from '@shop/subgraph-runtime';
-import type { ProductRepository } from './repository.js';
+import { type ProductRepository, SKU } from './repository.js';
 
 /** Per-request loaders: every product or category asked for in one tick is fetched in one query. */
 export function createProductLoaders(repository: ProductRepository) {
@@ -8,7 +8,7 @@ export function createProductLoaders(repository: ProductRepository) {
     productBySku: rowLoader(
       repository.findProductsBySkus,
       (product) => product.sku,
-      (sku) => sku.length <= 64,
+      (sku) => SKU.test(sku),
     ),
     categoryById: rowLoader(repository.findCategoriesByIds, (category) => category.id),
     productsOfCategory: groupedPagesLoader({

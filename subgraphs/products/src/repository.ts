@@ -16,6 +16,9 @@ import {
 
 export type { Category, Product } from './generated/prisma/client.js';
 
+/** What a SKU looks like; nothing else can name a product, so nothing else is looked up. */
+export const SKU = /^[A-Z0-9][A-Z0-9-]{1,63}$/;
+
 export type ProductOrder = 'NEWEST' | 'NAME_ASC' | 'PRICE_ASC' | 'PRICE_DESC';
 
 /** Each API ordering as (column, direction); id in the same direction breaks ties. */

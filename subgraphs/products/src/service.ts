@@ -9,6 +9,7 @@ import {
   type ProductOrder,
   type ProductQuery,
   type ProductRepository,
+  SKU,
   type StockChange,
 } from './repository.js';
 import type { ReservationTransition } from './reservation-states.js';
@@ -189,7 +190,7 @@ export function createProductService(repository: ProductRepository, loaders: Pro
       if (value === null || value.trim() === '') throw badUserInput(`${field} cannot be empty`, field);
       data[field] = value.trim();
     }
-    if (typeof data.sku === 'string' && !/^[A-Z0-9][A-Z0-9-]{1,63}$/.test(data.sku)) {
+    if (typeof data.sku === 'string' && !SKU.test(data.sku)) {
       throw badUserInput('sku must be 2 to 64 upper-case letters, digits or dashes', 'sku');
     }
     if (input.price !== undefined) {
