@@ -210,6 +210,19 @@ describe('through the router', () => {
     const body = (await response.json()) as GraphQLResponse['body'];
     expect(body.errors?.[0]?.extensions).toEqual({ code: 'BAD_REQUEST' });
     expect(body.errors?.[0]?.message).toContain('POST {"query": "…"} with content-type: application/json');
+
+    // A GET with a query but none of the headers a browser form cannot send: Apollo's CSRF refusal, in our words.
+    const get = await fetch(`${routerUrl}?query=${encodeURIComponent('{ categories { slug } }')}`);
+    expect(get.status).toBe(400);
+    expect(await get.json()).toEqual({
+      errors: [
+        {
+          message:
+            'refused as a possible cross-site request forgery: send content-type: application/json, or for a GET the header apollo-require-preflight: true',
+          extensions: { code: 'BAD_REQUEST' },
+        },
+      ],
+    });
   });
 
   it('gives the explorer an inline icon, so no /favicon.ico is asked for', async () => {

@@ -82,8 +82,8 @@ export function withoutStacktrace(formatted: GraphQLFormattedError): GraphQLForm
 }
 
 /**
- * Mistakes of the client's that a library reports without a code of its own, so that Apollo calls them
- * INTERNAL_SERVER_ERROR: each reworded as ours, with the code it deserves.
+ * Mistakes of the client's as libraries word them, some without a code of their own (Apollo then calls them
+ * INTERNAL_SERVER_ERROR): each reworded as ours, with the code it deserves.
  */
 const LIBRARY_MISTAKES: [RegExp, ErrorCode, string][] = [
   [
@@ -91,11 +91,15 @@ const LIBRARY_MISTAKES: [RegExp, ErrorCode, string][] = [
     'BAD_USER_INPUT',
     'the variables hold more than 50 values that do not fit their types; correct them and send again',
   ],
+  [
+    /^This operation has been blocked as a potential Cross-Site Request Forgery/, // Apollo Server
+    'BAD_REQUEST',
+    'refused as a possible cross-site request forgery: send content-type: application/json, or for a GET the header apollo-require-preflight: true',
+  ],
 ];
 
 /** What a formatted error is once a library's wording of a client's mistake is replaced by ours. */
 export function recodeLibraryMistakes(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  if (formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
   const mistake = LIBRARY_MISTAKES.find(([pattern]) => pattern.test(formatted.message));
   return mistake ? { message: mistake[2], extensions: { code: mistake[1] } } : formatted;
 }
