@@ -36,16 +36,18 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('puts each subgraph on the port supergraph.yaml routes to, and points the router and orders at them', () => {
+  it('puts each subgraph on the port supergraph.yaml routes to, and points the router, orders and faq at them', () => {
     for (const [name, subgraph] of Object.entries(supergraph.subgraphs)) {
       const port = new URL(subgraph.routing_url).port;
       const service = compose.services[name];
       expect(service?.environment?.[`${name.toUpperCase()}_PORT`]).toBe(port);
-      expect(service?.ports).toContain(`${port}:${port}`);
       expect(compose.services.router?.environment?.[`${name.toUpperCase()}_URL`]).toBe(
         `http://${name}:${port}/graphql`,
       );
     }
+    // Only the router is published: the subgraphs and PostgreSQL stay on the compose network.
+    const published = Object.entries(compose.services).filter(([, service]) => service.ports?.length);
+    expect(published.map(([name, service]) => [name, service.ports])).toEqual([['router', ['4000:4000']]]);
     for (const caller of ['orders', 'faq']) {
       expect(compose.services[caller]?.environment?.PRODUCTS_URL).toBe(
         compose.services.router?.environment?.PRODUCTS_URL,

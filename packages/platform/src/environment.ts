@@ -19,6 +19,11 @@ export const baseEnvironment = z.object({
   USERS_URL: z.url().default('http://127.0.0.1:4001/graphql'),
   /** How often each service asks users for closed accounts: the longest a closed account's token still works. */
   CLOSED_ACCOUNTS_POLL_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
+  /**
+   * false: a subgraph applies no migrations at start and refuses a database that lacks some; a migration job
+   * (`node dist/main.js migrate`) applies them once, before the replicas start (Kubernetes).
+   */
+  MIGRATE_ON_START: z.enum(['true', 'false']).default('true'),
   /** On SIGTERM, keep serving this long (answers close their connections) before refusing new ones. */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
 });

@@ -42,12 +42,13 @@ export interface SubgraphPlumbing<Client extends PrismaLike> {
 export function openSubgraphDatabase<Client extends PrismaLike>(
   manifest: Pick<SubgraphManifest<Client, never, RequestBase>, 'migrationsDir' | 'createClient'>,
   location: DatabaseLocation,
-  { logQueries = false } = {},
+  { logQueries = false, migrations = 'apply' as 'apply' | 'verify' } = {},
 ): Promise<Database<Client>> {
   return openDatabase({
     location,
     migrationsDir: fileURLToPath(manifest.migrationsDir),
     createClient: (adapter) => manifest.createClient(adapter, { logQueries }),
+    migrations,
   });
 }
 
@@ -116,7 +117,8 @@ export async function startSubgraph<Client extends PrismaLike, Settings, Context
 /**
  * A subgraph's main: validate the environment (once), open (migrate, and for a new embedded database seed) the
  * database, serve, and on SIGTERM/SIGINT stop accepting, finish in-flight requests and close the database.
- * Start-up problems print one line and exit 1.
+ * Start-up problems print one line and exit 1. With the argument `migrate` (a migration job), it applies the
+ * pending migrations and exits.
  */
 export async function runSubgraph<Client extends PrismaLike, Settings, Context extends RequestBase>(
   manifest: SubgraphManifest<Client, Settings, Context>,
@@ -143,8 +145,20 @@ export async function runSubgraph<Client extends PrismaLike, Settings, Context e
         ? `opening the embedded database ${location.dataDir ?? '(in memory)'} (a new one starts from a template and is migrated and seeded)`
         : `opening PostgreSQL ${redact(location.url)}`,
     );
+    if (process.argv[2] === 'migrate') {
+      const database = await openSubgraphDatabase(manifest, location);
+      log.info(
+        { applied: database.migrations.applied },
+        `${service}: ${database.migrations.applied.length} migration(s) applied`,
+      );
+      await database.close();
+      return;
+    }
     // Query events feed the SQL statement counter at GET /metrics.
-    const database = await openSubgraphDatabase(manifest, location, { logQueries: true });
+    const database = await openSubgraphDatabase(manifest, location, {
+      logQueries: true,
+      migrations: shared.MIGRATE_ON_START === 'true' ? 'apply' : 'verify',
+    });
     countSqlStatements(database.prisma, service);
     collectProcessMetrics();
     if (database.migrations.applied.length > 0)

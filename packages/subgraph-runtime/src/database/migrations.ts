@@ -119,3 +119,20 @@ async function applyOne(session: SqlSession, migration: Migration): Promise<void
     id,
   ]);
 }
+
+/** The migrations not yet applied to a database, without changing it (for services that do not migrate). */
+export async function pendingMigrations(session: SqlSession, migrations: Migration[]): Promise<string[]> {
+  const [{ exists }] = (await session.query<{ exists: boolean }>(
+    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS "exists"`,
+  )) as [{ exists: boolean }];
+  const done = exists
+    ? new Set(
+        (
+          await session.query<{ migration_name: string }>(
+            'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+          )
+        ).map((row) => row.migration_name),
+      )
+    : new Set<string>();
+  return migrations.filter((migration) => !done.has(migration.name)).map((migration) => migration.name);
+}

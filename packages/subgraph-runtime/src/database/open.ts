@@ -8,6 +8,7 @@ import {
   applyMigrations,
   MigrationError,
   type MigrationResult,
+  pendingMigrations,
   readMigrations,
   type SqlSession,
 } from './migrations.js';
@@ -32,6 +33,11 @@ export interface OpenDatabaseOptions<Client extends PrismaLike> {
   location: DatabaseLocation;
   migrationsDir: string;
   createClient: (adapter: SqlMigrationAwareDriverAdapterFactory) => Client;
+  /**
+   * `apply` (default): apply pending migrations. `verify`: apply none, and refuse to open a database that lacks
+   * some (where a migration job applies them once, before any replica starts).
+   */
+  migrations?: 'apply' | 'verify';
 }
 
 /**
@@ -60,7 +66,7 @@ async function openPostgres<Client extends PrismaLike>(
       );
     });
     try {
-      migrations = await migrate(options.migrationsDir, {
+      migrations = await migrate(options, {
         query: async (sql, params) => (await client.query(sql, params)).rows,
         exec: async (script) => void (await client.query(script)),
       });
@@ -93,7 +99,7 @@ async function openPglite<Client extends PrismaLike>(
     const template = dataDir ? pgliteTemplateFor(dataDir) : null;
     db = dataDir ? await PGlite.create(dataDir, template ? { loadDataDir: template } : {}) : await PGlite.create();
     const session = db;
-    const migrations = await migrate(options.migrationsDir, {
+    const migrations = await migrate(options, {
       query: async (sql, params) => (await session.query(sql, params)).rows as never,
       exec: async (script) => void (await session.exec(script)),
     });
@@ -118,10 +124,20 @@ async function openPglite<Client extends PrismaLike>(
   }
 }
 
-async function migrate(migrationsDir: string, session: SqlSession): Promise<MigrationResult> {
+async function migrate(
+  { migrationsDir, migrations: mode = 'apply' }: Pick<OpenDatabaseOptions<PrismaLike>, 'migrationsDir' | 'migrations'>,
+  session: SqlSession,
+): Promise<MigrationResult> {
   const migrations = readMigrations(migrationsDir);
   if (migrations.length === 0) {
     throw new StartupError(`no migrations found in ${migrationsDir}; run npm run db:migrate -- <service> init`);
   }
-  return applyMigrations(session, migrations);
+  if (mode === 'apply') return applyMigrations(session, migrations);
+  const pending = await pendingMigrations(session, migrations);
+  if (pending.length > 0) {
+    throw new StartupError(
+      `the database lacks ${pending.length} migration(s) (${pending.join(', ')}) and MIGRATE_ON_START is false: run this service's migration job (node dist/main.js migrate) first`,
+    );
+  }
+  return { created: false, applied: [] };
 }
