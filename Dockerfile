@@ -59,6 +59,7 @@ COPY prisma/users/migrations prisma/users/migrations
 COPY prisma/products/migrations prisma/products/migrations
 COPY prisma/orders/migrations prisma/orders/migrations
 COPY prisma/faq/migrations prisma/faq/migrations
+COPY operations/manifest.json operations/
 COPY supergraph.graphql docker/healthcheck.mjs docker/start.sh ./
 # The base image's unprivileged user (uid 1000); it owns only data/.
 USER node

@@ -65,6 +65,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log('supergraph.graphql is up to date.');
   } else {
     writeFileSync(outputFile, result.sdl);
-    console.log(`Composed ${path.relative(root, outputFile)}.`);
+    // Kustomize reads only files under its folder: the router's ConfigMap is made from this copy.
+    const k8sCopy = path.join(root, 'deploy', 'k8s', 'base', 'supergraph.graphql');
+    if (existsSync(path.dirname(k8sCopy))) writeFileSync(k8sCopy, result.sdl);
+    console.log(`Composed ${path.relative(root, outputFile)} (and its copy for Kubernetes).`);
   }
 }
