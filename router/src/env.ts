@@ -9,6 +9,8 @@ const limit = (fallback: number) => z.coerce.number().int().min(1).default(fallb
  */
 export const variables = baseEnvironment.omit({ USERS_URL: true }).extend({
   ROUTER_PORT: port(4000),
+  /** Prometheus metrics at GET /metrics on this port (0: any free one), on HOST; never on the public port. */
+  ROUTER_METRICS_PORT: port(9464),
   /** The composed supergraph the router serves (committed; `npm run compose` writes it). */
   SUPERGRAPH_FILE: z.string().default(fileURLToPath(new URL('../../supergraph.graphql', import.meta.url))),
   /** Introspection and the explorer: on by default outside production. */
@@ -43,6 +45,7 @@ export const variables = baseEnvironment.omit({ USERS_URL: true }).extend({
 export const environment = variables.transform(
   ({
     ROUTER_PORT,
+    ROUTER_METRICS_PORT,
     SUPERGRAPH_FILE,
     INTROSPECTION,
     MAX_DEPTH,
@@ -65,6 +68,7 @@ export const environment = variables.transform(
     /** What every service has (NODE_ENV, LOG_LEVEL, keys, …). */
     shared,
     http: { host: shared.HOST, port: ROUTER_PORT },
+    metrics: { host: shared.HOST, port: ROUTER_METRICS_PORT },
     supergraphFile: SUPERGRAPH_FILE,
     /** Introspection and the explorer. */
     introspection: INTROSPECTION ? INTROSPECTION === 'true' : shared.NODE_ENV !== 'production',

@@ -1,6 +1,7 @@
 import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher } from '@apollo/utils.fetcher';
+import { injectTraceContext } from '@shop/platform';
 import type { RouterContext } from './context.js';
 import { OPERATION_KIND_HEADER, operationKind } from './operation-kind.js';
 
@@ -12,6 +13,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
   constructor(
     private readonly serviceName: string,
     private readonly timeoutMs: number,
+    private readonly onFetch: FetchObserver,
     config: ConstructorParameters<typeof RemoteGraphQLDataSource<RouterContext>>[0],
   ) {
     super(config);
@@ -23,8 +25,11 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
    * the rest of the query still answers.
    */
   override async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     try {
       const response = await super.process(options);
+      this.onFetch(this.serviceName, seconds(), true);
       const changed = response.extensions?.invalidates;
       if (Array.isArray(changed) && 'invalidations' in options.context) {
         for (const tag of changed) if (typeof tag === 'string') options.context.invalidations.add(tag);
@@ -34,9 +39,10 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
       // A subgraph that answered with an HTTP error status (e.g. 401 for UNAUTHENTICATED) still sent GraphQL
       // errors: pass those on as they are. Only a missing answer is SERVICE_UNAVAILABLE.
       const body = (error as { extensions?: { response?: { body?: unknown } } }).extensions?.response?.body;
-      if (typeof body === 'object' && body !== null && Array.isArray((body as GatewayGraphQLResponse).errors)) {
-        return body as GatewayGraphQLResponse;
-      }
+      const answered =
+        typeof body === 'object' && body !== null && Array.isArray((body as GatewayGraphQLResponse).errors);
+      this.onFetch(this.serviceName, seconds(), answered);
+      if (answered) return body as GatewayGraphQLResponse;
       const timedOut = (error as Error).name === 'TimeoutError';
       const reason = timedOut ? `did not answer within ${this.timeoutMs} ms` : 'is unreachable';
       // A mutation that was sent but not answered in time may still finish: the client must not assume either way.
@@ -59,6 +65,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     const headers = request.http?.headers;
     if (!headers) return;
     headers.set(OPERATION_KIND_HEADER, operationKind(request.query ?? '', request.operationName));
+    injectTraceContext(headers); // the subgraph's span joins this fetch's (Apollo Gateway's gateway.fetch)
     if (!('requestId' in context)) return;
     headers.set('x-request-id', context.requestId);
     if (context.authorization) headers.set('authorization', context.authorization);
@@ -75,6 +82,7 @@ export function createGateway(
   supergraphSdl: string,
   urlOverrides: Record<string, string | undefined>,
   policy: SubgraphFetchPolicy,
+  onFetch: FetchObserver = () => undefined,
 ): ApolloGateway {
   const fetcher = policy.shareIdenticalQueries
     ? sharingIdenticalQueries(subgraphFetcher(policy))
@@ -82,9 +90,12 @@ export function createGateway(
   return new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) =>
-      new SubgraphDataSource(name, policy.timeoutMs, { url: urlOverrides[name] ?? url, fetcher }),
+      new SubgraphDataSource(name, policy.timeoutMs, onFetch, { url: urlOverrides[name] ?? url, fetcher }),
   });
 }
+
+/** Hears every subgraph fetch: how long it took, and whether the subgraph answered at all. */
+export type FetchObserver = (subgraph: string, seconds: number, answered: boolean) => void;
 
 /**
  * Node's keep-alive fetch with a deadline per subgraph request, and bounded retries with backoff for

@@ -13,9 +13,11 @@ import {
   loadKeyPems,
   parseEnvironment,
   StartupError,
+  startTracing,
   stopOnSignals,
   urlOf,
 } from '@shop/platform';
+import { collectDefaultMetrics } from 'prom-client';
 import { environment, subgraphUrlOverrides } from './env.js';
 import { subgraphUrls } from './gateway.js';
 import { createRouter } from './server.js';
@@ -24,6 +26,8 @@ try {
   const env = parseEnvironment(environment, process.env);
   const { shared } = env;
   const log = createLogger('router', shared.LOG_LEVEL);
+  // First, so Apollo Gateway's spans (plan, fetch) find the provider.
+  const tracing = startTracing('router');
   const production = shared.NODE_ENV === 'production';
   const keyDir = path.join(dataRoot(shared), 'keys');
   const keys = await loadKeyPems({ ...shared, keyDir, production });
@@ -38,13 +42,17 @@ try {
     : { verifyToken: await createTokenVerifier(keys.publicPem), closedAccounts: null };
   const router = await createRouter({ env, urlOverrides, log, supergraphSdl, verifyToken });
   const server = await listen(router.handler, { ...env.http, portVariable: 'ROUTER_PORT' });
-  log.info({ url: urlOf(server, '/') }, 'router ready');
+  collectDefaultMetrics({ register: router.metrics.registry });
+  const metricsServer = await listen(router.metrics.handler, { ...env.metrics, portVariable: 'ROUTER_METRICS_PORT' });
+  log.info({ url: urlOf(server, '/'), metrics: urlOf(metricsServer, '/metrics') }, 'router ready');
   stopOnSignals(
     server,
     log,
     async () => {
       closedAccounts?.stop();
+      metricsServer.close();
       await router.stop();
+      await tracing?.shutdown(); // sends the last spans
     },
     shared.SHUTDOWN_DRAIN_MS,
   );

@@ -19,6 +19,7 @@ import { errorPolicy } from './error-policy.js';
 import { explorerAssetRoutes, explorerPlugin } from './explorer.js';
 import { createGateway, subgraphUrls } from './gateway.js';
 import { queryLimits } from './limits.js';
+import { createRouterMetrics } from './metrics.js';
 import { loadSafelist } from './persisted-operations.js';
 import { responseCache } from './response-cache.js';
 
@@ -38,7 +39,8 @@ const REDIS_READY_TIMEOUT_MS = 2_000;
 export async function createRouter({ env, urlOverrides, log, supergraphSdl, verifyToken }: RouterDependencies) {
   const production = env.shared.NODE_ENV === 'production';
   const { introspection } = env;
-  const gateway = createGateway(supergraphSdl, urlOverrides, env.subgraphFetch);
+  const metrics = createRouterMetrics();
+  const gateway = createGateway(supergraphSdl, urlOverrides, env.subgraphFetch, metrics.subgraphFetch);
   const limits = queryLimits(env);
   const cache = env.responseCache;
   const answers: AnswerStore | null = cache
@@ -69,6 +71,7 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
       errorPolicy(log, production),
       ...limits.plugins,
       ...(answers ? [responseCache(answers, log)] : []),
+      metrics.plugin(), // last: it reads what the cache decided
     ],
   });
   await apollo.start();
@@ -132,6 +135,8 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
   return {
     apollo,
     handler,
+    /** Served on a port of its own by main.ts (ROUTER_METRICS_PORT). */
+    metrics,
     stop: async () => {
       await apollo.stop();
       await answers?.close();

@@ -3,6 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
 import { StartupError } from './startup-error.js';
+import { recordResponseStatus, withServerSpan } from './tracing.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -50,60 +51,69 @@ export function createHttpHandler<Context extends BaseContext>(options: GraphQLH
       if (!graphqlPaths.includes(url.pathname)) {
         return sendJson(response, 404, { error: `no route ${url.pathname}; GraphQL is at ${graphqlPaths[0]}` });
       }
-      if (isBareGet(request, url)) {
-        // e.g. `curl http://localhost:4000/`: no operation at all, so say how to send one (a browser gets the
-        // explorer, where there is one, from Apollo's landing page).
-        return sendGraphQLError(
-          response,
-          400,
-          `${url.pathname} serves GraphQL: POST {"query": "…"} with content-type: application/json, or GET ?query=… for a query`,
-          'BAD_REQUEST',
-        );
-      }
-
-      const body = await readBody(request);
-      if (body === 'too-large') {
-        return sendGraphQLError(response, 413, `request body over ${MAX_BODY_BYTES} bytes`, 'PAYLOAD_TOO_LARGE');
-      }
-      let parsed: unknown = body;
-      if (body.length > 0 && /^application\/(graphql-response\+)?json\b/i.test(request.headers['content-type'] ?? '')) {
-        try {
-          parsed = JSON.parse(body);
-        } catch {
-          return sendGraphQLError(response, 400, 'request body is not valid JSON', 'BAD_REQUEST');
-        }
-      }
-      let search = url.search;
-      if (options.admit) {
-        const candidate =
-          request.method === 'GET' ? fromSearchParams(url.searchParams) : (parsed as Record<string, unknown>);
-        const admission = options.admit(typeof candidate === 'object' && candidate !== null ? candidate : {});
-        if (!admission.ok) return sendGraphQLError(response, admission.status, admission.message, admission.code);
-        if (request.method === 'GET') search = toSearch(admission.body);
-        else parsed = admission.body;
-      }
-      const headers = new HeaderMap();
-      for (const [name, value] of Object.entries(request.headers)) {
-        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-      }
-      const result = await options.apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: request.method ?? 'GET', headers, search, body: parsed },
-        context: () => options.context(request, requestId),
+      // GraphQL requests are traced (probes and plain routes are not: they would drown the traces).
+      return await withServerSpan(request, url.pathname, requestId, async () => {
+        await serveGraphQL(request, response, url, requestId);
+        recordResponseStatus(response.statusCode);
       });
-      for (const [name, value] of result.headers) response.setHeader(name, value);
-      response.statusCode = result.status ?? 200;
-      if (result.body.kind === 'complete') {
-        response.end(result.body.string);
-        return;
-      }
-      for await (const chunk of result.body.asyncIterator) response.write(chunk);
-      response.end();
     } catch (error) {
       if (!response.headersSent)
         sendGraphQLError(response, 500, `internal error (request ${requestId})`, 'INTERNAL_SERVER_ERROR');
       else response.destroy(error as Error);
     }
   };
+
+  /** One GraphQL request: body limits, the admission check (e.g. a safelist), then Apollo Server. */
+  async function serveGraphQL(request: IncomingMessage, response: ServerResponse, url: URL, requestId: string) {
+    if (isBareGet(request, url)) {
+      // e.g. `curl http://localhost:4000/`: no operation at all, so say how to send one (a browser gets the
+      // explorer, where there is one, from Apollo's landing page).
+      return sendGraphQLError(
+        response,
+        400,
+        `${url.pathname} serves GraphQL: POST {"query": "…"} with content-type: application/json, or GET ?query=… for a query`,
+        'BAD_REQUEST',
+      );
+    }
+
+    const body = await readBody(request);
+    if (body === 'too-large') {
+      return sendGraphQLError(response, 413, `request body over ${MAX_BODY_BYTES} bytes`, 'PAYLOAD_TOO_LARGE');
+    }
+    let parsed: unknown = body;
+    if (body.length > 0 && /^application\/(graphql-response\+)?json\b/i.test(request.headers['content-type'] ?? '')) {
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        return sendGraphQLError(response, 400, 'request body is not valid JSON', 'BAD_REQUEST');
+      }
+    }
+    let search = url.search;
+    if (options.admit) {
+      const candidate =
+        request.method === 'GET' ? fromSearchParams(url.searchParams) : (parsed as Record<string, unknown>);
+      const admission = options.admit(typeof candidate === 'object' && candidate !== null ? candidate : {});
+      if (!admission.ok) return sendGraphQLError(response, admission.status, admission.message, admission.code);
+      if (request.method === 'GET') search = toSearch(admission.body);
+      else parsed = admission.body;
+    }
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const result = await options.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: request.method ?? 'GET', headers, search, body: parsed },
+      context: () => options.context(request, requestId),
+    });
+    for (const [name, value] of result.headers) response.setHeader(name, value);
+    response.statusCode = result.status ?? 200;
+    if (result.body.kind === 'complete') {
+      response.end(result.body.string);
+      return;
+    }
+    for await (const chunk of result.body.asyncIterator) response.write(chunk);
+    response.end();
+  }
 }
 
 /** A GET with no operation (no query, no persisted-query hash) from something other than a browser. */

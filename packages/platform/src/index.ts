@@ -46,3 +46,4 @@ export { collectProcessMetrics, countSqlStatements, metricsRoute } from './metri
 export { requestLogging } from './request-logging.js';
 export { stopOnSignals } from './shutdown.js';
 export { StartupError } from './startup-error.js';
+export { injectTraceContext, spanOperation, startTracing, type Tracing, withServerSpan } from './tracing.js';

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PrismaInstrumentation } from '@prisma/instrumentation';
 import {
   type ClosedAccounts,
   collectProcessMetrics,
@@ -12,6 +13,7 @@ import {
   loadInternalToken,
   loadKeyPems,
   StartupError,
+  startTracing,
   stopOnSignals,
   type TokenVerifier,
   urlOf,
@@ -128,6 +130,13 @@ export async function runSubgraph<Client extends PrismaLike, Settings, Context e
     const env = parseSubgraphEnvironment(manifest, process.env);
     const { shared } = env;
     const log = createLogger(service, shared.LOG_LEVEL);
+    const tracing = startTracing(service);
+    // Prisma's spans: one per client operation and one per SQL statement it sends.
+    if (tracing) {
+      const prismaSpans = new PrismaInstrumentation({ enabled: false });
+      prismaSpans.setTracerProvider(tracing.provider);
+      prismaSpans.enable();
+    }
     const production = shared.NODE_ENV === 'production';
     const keyDir = path.join(dataRoot(shared), 'keys');
     const keys = await loadKeyPems({ ...shared, keyDir, production });
@@ -186,6 +195,7 @@ export async function runSubgraph<Client extends PrismaLike, Settings, Context e
         closedAccounts.stop();
         await subgraph.close();
         await database.close();
+        await tracing?.shutdown();
       },
       shared.SHUTDOWN_DRAIN_MS,
     );

@@ -1,4 +1,4 @@
-import { userError } from '@shop/platform';
+import { injectTraceContext, userError } from '@shop/platform';
 
 /**
  * Another subgraph gave no usable answer: unreachable, timed out, failed unexpectedly, or answered without
@@ -36,9 +36,15 @@ export function createSubgraphClient({
   return async function call<Data>(query: string, variables: object, requestId: string): Promise<Data> {
     let response: Response;
     try {
+      const headers = new Headers({
+        'content-type': 'application/json',
+        'x-internal-token': internalToken,
+        'x-request-id': requestId,
+      });
+      injectTraceContext(headers);
       response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-internal-token': internalToken, 'x-request-id': requestId },
+        headers,
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(timeoutMs),
       });

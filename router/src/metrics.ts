@@ -1,0 +1,94 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { Counter, Histogram, Registry } from 'prom-client';
+
+/** Operation names become a label only while there are few of them and they look like names. */
+const MAX_OPERATION_LABELS = 200;
+const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * The router's Prometheus metrics (prom-client), served on a port of their own (ROUTER_METRICS_PORT), never on
+ * the public one: requests and their latency by operation name, errors by code, each subgraph fetch's latency
+ * and failures, and the response cache's hits and misses.
+ */
+export function createRouterMetrics() {
+  const registry = new Registry();
+  const registers = [registry];
+  const requests = new Histogram({
+    name: 'router_request_duration_seconds',
+    help: 'GraphQL requests to the router (the _count is the number of requests), by operation name',
+    labelNames: ['operation'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const errors = new Counter({
+    name: 'router_errors_total',
+    help: 'Errors in the router’s answers, by extensions.code',
+    labelNames: ['code'] as const,
+    registers,
+  });
+  const fetches = new Histogram({
+    name: 'router_subgraph_fetch_duration_seconds',
+    help: 'Fetches from the router to each subgraph, retries included',
+    labelNames: ['subgraph'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers,
+  });
+  const fetchFailures = new Counter({
+    name: 'router_subgraph_fetch_failures_total',
+    help: 'Subgraph fetches that got no answer (unreachable, timed out), by subgraph',
+    labelNames: ['subgraph'] as const,
+    registers,
+  });
+  const cache = new Counter({
+    name: 'router_response_cache_requests_total',
+    help: 'Requests the response cache looked up, by result (hit, miss)',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  const operations = new Set<string>();
+  const operationLabel = (name: string | null | undefined) => {
+    if (!name) return 'anonymous';
+    if (!OPERATION_NAME.test(name)) return 'other';
+    if (!operations.has(name) && operations.size >= MAX_OPERATION_LABELS) return 'other';
+    operations.add(name);
+    return name;
+  };
+
+  return {
+    /** The process's own metrics (CPU, memory, event loop) join these where the router serves them (main.ts). */
+    registry,
+    plugin: (): ApolloServerPlugin => ({
+      async requestDidStart() {
+        const started = performance.now();
+        return {
+          async willSendResponse({ operationName, request, response }) {
+            const operation = operationLabel(operationName ?? request.operationName);
+            requests.observe({ operation }, (performance.now() - started) / 1000);
+            if (response.body.kind !== 'single') return;
+            for (const error of response.body.singleResult.errors ?? []) {
+              errors.inc({ code: String(error.extensions?.code ?? 'UNKNOWN') });
+            }
+            const served = response.http.headers.get('x-cache');
+            if (served === 'HIT' || served === 'MISS') cache.inc({ result: served.toLowerCase() });
+          },
+        };
+      },
+    }),
+    subgraphFetch: (subgraph: string, seconds: number, answered: boolean) => {
+      fetches.observe({ subgraph }, seconds);
+      if (!answered) fetchFailures.inc({ subgraph });
+    },
+    handler: async (request: IncomingMessage, response: ServerResponse) => {
+      if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/metrics') {
+        response.writeHead(404).end();
+        return;
+      }
+      const text = await registry.metrics();
+      response.writeHead(200, { 'content-type': registry.contentType });
+      response.end(text);
+    },
+  };
+}
+
+export type RouterMetrics = ReturnType<typeof createRouterMetrics>;
