@@ -136,7 +136,7 @@ async function graphql(query: string, headers: Record<string, string> = {}) {
 describe.skipIf(databaseKind === 'postgres')('tracing and metrics across the five processes', () => {
   it('makes one trace of one client request: the router, its fetches, every subgraph it touched and their SQL', async () => {
     const logIn = await graphql('mutation { logIn(email: "ada@shop.test", password: "shop-customer-dev") { token } }');
-    const token = (logIn.data?.logIn as { token: string }).token;
+    const token = (logIn.data as { logIn: { token: string } }).logIn.token;
     const requestId = `trace-${process.pid}`;
     const answer = await graphql(
       'query MyOrders { me { name orders(first: 2) { edges { node { number items { product { name faqs { question } } } } } } } }',
