@@ -184,6 +184,7 @@ function startTarget(target: Target, supergraphFile: string, nodeOptions?: strin
     SUPERGRAPH_FILE: supergraphFile,
     PORT: port,
     ROUTER_PORT: port,
+    ROUTER_METRICS_PORT: '0',
     RESPONSE_CACHE: 'off',
   };
   if (target === 'ours_unshared') env.SUBGRAPH_DEDUPLICATION = 'false';
@@ -520,7 +521,13 @@ const baselineUrls = () =>
 
 function startMixTarget(target: MixTarget, supergraphFile: string, baseline: Baseline | null): ServerProcess {
   const port = String(MIX_PORTS[target]);
-  const env: NodeJS.ProcessEnv = { ...baseEnv, SUPERGRAPH_FILE: supergraphFile, PORT: port, ROUTER_PORT: port };
+  const env: NodeJS.ProcessEnv = {
+    ...baseEnv,
+    SUPERGRAPH_FILE: supergraphFile,
+    PORT: port,
+    ROUTER_PORT: port,
+    ROUTER_METRICS_PORT: '0',
+  };
   // BENCH_MIX_PROFILE=<target>: a CPU profile of that target's process under the mix, in results/profiles/.
   const nodeOptions =
     settings.BENCH_MIX_PROFILE === target ? ['--cpu-prof', '--cpu-prof-dir', path.join(RESULTS_DIR, 'profiles')] : [];

@@ -97,6 +97,7 @@ describe.skipIf(databaseKind === 'postgres')('the Dockerfile, replayed stage by 
       JWT_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       INTERNAL_API_TOKEN: randomBytes(32).toString('base64url'),
       ROUTER_PORT: String(ports.router),
+      ROUTER_METRICS_PORT: '0',
       USERS_PORT: String(ports.users),
       USERS_URL: `http://127.0.0.1:${ports.users}/graphql`,
       LOG_LEVEL: 'warn',

@@ -335,6 +335,7 @@ describe('graceful shutdown', () => {
           PATH: process.env.PATH,
           LOG_LEVEL: 'silent',
           ROUTER_PORT: String(port),
+          ROUTER_METRICS_PORT: '0', // any free port: never collide with another router's
           JWT_PUBLIC_KEY: supergraph.keys.publicPem,
           INTERNAL_API_TOKEN: supergraph.internalToken,
           USERS_URL: supergraph.subgraphUrls.users,
