@@ -187,7 +187,7 @@ export function replayDockerfile(
           log(`${stage.name}: RUN ${instruction.command}`);
           const result = spawnSync('sh', ['-c', instruction.command], {
             cwd: dir,
-            env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+            env: { ...networkSettings(), PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
             encoding: 'utf8',
             maxBuffer: 64 * 1024 * 1024,
           });
@@ -215,6 +215,18 @@ export function replayDockerfile(
 }
 
 const WORKDIR = '/app';
+
+/**
+ * The host's network settings, which `docker build` also lends a build (proxies, the certificate authorities a
+ * registry mirror is signed by); nothing else of the host's environment reaches a RUN step.
+ */
+function networkSettings(): Record<string, string> {
+  const passed =
+    /^(NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|NO_PROXY|npm_config_(registry|cafile))$/i;
+  return Object.fromEntries(
+    Object.entries(process.env).filter((entry): entry is [string, string] => passed.test(entry[0]) && !!entry[1]),
+  );
+}
 
 /** Docker's COPY: a directory's contents go into the destination; a file goes into it if it ends with `/`. */
 function copyInto(source: string, destination: string, written: string) {
