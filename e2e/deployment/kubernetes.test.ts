@@ -105,6 +105,8 @@ describe.each(Object.entries(RENDERINGS))('deploy/k8s (%s)', (_rendering, object
       expect(container.resources.requests).toBeDefined();
       expect(named('Service', name).spec.ports[0].port).toBe(port);
       const job = named('Job', `${name}-migrate`);
+      // `args` alone would replace the image's command: the Job runs `sh start.sh migrate`.
+      expect(job.spec.template.spec.containers[0].command).toEqual(['sh', 'start.sh']);
       expect(job.spec.template.spec.containers[0].args).toEqual(['migrate']);
       expect(environmentOf(job.spec.template.spec.containers[0])[names.databaseUrl]).toBeDefined();
     }
