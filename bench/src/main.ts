@@ -175,18 +175,23 @@ function writeSupergraph(root: string, ports: Record<string, number>, name: stri
   return file;
 }
 
-function startTarget(target: Target, supergraphFile: string, nodeOptions?: string[], plan = cores): ServerProcess {
-  const port = String(TARGET_PORTS[target]);
-  // The best case sends one query over and over: with the response cache every answer but the first would be
-  // a hit, so these tables measure the router without it (the realistic mix measures both).
-  const env: NodeJS.ProcessEnv = {
+/** A gateway process's environment: its port (ours reads ROUTER_PORT, the peers PORT), the supergraph, any free metrics port. */
+function routerEnv(port: number, supergraphFile: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const text = String(port);
+  return {
     ...baseEnv,
     SUPERGRAPH_FILE: supergraphFile,
-    PORT: port,
-    ROUTER_PORT: port,
+    PORT: text,
+    ROUTER_PORT: text,
     ROUTER_METRICS_PORT: '0',
-    RESPONSE_CACHE: 'off',
+    ...extra,
   };
+}
+
+function startTarget(target: Target, supergraphFile: string, nodeOptions?: string[], plan = cores): ServerProcess {
+  // The best case sends one query over and over: with the response cache every answer but the first would be
+  // a hit, so these tables measure the router without it (the realistic mix measures both).
+  const env = routerEnv(TARGET_PORTS[target], supergraphFile, { RESPONSE_CACHE: 'off' });
   if (target === 'ours_unshared') env.SUBGRAPH_DEDUPLICATION = 'false';
   const ours = target === 'ours' || target === 'ours_unshared';
   const entry = ours ? 'router/dist/main.js' : `bench/src/gateways/${target}.ts`;
@@ -520,14 +525,7 @@ const baselineUrls = () =>
   );
 
 function startMixTarget(target: MixTarget, supergraphFile: string, baseline: Baseline | null): ServerProcess {
-  const port = String(MIX_PORTS[target]);
-  const env: NodeJS.ProcessEnv = {
-    ...baseEnv,
-    SUPERGRAPH_FILE: supergraphFile,
-    PORT: port,
-    ROUTER_PORT: port,
-    ROUTER_METRICS_PORT: '0',
-  };
+  const env = routerEnv(MIX_PORTS[target], supergraphFile);
   // BENCH_MIX_PROFILE=<target>: a CPU profile of that target's process under the mix, in results/profiles/.
   const nodeOptions =
     settings.BENCH_MIX_PROFILE === target ? ['--cpu-prof', '--cpu-prof-dir', path.join(RESULTS_DIR, 'profiles')] : [];
