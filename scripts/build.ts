@@ -1,10 +1,11 @@
 /**
- * `npm run build`: each service (the router and every subgraph) compiled to one JavaScript file,
- * `<service>/dist/main.js`, which plain `node` runs without tsx (production, the benchmark). esbuild bundles the
+ * `npm run build`: each service (the router, every subgraph and the storefront's server) compiled to one JavaScript
+ * file, `<service>/dist/main.js`, which plain `node` runs without tsx (production, the benchmark). esbuild bundles the
  * service's own code and the workspace packages it uses (@shop/*, TypeScript sources); every npm dependency stays
  * an import from node_modules. Paths the code finds with `import.meta.url` (schema, migrations, supergraph)
- * keep working because `dist/` sits where `src/` does.
+ * keep working because `dist/` sits where `src/` does. The storefront app itself is built by Vite.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { loadSubgraphs, REPOSITORY_ROOT } from './subgraphs.js';
@@ -19,14 +20,28 @@ const npmDependenciesExternal: Plugin = {
   },
 };
 
-export async function buildServices(root = REPOSITORY_ROOT): Promise<string[]> {
+/** Each service's entry point and where its compiled file goes. */
+async function serviceEntries(root: string) {
   const services = ['router', ...(await loadSubgraphs(root)).map((manifest) => path.join('subgraphs', manifest.name))];
+  return [
+    ...services.map((service) => ({
+      entry: path.join(service, 'src', 'main.ts'),
+      outfile: path.join(service, 'dist', 'main.js'),
+    })),
+    // The storefront's server (when the checkout has one: the benchmark builds older ones); the app it serves is
+    // built by Vite (buildStorefront).
+    { entry: path.join('storefront', 'server', 'main.ts'), outfile: path.join('storefront', 'dist', 'main.js') },
+  ].filter(({ entry }) => existsSync(path.join(root, entry)));
+}
+
+export async function buildServices(root = REPOSITORY_ROOT): Promise<string[]> {
+  const entries = await serviceEntries(root);
   await Promise.all(
-    services.map((service) =>
+    entries.map(({ entry, outfile }) =>
       build({
         absWorkingDir: root,
-        entryPoints: [path.join(service, 'src', 'main.ts')],
-        outfile: path.join(service, 'dist', 'main.js'),
+        entryPoints: [entry],
+        outfile,
         bundle: true,
         platform: 'node',
         format: 'esm',
@@ -37,12 +52,19 @@ export async function buildServices(root = REPOSITORY_ROOT): Promise<string[]> {
       }),
     ),
   );
-  return services;
+  return entries.map(({ outfile }) => outfile);
+}
+
+/** The storefront app, built by Vite into storefront/dist/public (its server serves that folder). */
+export async function buildStorefront(root = REPOSITORY_ROOT): Promise<string> {
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({ configFile: path.join(root, 'storefront', 'vite.config.ts'), logLevel: 'warn' });
+  return path.join('storefront', 'dist', 'public');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const started = performance.now();
-  const services = await buildServices();
+  const [files, app] = await Promise.all([buildServices(), buildStorefront()]);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`Built ${services.map((service) => `${service}/dist/main.js`).join(', ')} in ${seconds} s.`);
+  console.log(`Built ${files.join(', ')} and ${app}/ in ${seconds} s.`);
 }

@@ -1,17 +1,19 @@
 /**
  * Resolver types for each subgraph, generated from its schema.graphql with GraphQL Code Generator
  * (typescript + typescript-resolvers, federation mode) and committed as src/schema.generated.ts.
+ * The storefront's typed operations and the safelist, from operations/ (scripts/client-operations.ts).
  * Also the README's error table, from the declared error codes (scripts/error-codes.ts).
  *   npm run codegen          write them
  *   npm run codegen:check    fail when a committed file differs from a fresh generation
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { codegen } from '@graphql-codegen/core';
 import * as typescript from '@graphql-codegen/typescript';
 import * as typescriptResolvers from '@graphql-codegen/typescript-resolvers';
 import type { AnySubgraphManifest } from '@shop/subgraph-runtime';
 import { parse } from 'graphql';
+import { generateClientOperations } from './client-operations.js';
 import { errorCodeTable, README, withErrorTable } from './error-codes.js';
 import { loadSubgraphs } from './subgraphs.js';
 
@@ -54,38 +56,34 @@ export async function generateResolverTypes(manifest: AnySubgraphManifest, schem
 
 async function main(): Promise<void> {
   const check = process.argv.includes('--check');
-  let stale = 0;
   const manifests = await loadSubgraphs();
-  for (const manifest of manifests) {
-    const fresh = await generateResolverTypes(manifest);
-    const file = generatedFile(manifest.name);
+  const outputs = [
+    ...(await Promise.all(
+      manifests.map(async (manifest) => ({
+        file: generatedFile(manifest.name),
+        content: await generateResolverTypes(manifest),
+      })),
+    )),
+    ...(await generateClientOperations()),
+  ];
+  const readme = readFileSync(README, 'utf8');
+  outputs.push({ file: README, content: withErrorTable(readme, await errorCodeTable()) });
+  let stale = 0;
+  for (const { file, content } of outputs) {
     if (!check) {
-      writeFileSync(file, fresh);
+      writeFileSync(file, content);
       continue;
     }
-    let committed = '';
-    try {
-      committed = readFileSync(file, 'utf8');
-    } catch {}
-    if (committed === fresh) console.log(`✔ ${path.relative(root, file)} is up to date`);
+    if ((existsSync(file) ? readFileSync(file, 'utf8') : '') === content)
+      console.log(`✔ ${path.relative(root, file)} is up to date`);
     else {
       stale++;
       console.error(`✘ ${path.relative(root, file)} is stale: run \`npm run codegen\` and commit it`);
     }
   }
-  const readme = readFileSync(README, 'utf8');
-  const fresh = withErrorTable(readme, await errorCodeTable());
-  if (!check) writeFileSync(README, fresh);
-  else if (fresh === readme) console.log('✔ the README error table is up to date');
-  else {
-    stale++;
-    console.error(
-      '✘ the README error table differs from the declared error codes: run `npm run codegen` and commit it',
-    );
-  }
   if (!check)
     console.log(
-      `Generated resolver types for ${manifests.map((manifest) => manifest.name).join(', ')}, and the README error table.`,
+      `Generated resolver types for ${manifests.map((manifest) => manifest.name).join(', ')}, the storefront's typed operations and the safelist, and the README error table.`,
     );
   if (stale > 0) process.exitCode = 1;
 }

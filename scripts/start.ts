@@ -1,6 +1,6 @@
 /**
- * `npm start`: every subgraph (discovered by its manifest) and the router, compiled (`npm run build`), as separate
- * processes on their ports,
+ * `npm start`: every subgraph (discovered by its manifest), the router and the storefront, compiled (`npm run build`),
+ * as separate processes on their ports,
  * each with its own embedded database (migrated, and seeded when new) unless <NAME>_DATABASE_URL says otherwise.
  * Prints each service's readiness and the explorer URL; Ctrl-C (or SIGTERM) stops them all.
  */
@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { dataRoot, loadInternalToken, loadKeyPems, variablesOf } from '@shop/platform';
-import { buildServices } from './build.js';
+import { buildServices, buildStorefront } from './build.js';
 import { loadSubgraphs, REPOSITORY_ROOT } from './subgraphs.js';
 
 interface Service {
@@ -34,12 +34,19 @@ const router: Service = {
   portVariable: 'ROUTER_PORT',
   port: portOf('ROUTER_PORT', 4000),
 };
+const storefront: Service = {
+  name: 'storefront',
+  entry: 'storefront/dist/main.js',
+  portVariable: 'STOREFRONT_PORT',
+  port: portOf('STOREFRONT_PORT', 3000),
+};
 
 const graphqlUrl = (service: Service) => `http://127.0.0.1:${service.port}/graphql`;
 // Every process sees every port, so the router and orders find the subgraphs wherever they were moved.
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   APOLLO_TELEMETRY_DISABLED: '1',
+  ROUTER_URL: graphqlUrl(router),
   ...Object.fromEntries(subgraphs.map((service) => [variablesOf(service.name).url, graphqlUrl(service)])),
 };
 
@@ -106,10 +113,10 @@ function stopAll(exitCode: number): void {
   }, 15_000).unref();
 }
 
-async function waitUntilReady(service: Service): Promise<void> {
+async function waitUntilReady(service: Service, path = '/ready'): Promise<void> {
   for (;;) {
     if (stopping) return;
-    const ok = await fetch(`http://127.0.0.1:${service.port}/ready`, { signal: AbortSignal.timeout(1000) })
+    const ok = await fetch(`http://127.0.0.1:${service.port}${path}`, { signal: AbortSignal.timeout(1000) })
       .then((response) => response.ok)
       .catch(() => false);
     if (ok) return;
@@ -128,15 +135,16 @@ const keySettings = {
 };
 await loadKeyPems(keySettings);
 loadInternalToken(keySettings);
-// Compiled first (esbuild, ~2 s): plain node starts a service in a fraction of tsx's time.
-await buildServices();
+// Compiled first (esbuild and Vite, ~3 s): plain node starts a service in a fraction of tsx's time.
+await Promise.all([buildServices(), buildStorefront()]);
 // All at once: the router needs no subgraph to start, only to be ready (its /ready asks each of them).
-console.log(`Starting ${subgraphs.map((service) => service.name).join(', ')} and the router …`);
-for (const service of [...subgraphs, router]) run(service);
-await waitUntilReady(router);
+console.log(`Starting ${subgraphs.map((service) => service.name).join(', ')}, the router and the storefront …`);
+for (const service of [...subgraphs, router, storefront]) run(service);
+await Promise.all([waitUntilReady(router), waitUntilReady(storefront, '/health')]);
 if (!stopping) {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`\nShop Supergraph is up in ${seconds} s.`);
+  console.log(`  Storefront: http://localhost:${storefront.port}/`);
   console.log(`  Explorer and GraphQL endpoint: http://localhost:${router.port}/`);
   console.log(`  Subgraphs: ${subgraphs.map((service) => `${service.name} ${graphqlUrl(service)}`).join(', ')}`);
   console.log('  Press Ctrl-C to stop.\n');

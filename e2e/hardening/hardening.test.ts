@@ -258,8 +258,11 @@ describe('persisted operations (safelist mode)', () => {
   it('runs listed operations by hash or text, and refuses anything else', async () => {
     const router = await supergraph.startRouter({ PERSISTED_OPERATIONS: 'safelist' });
     const { readFileSync } = await import('node:fs');
-    const document = readFileSync(path.join(REPOSITORY_ROOT, 'operations/storefront/product-page.graphql'), 'utf8');
-    const sha256Hash = createHash('sha256').update(document).digest('hex');
+    const manifest = JSON.parse(readFileSync(path.join(REPOSITORY_ROOT, 'operations/manifest.json'), 'utf8'));
+    const [sha256Hash, document] = Object.entries(manifest as Record<string, string>).find(([, text]) =>
+      text.startsWith('query ProductPage('),
+    ) as [string, string];
+    expect(createHash('sha256').update(document).digest('hex')).toBe(sha256Hash);
     const byHash = await send(
       JSON.stringify({
         variables: { sku: 'CF-MUG-CERAMIC' },

@@ -29,7 +29,7 @@ export const variables = baseEnvironment.omit({ USERS_URL: true }).extend({
   SUBGRAPH_READY_PATH: z.string().startsWith('/').optional(),
   /** Identical subgraph queries in flight at once (same body and token) share one fetch. */
   SUBGRAPH_DEDUPLICATION: z.enum(['true', 'false']).default('true'),
-  /** `safelist`: only operations whose hash is in operations/manifest.json run. */
+  /** Listed operations (operations/manifest.json) always run by hash; `safelist`: nothing else runs. */
   PERSISTED_OPERATIONS: z.enum(['off', 'safelist']).default('off'),
   /** The response cache (README: "Response cache"): whole answers kept for their @cacheControl max-age. */
   RESPONSE_CACHE: z.enum(['on', 'off']).default('on'),

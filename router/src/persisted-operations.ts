@@ -11,25 +11,29 @@ export const operationHash = (document: string) => createHash('sha256').update(d
 export type Verdict = { ok: true; body: Record<string, unknown> } | { ok: false; message: string };
 
 /**
- * Safelist mode: only the operations in operations/manifest.json run. A client sends either the hash
- * (APQ-style `extensions.persistedQuery.sha256Hash`, the document is filled in here) or a document whose
- * hash is listed; anything else is refused before parsing.
+ * The project's persisted operations (operations/manifest.json, written by `npm run codegen`: hash → document).
+ * A client sends the hash (APQ-style `extensions.persistedQuery.sha256Hash`) and the document is filled in here,
+ * so the storefront ships and sends no query text. With `safelist`, only these operations run: a hash not listed
+ * or a document whose hash is not listed is refused before parsing. Otherwise anything else goes on to Apollo
+ * Server (ad-hoc queries, and APQ for other hashes). Null when there is no manifest and none is required.
  */
-export function loadSafelist(file = MANIFEST_FILE) {
-  if (!existsSync(file))
-    throw new StartupError(`PERSISTED_OPERATIONS=safelist needs ${file}; run npm run operations:manifest`);
-  const manifest = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { document: string }>;
-  const documents = new Map(Object.entries(manifest).map(([hash, entry]) => [hash, entry.document]));
+export function loadPersistedOperations({ safelist }: { safelist: boolean }, file = MANIFEST_FILE) {
+  if (!existsSync(file)) {
+    if (safelist) throw new StartupError(`PERSISTED_OPERATIONS=safelist needs ${file}; run npm run codegen`);
+    return null;
+  }
+  const documents = new Map(Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>));
 
   return (body: Record<string, unknown>): Verdict => {
     const extensions = (body.extensions ?? {}) as { persistedQuery?: { sha256Hash?: unknown } };
     const hash = extensions.persistedQuery?.sha256Hash;
-    if (typeof hash === 'string') {
-      const document = documents.get(hash);
-      if (!document) return { ok: false, message: `operation ${hash} is not in the safelist` };
+    const document = typeof hash === 'string' ? documents.get(hash) : undefined;
+    if (document !== undefined) {
       const { persistedQuery: _, ...otherExtensions } = extensions;
       return { ok: true, body: { ...body, query: document, extensions: otherExtensions } };
     }
+    if (!safelist) return { ok: true, body };
+    if (typeof hash === 'string') return { ok: false, message: `operation ${hash} is not in the safelist` };
     if (typeof body.query === 'string' && documents.has(operationHash(body.query))) return { ok: true, body };
     return {
       ok: false,

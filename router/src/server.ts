@@ -20,7 +20,7 @@ import { explorerAssetRoutes, explorerPlugin } from './explorer.js';
 import { createGateway, subgraphUrls } from './gateway.js';
 import { queryLimits } from './limits.js';
 import { createRouterMetrics } from './metrics.js';
-import { loadSafelist } from './persisted-operations.js';
+import { loadPersistedOperations } from './persisted-operations.js';
 import { responseCache } from './response-cache.js';
 
 export interface RouterDependencies {
@@ -107,13 +107,13 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
     });
   };
 
-  const safelist = env.safelist ? loadSafelist() : null;
+  const persistedOperations = loadPersistedOperations({ safelist: env.safelist });
   const handler = createHttpHandler<RouterContext>({
     apollo,
-    ...(safelist
+    ...(persistedOperations
       ? {
           admit: (request: Record<string, unknown>): Admission => {
-            const verdict = safelist(request);
+            const verdict = persistedOperations(request);
             return verdict.ok
               ? verdict
               : { ok: false, status: 400, code: 'PERSISTED_QUERY_NOT_IN_SAFELIST', message: verdict.message };

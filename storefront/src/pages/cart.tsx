@@ -1,0 +1,108 @@
+import { Link } from 'wouter';
+import { type CartLine, cart, MAX_QUANTITY, setQuantity } from '../cart.js';
+import { formatMoney } from '../money.js';
+import { PageTitle } from '../ui.js';
+
+export const estimatedTotal = (lines: CartLine[]) => ({
+  amount: lines.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0),
+  currency: lines[0]?.unitPrice.currency ?? 'EUR',
+});
+
+/** The cart lives in this browser (no request): prices are confirmed when the order is placed. */
+export function CartPage() {
+  const lines = cart.use();
+  return (
+    <>
+      <PageTitle>Your cart</PageTitle>
+      {lines.length === 0 ? (
+        <p>
+          Your cart is empty. <Link href="/">Browse the catalogue</Link>
+        </p>
+      ) : (
+        <>
+          <CartLines lines={lines} editable />
+          <p className="muted">Prices are confirmed when you place the order.</p>
+          <Link href="/checkout" className="button primary">
+            Check out
+          </Link>
+        </>
+      )}
+    </>
+  );
+}
+
+/** The cart as a table; `problems` (product id → text) marks the lines an order attempt refused. */
+export function CartLines({
+  lines,
+  editable = false,
+  problems = {},
+}: {
+  lines: CartLine[];
+  editable?: boolean;
+  problems?: Record<string, string>;
+}) {
+  return (
+    <table className="cart">
+      <caption className="visually-hidden">Items in your cart</caption>
+      <thead>
+        <tr>
+          <th scope="col">Product</th>
+          <th scope="col">Unit price</th>
+          <th scope="col">Quantity</th>
+          <th scope="col">Subtotal</th>
+          {editable && (
+            <th scope="col">
+              <span className="visually-hidden">Remove</span>
+            </th>
+          )}
+        </tr>
+      </thead>
+      <tbody>
+        {lines.map((line) => (
+          <tr key={line.productId} className={problems[line.productId] ? 'problem' : undefined}>
+            <th scope="row">
+              <Link href={`/products/${encodeURIComponent(line.sku)}`}>{line.name}</Link>
+              {problems[line.productId] && (
+                <p className="line-problem" role="alert">
+                  {problems[line.productId]}
+                </p>
+              )}
+            </th>
+            <td>{formatMoney(line.unitPrice)}</td>
+            <td>
+              {editable ? (
+                <input
+                  type="number"
+                  min={0}
+                  max={MAX_QUANTITY}
+                  value={line.quantity}
+                  aria-label={`Quantity of ${line.name}`}
+                  onChange={(event) => setQuantity(line.productId, Math.floor(Number(event.target.value) || 0))}
+                />
+              ) : (
+                line.quantity
+              )}
+            </td>
+            <td>{formatMoney({ ...line.unitPrice, amount: line.unitPrice.amount * line.quantity })}</td>
+            {editable && (
+              <td>
+                <button type="button" className="link" onClick={() => setQuantity(line.productId, 0)}>
+                  Remove<span className="visually-hidden"> {line.name}</span>
+                </button>
+              </td>
+            )}
+          </tr>
+        ))}
+      </tbody>
+      <tfoot>
+        <tr>
+          <th scope="row" colSpan={3}>
+            Estimated total
+          </th>
+          <td>{formatMoney(estimatedTotal(lines))}</td>
+          {editable && <td />}
+        </tr>
+      </tfoot>
+    </table>
+  );
+}

@@ -1,0 +1,128 @@
+import { useRef, useState } from 'react';
+import { Link } from 'wouter';
+import { type CartLine, cart } from '../cart.js';
+import { execute, type GraphQLErrorShape } from '../graphql-client.js';
+import { formatMoney } from '../money.js';
+import { PlaceOrderDocument, type PlaceOrderMutation } from '../operations.generated.js';
+import { ErrorNotice, PageTitle } from '../ui.js';
+import { CartLines } from './cart.js';
+
+/**
+ * One checkout attempt: the cart's contents and the idempotency key sent for them. A retry, a double click or a
+ * reload of this page sends the same key for the same cart, and the API answers with the order it already made;
+ * a changed cart is a new attempt with a new key. Kept in sessionStorage (this tab) until the order is placed.
+ */
+const ATTEMPT_KEY = 'shop.checkout-attempt';
+
+function attemptFor(lines: CartLine[]): string {
+  const contents = JSON.stringify(lines.map((line) => [line.productId, line.quantity]));
+  const saved = JSON.parse(sessionStorage.getItem(ATTEMPT_KEY) ?? 'null') as { contents: string; key: string } | null;
+  if (saved?.contents === contents) return saved.key;
+  const key = crypto.randomUUID();
+  sessionStorage.setItem(ATTEMPT_KEY, JSON.stringify({ contents, key }));
+  return key;
+}
+
+/** What the refused order says about each line, from the error's code and the products it names. */
+function lineProblems(errors: GraphQLErrorShape[]): Record<string, string> {
+  const problems: Record<string, string> = {};
+  for (const error of errors) {
+    const text =
+      error.extensions?.code === 'OUT_OF_STOCK'
+        ? 'Not enough in stock for this quantity: lower it or remove the item.'
+        : error.extensions?.code === 'PRODUCT_ARCHIVED' || error.extensions?.code === 'NOT_FOUND'
+          ? 'No longer sold: remove it to continue.'
+          : null;
+    if (text) for (const id of error.extensions?.productIds ?? []) problems[id] = text;
+  }
+  return problems;
+}
+
+export function CheckoutPage() {
+  const lines = cart.use();
+  const [order, setOrder] = useState<PlaceOrderMutation['placeOrder']>();
+  const [errors, setErrors] = useState<GraphQLErrorShape[]>([]);
+  const [unknownOutcome, setUnknownOutcome] = useState(false);
+  const [pending, setPending] = useState(false);
+  // A second click before React re-renders the disabled button is ignored here; the key covers everything else.
+  const inFlight = useRef(false);
+
+  async function placeOrder() {
+    if (inFlight.current) return;
+    inFlight.current = true;
+    setPending(true);
+    setErrors([]);
+    setUnknownOutcome(false);
+    try {
+      const result = await execute(PlaceOrderDocument, {
+        items: lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
+        idempotencyKey: attemptFor(lines),
+      });
+      if (result.data?.placeOrder) {
+        setOrder(result.data.placeOrder);
+        sessionStorage.removeItem(ATTEMPT_KEY);
+        cart.clear();
+      } else {
+        setErrors(result.errors);
+        // The orders service may have taken the order before it became unreachable: ask again with the same key.
+        setUnknownOutcome(result.errors.some((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE'));
+      }
+    } catch {
+      setUnknownOutcome(true);
+    } finally {
+      inFlight.current = false;
+      setPending(false);
+    }
+  }
+
+  if (order) {
+    return (
+      <>
+        <PageTitle>Thank you: order {order.number}</PageTitle>
+        <p role="status">
+          Order {order.number} is {order.status.toLowerCase()}. Total {formatMoney(order.total)}.
+        </p>
+        <ul>
+          {order.items.map((item) => (
+            <li key={item.product.id}>
+              {item.quantity} × {item.product.name} at {formatMoney(item.unitPrice)}
+            </li>
+          ))}
+        </ul>
+        <p>
+          <Link href="/orders">See your orders</Link> · <Link href="/">Keep shopping</Link>
+        </p>
+      </>
+    );
+  }
+  if (lines.length === 0) {
+    return (
+      <>
+        <PageTitle>Checkout</PageTitle>
+        <p>
+          Your cart is empty. <Link href="/">Browse the catalogue</Link>
+        </p>
+      </>
+    );
+  }
+  const problems = lineProblems(errors);
+  return (
+    <>
+      <PageTitle>Checkout</PageTitle>
+      {unknownOutcome ? (
+        <div className="notice error" role="alert">
+          <p>We could not confirm your order. Try again: it is the same attempt, so you will not be charged twice.</p>
+        </div>
+      ) : (
+        <ErrorNotice errors={errors} />
+      )}
+      <CartLines lines={lines} problems={problems} />
+      <p>
+        <Link href="/cart">Change the cart</Link>
+      </p>
+      <button type="button" className="primary" onClick={placeOrder} disabled={pending}>
+        {pending ? 'Placing your order…' : unknownOutcome ? 'Try again' : 'Place order'}
+      </button>
+    </>
+  );
+}
