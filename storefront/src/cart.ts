@@ -9,14 +9,34 @@ export interface CartLine {
   quantity: number;
 }
 
+/**
+ * The cart, and the idempotency key of checking it out. Every change to the lines makes a new key, so the key
+ * names one checkout attempt of these contents: a double click, a retry, a reload or a second tab sends the same
+ * key, and the API answers with the order it already made instead of making another.
+ */
+interface Cart {
+  lines: CartLine[];
+  checkoutKey: string;
+}
+
 export const MAX_QUANTITY = 99;
 
-export const cart = storedValue<CartLine[]>('shop.cart', []);
+const stored = storedValue<Cart>('shop.cart', { lines: [], checkoutKey: '' });
+
+const save = (lines: CartLine[]) => stored.set({ lines, checkoutKey: crypto.randomUUID() });
+
+export const cart = {
+  use: () => stored.use().lines,
+  checkoutKey: () => stored.get().checkoutKey,
+  clear: () => stored.clear(),
+  /** The attempt ended with a definite refusal: trying the same contents again is a new attempt. */
+  renewCheckoutKey: () => save(stored.get().lines),
+};
 
 export function addToCart(line: Omit<CartLine, 'quantity'>, quantity = 1): void {
-  const lines = cart.get();
+  const { lines } = stored.get();
   const existing = lines.find((candidate) => candidate.productId === line.productId);
-  cart.set(
+  save(
     existing
       ? lines.map((candidate) =>
           candidate === existing
@@ -28,8 +48,8 @@ export function addToCart(line: Omit<CartLine, 'quantity'>, quantity = 1): void 
 }
 
 export function setQuantity(productId: string, quantity: number): void {
-  const lines = cart.get();
-  cart.set(
+  const { lines } = stored.get();
+  save(
     quantity <= 0
       ? lines.filter((line) => line.productId !== productId)
       : lines.map((line) =>

@@ -68,7 +68,3 @@ export async function execute<Data, Variables>(
 /** The first error with this code, if any. */
 export const errorWithCode = (errors: GraphQLErrorShape[], code: string) =>
   errors.find((error) => error.extensions?.code === code);
-
-/** Errors about one field of the answer (e.g. `product.faqs`), for notices beside the part they concern. */
-export const errorsAt = (errors: GraphQLErrorShape[], ...path: string[]) =>
-  errors.filter((error) => path.every((key, index) => error.path?.[index] === key));

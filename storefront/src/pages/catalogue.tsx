@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { Link, useSearchParams } from 'wouter';
 import { addToCart } from '../cart.js';
 import { execute, type GraphQLErrorShape } from '../graphql-client.js';
@@ -37,15 +37,15 @@ export function CataloguePage() {
   const [params, setParams] = useSearchParams();
   const variables = variablesFrom(params);
   const { result, loading, networkError, retry } = useQuery(CatalogueDocument, variables);
-  // Pages fetched with "Load more", after the first one; reset when the filters change.
-  const [more, setMore] = useState<{ edges: ProductEdge[]; pageInfo: CatalogueQuery['products']['pageInfo'] }>();
-  const [moreErrors, setMoreErrors] = useState<GraphQLErrorShape[] | string>([]);
+  // Pages fetched with "Load more", kept with the first page they follow: new filters, a new first page, none.
+  const [loaded, setLoaded] = useState<{
+    firstPage: typeof result;
+    edges: ProductEdge[];
+    pageInfo: CatalogueQuery['products']['pageInfo'];
+    errors: GraphQLErrorShape[] | string;
+  }>();
   const [loadingMore, setLoadingMore] = useState(false);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a new first page (new filters) drops the extra pages
-  useEffect(() => {
-    setMore(undefined);
-    setMoreErrors([]);
-  }, [result]);
+  const more = loaded?.firstPage === result ? loaded : undefined;
 
   const data = result?.data;
   const edges = [...(data?.products.edges ?? []), ...(more?.edges ?? [])];
@@ -64,18 +64,22 @@ export function CataloguePage() {
 
   async function loadMore() {
     if (!pageInfo?.endCursor) return;
+    const shown = { firstPage: result, edges: more?.edges ?? [], pageInfo };
     setLoadingMore(true);
-    setMoreErrors([]);
     try {
       const page = await execute(CatalogueDocument, { ...variables, after: pageInfo.endCursor });
-      if (page.data)
-        setMore({
-          edges: [...(more?.edges ?? []), ...page.data.products.edges],
-          pageInfo: page.data.products.pageInfo,
-        });
-      setMoreErrors(page.errors);
+      setLoaded(
+        page.data
+          ? {
+              ...shown,
+              edges: [...shown.edges, ...page.data.products.edges],
+              pageInfo: page.data.products.pageInfo,
+              errors: page.errors,
+            }
+          : { ...shown, errors: page.errors },
+      );
     } catch (error) {
-      setMoreErrors((error as Error).message);
+      setLoaded({ ...shown, errors: (error as Error).message });
     } finally {
       setLoadingMore(false);
     }
@@ -168,7 +172,7 @@ export function CataloguePage() {
               </li>
             ))}
           </ul>
-          <ErrorNotice errors={moreErrors} />
+          <ErrorNotice errors={more?.errors ?? []} />
           {pageInfo?.hasNextPage && (
             <button type="button" className="load-more" onClick={loadMore} disabled={loadingMore}>
               {loadingMore ? 'Loading…' : `Load more (${edges.length} of ${data.products.totalCount} shown)`}

@@ -1,27 +1,11 @@
 import { useRef, useState } from 'react';
 import { Link } from 'wouter';
-import { type CartLine, cart } from '../cart.js';
+import { cart } from '../cart.js';
 import { execute, type GraphQLErrorShape } from '../graphql-client.js';
 import { formatMoney } from '../money.js';
 import { PlaceOrderDocument, type PlaceOrderMutation } from '../operations.generated.js';
 import { ErrorNotice, PageTitle } from '../ui.js';
 import { CartLines } from './cart.js';
-
-/**
- * One checkout attempt: the cart's contents and the idempotency key sent for them. A retry, a double click or a
- * reload of this page sends the same key for the same cart, and the API answers with the order it already made;
- * a changed cart is a new attempt with a new key. Kept in sessionStorage (this tab) until the order is placed.
- */
-const ATTEMPT_KEY = 'shop.checkout-attempt';
-
-function attemptFor(lines: CartLine[]): string {
-  const contents = JSON.stringify(lines.map((line) => [line.productId, line.quantity]));
-  const saved = JSON.parse(sessionStorage.getItem(ATTEMPT_KEY) ?? 'null') as { contents: string; key: string } | null;
-  if (saved?.contents === contents) return saved.key;
-  const key = crypto.randomUUID();
-  sessionStorage.setItem(ATTEMPT_KEY, JSON.stringify({ contents, key }));
-  return key;
-}
 
 /** What the refused order says about each line, from the error's code and the products it names. */
 function lineProblems(errors: GraphQLErrorShape[]): Record<string, string> {
@@ -56,16 +40,17 @@ export function CheckoutPage() {
     try {
       const result = await execute(PlaceOrderDocument, {
         items: lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
-        idempotencyKey: attemptFor(lines),
+        idempotencyKey: cart.checkoutKey(),
       });
       if (result.data?.placeOrder) {
         setOrder(result.data.placeOrder);
-        sessionStorage.removeItem(ATTEMPT_KEY);
         cart.clear();
       } else {
         setErrors(result.errors);
         // The orders service may have taken the order before it became unreachable: ask again with the same key.
-        setUnknownOutcome(result.errors.some((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE'));
+        const unknown = result.errors.some((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE');
+        setUnknownOutcome(unknown);
+        if (!unknown) cart.renewCheckoutKey();
       }
     } catch {
       setUnknownOutcome(true);

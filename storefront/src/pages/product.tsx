@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link } from 'wouter';
 import { addToCart, cart, MAX_QUANTITY } from '../cart.js';
-import { errorsAt } from '../graphql-client.js';
+import type { GraphQLErrorShape } from '../graphql-client.js';
 import { formatMoney } from '../money.js';
 import { ProductPageDocument } from '../operations.generated.js';
 import { ErrorNotice, Loading, PageTitle } from '../ui.js';
@@ -28,9 +28,10 @@ export function ProductPage({ sku }: { sku: string }) {
     );
   }
   const inCart = lines.find((line) => line.productId === product.id)?.quantity ?? 0;
-  // The product's own fields came; errors elsewhere (the FAQ service down) are shown where they belong.
-  const faqErrors = errorsAt(result?.errors ?? [], 'product', 'faqs');
-  const otherErrors = (result?.errors ?? []).filter((error) => !faqErrors.includes(error));
+  // faqs is null only when the FAQ service failed: the product still shows, with a notice where the FAQs go.
+  const aboutFaqs = (error: GraphQLErrorShape) =>
+    error.extensions?.serviceName === 'faq' || error.path?.includes('faqs') === true;
+  const otherErrors = (result?.errors ?? []).filter((error) => !aboutFaqs(error));
 
   return (
     <article className="product">
@@ -82,7 +83,7 @@ export function ProductPage({ sku }: { sku: string }) {
 
       <section aria-labelledby="faqs">
         <h2 id="faqs">Questions and answers</h2>
-        {faqErrors.length > 0 ? (
+        {product.faqs === null ? (
           <p className="notice warning" role="status">
             Questions and answers can't be shown right now; the rest of this page is up to date.
           </p>

@@ -1,0 +1,403 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import type http from 'node:http';
+import path from 'node:path';
+import { createLogger, listen, urlOf } from '@shop/platform';
+import { createStorefrontServer } from '@shop/storefront/server';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildStorefront } from '../../scripts/build.js';
+
+import { REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
+import { startCpuLoad } from '../harness/cpu-load.js';
+import { type Supergraph, startSupergraph } from '../harness/supergraph.js';
+
+/**
+ * The storefront as a visitor uses it: the production build, served by its own server, in Debian's Chromium,
+ * against the whole supergraph over HTTP. Each page is photographed into SCREENSHOTS for a person to look at.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = path.join(REPOSITORY_ROOT, 'e2e', 'test-results', 'storefront');
+
+let supergraph: Supergraph;
+let browser: Browser;
+const servers: http.Server[] = [];
+
+/** A storefront server in front of a router, on a free port; answers its origin. */
+async function startStorefront(routerUrl: string): Promise<string> {
+  const handler = createStorefrontServer({
+    publicDir: path.join(REPOSITORY_ROOT, 'storefront', 'dist', 'public'),
+    routerUrl,
+    log: createLogger('storefront', 'silent'),
+  });
+  const server = await listen(handler, { host: '127.0.0.1', port: 0, portVariable: 'STOREFRONT_PORT' });
+  servers.push(server);
+  return urlOf(server);
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)`);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const [started] = await Promise.all([startSupergraph(), buildStorefront()]);
+  supergraph = started;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  for (const server of servers) {
+    server.closeAllConnections();
+    server.close();
+  }
+  await supergraph?.close();
+});
+
+interface Visit {
+  page: Page;
+  /** Every body the page sent to /graphql. */
+  graphqlBodies: Record<string, unknown>[];
+  /** Errors thrown in the page, and its console errors. */
+  pageErrors: string[];
+  shoot: (name: string) => Promise<void>;
+}
+
+async function visit(origin: string, label: string): Promise<Visit> {
+  // A context of its own: its own storage, shared by any other tab the test opens in it.
+  const context = await browser.newContext({ baseURL: origin, viewport: { width: 1100, height: 900 } });
+  const page = await context.newPage();
+  page.on('close', () => void context.close());
+  const graphqlBodies: Record<string, unknown>[] = [];
+  const pageErrors: string[] = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname === '/graphql') graphqlBodies.push(JSON.parse(request.postData() ?? '{}'));
+  });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(message.text());
+  });
+  return {
+    page,
+    graphqlBodies,
+    pageErrors,
+    shoot: async (name) => {
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${label}-${name}.png`), fullPage: true });
+    },
+  };
+}
+
+const stockOn = async (page: Page, sku: string) => {
+  await page.goto(`/products/${sku}`);
+  const text = await page.getByTestId('stock').textContent();
+  return Number(text?.match(/^(\d+) in stock$/)?.[1] ?? Number.NaN);
+};
+
+/** The idempotency keys of the placeOrder requests among these bodies. */
+const idempotencyKeys = (bodies: Record<string, unknown>[]) =>
+  bodies.flatMap((body) => (body.variables as { idempotencyKey?: string } | undefined)?.idempotencyKey ?? []);
+
+/** Fills the sign-up form (the page shows it already) with a new address. */
+async function signUp(page: Page, name: string): Promise<string> {
+  const email = `shopper-${randomUUID()}@shop.test`;
+  await page.getByRole('heading', { name: 'Create an account' }).waitFor();
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel(/^Password/).fill('correct horse battery');
+  return email;
+}
+
+/** The issue's journey: browse, search, a product with FAQs, sign up, two products, checkout, history, cancel. */
+async function journey(origin: string, label: string) {
+  const { page, graphqlBodies, pageErrors, shoot } = await visit(origin, label);
+  await page.goto('/');
+  await expect.poll(() => page.getByRole('heading', { level: 2 }).first().textContent()).toMatch(/^\d+ products$/);
+  expect(
+    await page
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('heading', { level: 3 }) })
+      .count(),
+  ).toBe(12);
+  await shoot('catalogue');
+  // "Load more" follows the cursor: the next page is added below the first.
+  await page.getByRole('button', { name: /^Load more/ }).click();
+  await expect
+    .poll(() =>
+      page
+        .getByRole('listitem')
+        .filter({ has: page.getByRole('heading', { level: 3 }) })
+        .count(),
+    )
+    .toBeGreaterThan(12);
+
+  // Search, from the keyboard.
+  await page.getByLabel('Search').fill('keyboard');
+  await page.getByLabel('Search').press('Enter');
+  await page.getByRole('link', { name: 'Aluminium 75% Keyboard' }).waitFor();
+  expect(page.url()).toContain('search=keyboard');
+  await page.getByLabel('Order').selectOption('PRICE_ASC');
+  await expect.poll(() => new URL(page.url()).searchParams.get('orderBy')).toBe('PRICE_ASC');
+  await shoot('catalogue-search');
+
+  await page.getByRole('link', { name: 'Aluminium 75% Keyboard' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Aluminium 75% Keyboard' }).waitFor();
+  await page.getByText('Can I change the switches on the 75% keyboard?').waitFor();
+  await shoot('product');
+
+  await page.getByRole('link', { name: 'Help centre' }).click();
+  await page.getByRole('heading', { name: /^\d+ questions$/ }).waitFor();
+  await page.getByRole('button', { name: 'shipping' }).click();
+  await expect.poll(() => new URL(page.url()).searchParams.get('topic')).toBe('shipping');
+  await expect.poll(() => page.getByRole('heading', { name: /questions?$/ }).textContent()).toBe('2 questions');
+  await shoot('help-centre');
+
+  await page.getByRole('link', { name: 'Sign up' }).click();
+  await signUp(page, 'Grace Hopper');
+  await shoot('sign-up');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('link', { name: 'Grace Hopper' }).waitFor();
+
+  const keyboardStock = await stockOn(page, 'KB-ALU-75');
+  await page.getByLabel('Quantity').fill('2');
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await page.getByRole('status').getByText('Added 2 × Aluminium 75% Keyboard to your cart.').waitFor();
+  const mugStock = await stockOn(page, 'CF-MUG-CERAMIC');
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await page.getByRole('link', { name: 'Cart (3)' }).click();
+  await page.getByRole('heading', { name: 'Your cart' }).waitFor();
+  expect(await page.getByRole('row').count()).toBe(4); // header, two lines, total
+  await shoot('cart');
+
+  await page.getByRole('link', { name: 'Check out' }).click();
+  await page.getByRole('heading', { name: 'Checkout' }).waitFor();
+  await shoot('checkout');
+  await page.getByRole('button', { name: 'Place order' }).click();
+  const thanks = page.getByRole('heading', { name: /^Thank you: order SO-\d+$/ });
+  await thanks.waitFor();
+  const orderNumber = (await thanks.textContent())?.match(/SO-\d+/)?.[0] as string;
+  await shoot('order-placed');
+  expect(await stockOn(page, 'KB-ALU-75')).toBe(keyboardStock - 2);
+  expect(await stockOn(page, 'CF-MUG-CERAMIC')).toBe(mugStock - 1);
+
+  await page.getByRole('link', { name: 'Orders' }).click();
+  const order = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: `Order ${orderNumber}` }) });
+  await order.getByText('confirmed').waitFor();
+  expect(await order.textContent()).toContain('2 × Aluminium 75% Keyboard');
+  await shoot('orders');
+  await order.getByRole('button', { name: `Cancel order ${orderNumber}` }).click();
+  await order.getByText('cancelled', { exact: true }).waitFor();
+  await shoot('order-cancelled');
+  expect(await stockOn(page, 'KB-ALU-75')).toBe(keyboardStock);
+  expect(await stockOn(page, 'CF-MUG-CERAMIC')).toBe(mugStock);
+
+  await page.getByRole('link', { name: 'Grace Hopper' }).click();
+  await page.getByRole('textbox', { name: 'Name' }).fill('Grace B. Hopper');
+  await page.getByRole('button', { name: 'Save name' }).click();
+  await page.getByRole('link', { name: 'Grace B. Hopper' }).waitFor();
+  await shoot('account');
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('link', { name: 'Log in' }).waitFor();
+
+  // The app sent hashes only: no query text left the browser.
+  expect(graphqlBodies.length).toBeGreaterThan(10);
+  for (const body of graphqlBodies) {
+    expect(body).not.toHaveProperty('query');
+    expect(body).toMatchObject({
+      extensions: { persistedQuery: { sha256Hash: expect.stringMatching(/^[0-9a-f]{64}$/) } },
+    });
+  }
+  expect(pageErrors).toEqual([]);
+  await page.close();
+}
+
+describe('the storefront', () => {
+  it('takes a visitor from browsing to a cancelled order, one request per page view', async () => {
+    await journey(await startStorefront(supergraph.routerUrl), 'journey');
+  });
+
+  it('sends a signed-out visitor to log in and back; a double-clicked checkout makes one order', async () => {
+    const { page, graphqlBodies, shoot } = await visit(await startStorefront(supergraph.routerUrl), 'double-click');
+    await page.goto('/products/DK-MAT-FELT');
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await page.goto('/checkout');
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    expect(new URL(page.url()).searchParams.get('next')).toBe('/checkout');
+    await shoot('log-in');
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await signUp(page, 'Double Clicker');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.getByRole('heading', { name: 'Checkout' }).waitFor();
+
+    // With every core busy, as on a loaded machine: the second click may land before React re-renders.
+    const load = startCpuLoad({ maxMs: 120_000 });
+    try {
+      await page.getByRole('button', { name: 'Place order' }).dblclick();
+      await page.getByRole('heading', { name: /^Thank you: order SO-\d+$/ }).waitFor();
+    } finally {
+      await load.stop();
+    }
+    await page.getByRole('link', { name: 'See your orders' }).click();
+    await page
+      .getByRole('heading', { level: 2, name: /^Order SO-/ })
+      .first()
+      .waitFor();
+    expect(await page.getByRole('heading', { level: 2, name: /^Order SO-/ }).count()).toBe(1);
+    expect(idempotencyKeys(graphqlBodies)).toHaveLength(1); // the second click found the button disabled
+    await page.close();
+  });
+
+  it('places one order when the same cart is checked out in two tabs at once, both showing it', async () => {
+    const origin = await startStorefront(supergraph.routerUrl);
+    const { page, graphqlBodies } = await visit(origin, 'two-tabs');
+    await page.goto('/sign-up');
+    await signUp(page, 'Two Tabs');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.getByRole('link', { name: 'Two Tabs' }).waitFor();
+    await page.goto('/products/KB-CAPS-PBT');
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    // A second tab of the same browser: the same session, cart and checkout attempt.
+    const other = await page.context().newPage();
+    const otherBodies: Record<string, unknown>[] = [];
+    other.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/graphql') otherBodies.push(JSON.parse(request.postData() ?? '{}'));
+    });
+    await Promise.all([page.goto('/checkout'), other.goto(`${origin}/checkout`)]);
+    const thanks = /^Thank you: order (SO-\d+)$/;
+    const load = startCpuLoad({ maxMs: 120_000 });
+    const numbers = await Promise.all(
+      [page, other].map(async (tab) => {
+        await tab.getByRole('button', { name: 'Place order' }).click();
+        const heading = tab.getByRole('heading', { name: thanks });
+        await heading.waitFor();
+        return (await heading.textContent())?.match(thanks)?.[1];
+      }),
+    ).finally(load.stop);
+    const keys = [...idempotencyKeys(graphqlBodies), ...idempotencyKeys(otherBodies)];
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toBe(keys[1]);
+    expect(numbers[0]).toBe(numbers[1]);
+    await page.goto('/orders');
+    await page
+      .getByRole('heading', { level: 2, name: /^Order SO-/ })
+      .first()
+      .waitFor();
+    expect(await page.getByRole('heading', { level: 2, name: /^Order SO-/ }).count()).toBe(1);
+    await page.close();
+  });
+
+  it('retries a checkout whose answer was lost with the same key: one order, the one first made', async () => {
+    const { page, graphqlBodies, shoot } = await visit(await startStorefront(supergraph.routerUrl), 'retry');
+    await page.goto('/sign-up');
+    await signUp(page, 'Lost Answer');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.getByRole('link', { name: 'Lost Answer' }).waitFor();
+    await page.goto('/products/LT-FLOOR-ARC');
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await page.goto('/checkout');
+
+    // The first placeOrder reaches the API and makes the order; its answer is lost on the way back.
+    let lost = 0;
+    await page.route('**/graphql', async (route) => {
+      const body = JSON.parse(route.request().postData() ?? '{}');
+      if (body.variables?.items && lost === 0) {
+        lost++;
+        await route.fetch();
+        await route.abort('connectionreset');
+      } else await route.continue();
+    });
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/could not confirm your order/)
+      .waitFor();
+    await shoot('checkout-unknown-outcome');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.getByRole('heading', { name: /^Thank you: order SO-\d+$/ }).waitFor();
+
+    const keys = idempotencyKeys(graphqlBodies);
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toBe(keys[1]);
+    await page.goto('/orders');
+    await page
+      .getByRole('heading', { level: 2, name: /^Order SO-/ })
+      .first()
+      .waitFor();
+    expect(await page.getByRole('heading', { level: 2, name: /^Order SO-/ }).count()).toBe(1);
+    await page.close();
+  });
+
+  it('shows an order refused for stock on the line it concerns', async () => {
+    const { page, shoot } = await visit(await startStorefront(supergraph.routerUrl), 'out-of-stock');
+    await page.goto('/sign-up');
+    await signUp(page, 'Big Spender');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.getByRole('link', { name: 'Big Spender' }).waitFor();
+    const stock = await stockOn(page, 'CF-GRIND-BURR');
+    await page.getByLabel('Quantity').fill(String(Math.min(stock, 99)));
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await page.goto('/products/CF-MUG-CERAMIC');
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await page.goto('/cart');
+    // More than the shop has: the cart allows it, the order does not.
+    await page.getByLabel('Quantity of Conical Burr Grinder').fill(String(Math.min(stock + 1, 99)));
+    await page.getByRole('link', { name: 'Check out' }).click();
+    await page.getByRole('button', { name: 'Place order' }).click();
+    const grinderLine = page.getByRole('row').filter({ hasText: 'Conical Burr Grinder' });
+    await grinderLine
+      .getByRole('alert')
+      .getByText(/Not enough in stock/)
+      .waitFor();
+    expect(await page.getByRole('row').filter({ hasText: 'Ceramic Mug' }).getByRole('alert').count()).toBe(0);
+    await shoot('checkout-out-of-stock');
+    await page.close();
+  });
+
+  it('still shows a product, with a notice, while the FAQ service is down', async () => {
+    const { page, shoot } = await visit(await startStorefront(supergraph.routerUrl), 'faq-down');
+    await supergraph.stopSubgraph('faq');
+    try {
+      // A product no earlier test opened, so no cached answer stands in for the FAQ service.
+      await page.goto('/products/AU-HP-ANC');
+      await page.getByRole('heading', { level: 1, name: 'Noise-Cancelling Headphones' }).waitFor();
+      await page.getByText("Questions and answers can't be shown right now").waitFor();
+      expect(await page.getByTestId('stock').textContent()).toMatch(/in stock|Sold out/);
+      await shoot('product');
+      await page.getByRole('link', { name: 'Help centre' }).click();
+      await page
+        .getByRole('alert')
+        .getByText(/The faq service is unavailable/)
+        .waitFor();
+      await shoot('help-centre');
+    } finally {
+      await supergraph.restartSubgraph('faq');
+    }
+    await page.close();
+  });
+
+  it('passes the same journey with the router in safelist mode, which refuses anything else', async () => {
+    const router = await supergraph.startRouter({ PERSISTED_OPERATIONS: 'safelist' });
+    try {
+      const origin = await startStorefront(router.url);
+      const adHoc = await fetch(`${origin}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ users { totalCount } }' }),
+      });
+      expect(adHoc.status).toBe(400);
+      expect(await adHoc.json()).toMatchObject({
+        errors: [{ extensions: { code: 'PERSISTED_QUERY_NOT_IN_SAFELIST' } }],
+      });
+      await journey(origin, 'safelist');
+    } finally {
+      await router.stop();
+    }
+  });
+});
