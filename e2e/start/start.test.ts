@@ -1,16 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
 
-/** `npm start` as a user runs it: five processes, embedded databases in a fresh data directory. */
+/** `npm start` as a user runs it: six processes, embedded databases in a fresh data directory. */
 const dataDir = mkdtempSync(path.join(tmpdir(), 'shop-start-'));
 const started: ChildProcess[] = [];
+// Each run leads a process group of its own, so a failed test still ends every service it started.
 afterAll(() => {
-  for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const child of started) if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -31,7 +32,7 @@ async function freePorts(count: number): Promise<number[]> {
 }
 
 function start(ports: number[]) {
-  const [router, users, products, orders, faq] = ports.map(String);
+  const [router, users, products, orders, faq, storefront] = ports.map(String);
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPOSITORY_ROOT, 'scripts/start.ts')], {
     cwd: REPOSITORY_ROOT,
     env: {
@@ -43,8 +44,10 @@ function start(ports: number[]) {
       PRODUCTS_PORT: products,
       ORDERS_PORT: orders,
       FAQ_PORT: faq,
+      STOREFRONT_PORT: storefront,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   started.push(child);
   let output = '';
@@ -75,8 +78,8 @@ const portIsClosed = (port: number) =>
   });
 
 describe('npm start', () => {
-  it('brings up four subgraphs and the router with seeded data, and Ctrl-C stops every process', async () => {
-    const ports = await freePorts(5);
+  it('brings up four subgraphs, the router and the storefront with seeded data, and Ctrl-C stops every process', async () => {
+    const ports = await freePorts(6);
     const run = start(ports);
     await run.waitFor('Press Ctrl-C to stop.');
     expect(run.output()).toContain(`Explorer and GraphQL endpoint: http://localhost:${ports[0]}/`);
@@ -111,13 +114,38 @@ describe('npm start', () => {
     // me → orders → products: products resolved all the order items' product references in one statement.
     expect(await sqlStatements(ports[2], 'products')).toBe(productsBefore + 1);
 
+    // The storefront: its production build, any app path answered with the app, /graphql reaching the router by
+    // the hash of a listed operation (what the app sends).
+    const storefront = `http://127.0.0.1:${ports[5]}`;
+    expect(run.output()).toContain(`Storefront: http://localhost:${ports[5]}/`);
+    for (const page of ['/', '/products/KB-ALU-75', '/checkout']) {
+      const html = await fetch(`${storefront}${page}`);
+      expect([html.status, html.headers.get('content-type')]).toEqual([200, 'text/html;charset=utf-8']);
+      const text = await html.text();
+      expect(text).toContain('<div id="root"></div>');
+      expect(text).toMatch(/<script type="module" crossorigin src="\/assets\/index-[\w-]+\.js"><\/script>/);
+    }
+    const manifest = JSON.parse(readFileSync(path.join(REPOSITORY_ROOT, 'operations/manifest.json'), 'utf8'));
+    const [productPage] = Object.entries(manifest as Record<string, string>).find(([, document]) =>
+      document.startsWith('query ProductPage('),
+    ) as [string, string];
+    const byHash = await fetch(`${storefront}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        variables: { sku: 'KB-ALU-75' },
+        extensions: { persistedQuery: { version: 1, sha256Hash: productPage } },
+      }),
+    });
+    expect(await byHash.json()).toMatchObject({ data: { product: { name: 'Aluminium 75% Keyboard' } } });
+
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);
     for (const port of ports) expect(await portIsClosed(port)).toBe(true);
   });
 
   it('names the port and the variable to change when a port is taken', async () => {
-    const ports = await freePorts(5);
+    const ports = await freePorts(6);
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(ports[3], '127.0.0.1', resolve));
     try {
