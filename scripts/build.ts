@@ -5,8 +5,9 @@
  * an import from node_modules. Paths the code finds with `import.meta.url` (schema, migrations, supergraph)
  * keep working because `dist/` sits where `src/` does. The storefront app itself is built by Vite.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
 import { loadSubgraphs, REPOSITORY_ROOT } from './subgraphs.js';
 
@@ -55,11 +56,26 @@ export async function buildServices(root = REPOSITORY_ROOT): Promise<string[]> {
   return entries.map(({ outfile }) => outfile);
 }
 
-/** The storefront app, built by Vite into storefront/dist/public (its server serves that folder). */
+/**
+ * The storefront app, built by Vite into storefront/dist/public (its server serves that folder), each text file
+ * also compressed ahead of time (.br, .gz), which the server sends to browsers that accept it.
+ */
 export async function buildStorefront(root = REPOSITORY_ROOT): Promise<string> {
   const { build: viteBuild } = await import('vite');
   await viteBuild({ configFile: path.join(root, 'storefront', 'vite.config.ts'), logLevel: 'warn' });
-  return path.join('storefront', 'dist', 'public');
+  const publicDir = path.join(root, 'storefront', 'dist', 'public');
+  const texts = readdirSync(publicDir, { recursive: true, encoding: 'utf8' }).filter((file) =>
+    /\.(js|css|html)$/.test(file),
+  );
+  for (const file of texts) {
+    const content = readFileSync(path.join(publicDir, file));
+    writeFileSync(path.join(publicDir, `${file}.gz`), gzipSync(content, { level: 9 }));
+    writeFileSync(
+      path.join(publicDir, `${file}.br`),
+      brotliCompressSync(content, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }),
+    );
+  }
+  return path.relative(root, publicDir);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

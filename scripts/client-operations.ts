@@ -41,7 +41,9 @@ export async function generateClientOperations(
     false,
   );
   const output = (name: string) => {
-    const file = files.find((candidate: { filename: string; content: string }) => candidate.filename === `${outputDir}${name}`);
+    const file = files.find(
+      (candidate: { filename: string; content: string }) => candidate.filename === `${outputDir}${name}`,
+    );
     if (!file) throw new Error(`GraphQL Code Generator wrote no ${name}`);
     return file.content;
   };

@@ -43,6 +43,9 @@ export function createStorefrontServer({
   const assets = sirv(publicDir, {
     single: true,
     etag: true,
+    // The .br and .gz files the build wrote beside each text file.
+    brotli: true,
+    gzip: true,
     setHeaders: (response, pathname) => {
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
       // Vite names built assets by their content hash: they never change. index.html always revalidates.
