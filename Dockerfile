@@ -2,7 +2,8 @@
 # Node 24: the current LTS line (supported until April 2028); Node 20 reached its end of life in April 2026.
 # `e2e/deployment` replays this file without Docker: each stage in an empty folder with exactly what it copies.
 
-# Build: every dependency, the generated Prisma clients, then each service compiled to <service>/dist/main.js.
+# Build: every dependency, the generated Prisma clients, then each service compiled to <service>/dist/main.js, and
+# the storefront's app built by Vite.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false TURBO_TELEMETRY_DISABLED=1 APOLLO_TELEMETRY_DISABLED=1 CI=true
@@ -16,6 +17,7 @@ COPY subgraphs/products/package.json subgraphs/products/
 COPY subgraphs/orders/package.json subgraphs/orders/
 COPY subgraphs/faq/package.json subgraphs/faq/
 COPY router/package.json router/
+COPY storefront/package.json storefront/
 COPY e2e/package.json e2e/
 COPY bench/package.json bench/
 RUN npm ci --ignore-scripts
@@ -23,7 +25,8 @@ RUN npm ci --ignore-scripts
 COPY . .
 RUN npm run db:generate && npm run build
 
-# Runtime: production dependencies of the five services only, their compiled code, schemas, migrations and the
+# Runtime: production dependencies of the six services only (the storefront's app is built: its server serves
+# storefront/dist/public), their compiled code, schemas, migrations and the
 # supergraph. No TypeScript, no tsx, no dev dependencies. Optional dependencies are left out too: @prisma/client
 # names the Prisma CLI and TypeScript (about 200 MB, for generating, done in the build stage) as optional peers.
 # The one optional dependency used at run time, argon2's native binding for this platform, comes from the build.
@@ -38,15 +41,17 @@ COPY subgraphs/products/package.json subgraphs/products/
 COPY subgraphs/orders/package.json subgraphs/orders/
 COPY subgraphs/faq/package.json subgraphs/faq/
 COPY router/package.json router/
+COPY storefront/package.json storefront/
 COPY e2e/package.json e2e/
 COPY bench/package.json bench/
 RUN npm ci --omit=dev --omit=optional --ignore-scripts \
       --workspace=@shop/router --workspace=@shop/users --workspace=@shop/products \
-      --workspace=@shop/orders --workspace=@shop/faq \
+      --workspace=@shop/orders --workspace=@shop/faq --workspace=@shop/storefront \
     && npm cache clean --force \
     && mkdir -p data/keys && chown -R 1000:1000 data
 COPY --from=build /app/node_modules/@node-rs node_modules/@node-rs
 COPY --from=build /app/router/dist router/dist
+COPY --from=build /app/storefront/dist storefront/dist
 COPY --from=build /app/subgraphs/users/dist subgraphs/users/dist
 COPY --from=build /app/subgraphs/products/dist subgraphs/products/dist
 COPY --from=build /app/subgraphs/orders/dist subgraphs/orders/dist

@@ -6,9 +6,11 @@
  *   operations/manifest.json                 sha256 of each operation's normalised text → that text
  * `npm run codegen` writes them; `npm run codegen:check` and `schema:check` fail while either is stale.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { generate } from '@graphql-codegen/cli';
+import { preset as clientPreset } from '@graphql-codegen/client-preset';
+import { codegen } from '@graphql-codegen/core';
+import { buildSchema, parse, Source } from 'graphql';
 import { MANIFEST_FILE, operationHash } from '../router/src/persisted-operations.js';
 import { apiSchemaSdl } from './compose.js';
 
@@ -19,32 +21,37 @@ export { MANIFEST_FILE };
 export async function generateClientOperations(
   supergraphSdl = readFileSync(path.join(root, 'supergraph.graphql'), 'utf8'),
 ): Promise<{ file: string; content: string }[]> {
-  const outputDir = 'storefront/src/generated-operations/';
-  const files = await generate(
-    {
-      cwd: root,
-      schema: apiSchemaSdl(supergraphSdl),
-      documents: ['operations/**/*.graphql'],
-      silent: true,
-      generates: {
-        [outputDir]: {
-          preset: 'client',
-          presetConfig: {
-            fragmentMasking: false,
-            // Plain hex sha256, as APQ clients send it in extensions.persistedQuery.sha256Hash.
-            persistedDocuments: { mode: 'replaceDocumentWithHash', hashAlgorithm: operationHash },
-          },
-          config: { useTypeImports: true, enumsAsTypes: true, scalars: { DateTime: 'string', ID: 'string' } },
-        },
-      },
+  const apiSdl = apiSchemaSdl(supergraphSdl);
+  const documents = readdirSync(path.join(root, 'operations'), { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.graphql'))
+    .sort()
+    .map((file) => {
+      const text = readFileSync(path.join(root, 'operations', file), 'utf8');
+      return { location: `operations/${file}`, document: parse(new Source(text, `operations/${file}`)), rawSDL: text };
+    });
+  // What GraphQL Code Generator's CLI does with a preset, without the CLI and its file and URL loaders.
+  const outputDir = 'generated/';
+  const outputs = await clientPreset.buildGeneratesSection({
+    baseOutputDir: outputDir,
+    presetConfig: {
+      fragmentMasking: false,
+      // Plain hex sha256, as APQ clients send it in extensions.persistedQuery.sha256Hash.
+      persistedDocuments: { mode: 'replaceDocumentWithHash', hashAlgorithm: operationHash },
     },
-    false,
+    plugins: [],
+    pluginMap: {},
+    schema: parse(apiSdl),
+    schemaAst: buildSchema(apiSdl),
+    documents,
+    config: { useTypeImports: true, enumsAsTypes: true, scalars: { DateTime: 'string', ID: 'string' } },
+  });
+  // All at once, as the CLI runs them: the manifest's output waits for the typed documents' hashes.
+  const generated = await Promise.all(
+    outputs.map(async (options) => ({ filename: options.filename, content: await codegen(options) })),
   );
   const output = (name: string) => {
-    const file = files.find(
-      (candidate: { filename: string; content: string }) => candidate.filename === `${outputDir}${name}`,
-    );
-    if (!file) throw new Error(`GraphQL Code Generator wrote no ${name}`);
+    const file = generated.find((candidate) => candidate.filename === `${outputDir}${name}`);
+    if (!file) throw new Error(`GraphQL Code Generator's client preset made no ${name}`);
     return file.content;
   };
   const manifest = JSON.parse(output('persisted-documents.json')) as Record<string, string>;

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { baseEnvironment, variablesOf, z } from '@shop/platform';
 import { variables as routerVariables } from '@shop/router/env';
+import { environment as storefrontVariables } from '@shop/storefront/env';
 import { parseSubgraphEnvironment } from '@shop/subgraph-runtime';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -25,15 +26,17 @@ const manifests = await loadSubgraphs();
 const keysOf = (schema: unknown) => (schema instanceof z.ZodObject ? Object.keys(schema.shape) : []);
 
 describe('docker-compose.yml', () => {
-  it('parses and runs PostgreSQL, the four subgraphs and the router, built from the Dockerfile', () => {
+  it('parses and runs PostgreSQL, the four subgraphs, the router and the storefront, built from the Dockerfile', () => {
     expect(Object.keys(compose.services)).toEqual(
-      expect.arrayContaining(['postgres', 'users', 'products', 'orders', 'faq', 'router']),
+      expect.arrayContaining(['postgres', 'users', 'products', 'orders', 'faq', 'router', 'storefront']),
     );
     expect(existsSync(path.join(REPOSITORY_ROOT, 'Dockerfile'))).toBe(true);
     for (const name of [...manifests.map((manifest) => manifest.name), 'router']) {
       expect(compose.services[name]?.build?.args?.SERVICE).toBe(name);
       expect(compose.services[name]?.healthcheck?.test.join(' ')).toContain('/ready');
     }
+    expect(compose.services.storefront?.build?.args?.SERVICE).toBe('storefront');
+    expect(compose.services.storefront?.healthcheck?.test.join(' ')).toContain('127.0.0.1:3000/health');
   });
 
   it('puts each subgraph on the port supergraph.yaml routes to, and points the router, orders and faq at them', () => {
@@ -45,9 +48,13 @@ describe('docker-compose.yml', () => {
         `http://${name}:${port}/graphql`,
       );
     }
-    // Only the router is published: the subgraphs and PostgreSQL stay on the compose network.
+    // Only the router and the storefront are published: the subgraphs and PostgreSQL stay on the compose network.
     const published = Object.entries(compose.services).filter(([, service]) => service.ports?.length);
-    expect(published.map(([name, service]) => [name, service.ports])).toEqual([['router', ['4000:4000']]]);
+    expect(published.map(([name, service]) => [name, service.ports])).toEqual([
+      ['router', ['4000:4000']],
+      ['storefront', ['3000:3000']],
+    ]);
+    expect(compose.services.storefront?.environment?.ROUTER_URL).toBe('http://router:4000/graphql');
     for (const caller of ['orders', 'faq']) {
       expect(compose.services[caller]?.environment?.PRODUCTS_URL).toBe(
         compose.services.router?.environment?.PRODUCTS_URL,
@@ -69,5 +76,8 @@ describe('docker-compose.yml', () => {
     const known = new Set([...keysOf(routerVariables), ...subgraphUrls]);
     expect(Object.keys(router).filter((variable) => !known.has(variable))).toEqual([]);
     expect(routerVariables.safeParse(router).success).toBe(true);
+    const storefront = compose.services.storefront?.environment ?? {};
+    expect(Object.keys(storefront).filter((variable) => !keysOf(storefrontVariables).includes(variable))).toEqual([]);
+    expect(storefrontVariables.safeParse(storefront).success).toBe(true);
   });
 });

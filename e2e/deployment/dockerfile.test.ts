@@ -59,7 +59,7 @@ describe.skipIf(databaseKind === 'postgres')('the Dockerfile, replayed stage by 
     ).toThrow(/RUN test -f scripts\/db.ts exited 1/);
   });
 
-  it('builds, and its runtime stage starts the router and a subgraph on compiled code as a non-root user', async () => {
+  it('builds, and its runtime stage starts the router, a subgraph and the storefront on compiled code as a non-root user', async () => {
     const steps: string[] = [];
     const stages = replayDockerfile(dockerfile, {
       context: REPOSITORY_ROOT,
@@ -75,7 +75,18 @@ describe.skipIf(databaseKind === 'postgres')('the Dockerfile, replayed stage by 
 
     // What the runtime image holds: production dependencies only, compiled code, no TypeScript sources.
     const installed = new Set(installedPackages(path.join(runtime.dir, 'node_modules')));
-    for (const devOnly of ['tsx', 'typescript', 'vitest', 'esbuild', 'prisma', '@biomejs/biome', 'turbo']) {
+    // The storefront's app is built: React and Vite stay in the build stage.
+    for (const devOnly of [
+      'tsx',
+      'typescript',
+      'vitest',
+      'esbuild',
+      'prisma',
+      '@biomejs/biome',
+      'turbo',
+      'vite',
+      'react',
+    ]) {
       expect(installed.has(devOnly), `${devOnly} is not in the runtime image`).toBe(false);
     }
     expect(readdirSync(path.join(runtime.dir, 'subgraphs', 'users'))).toEqual(
@@ -89,7 +100,7 @@ describe.skipIf(databaseKind === 'postgres')('the Dockerfile, replayed stage by 
 
     // Production settings a deployment gives: its own keys and internal token (never generated in production).
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const ports = { router: await freePort(), users: await freePort() };
+    const ports = { router: await freePort(), users: await freePort(), storefront: await freePort() };
     const env = {
       ...runtime.env,
       HOST: '127.0.0.1',
@@ -100,10 +111,12 @@ describe.skipIf(databaseKind === 'postgres')('the Dockerfile, replayed stage by 
       ROUTER_METRICS_PORT: '0',
       USERS_PORT: String(ports.users),
       USERS_URL: `http://127.0.0.1:${ports.users}/graphql`,
+      STOREFRONT_PORT: String(ports.storefront),
+      ROUTER_URL: `http://127.0.0.1:${ports.router}/graphql`,
       LOG_LEVEL: 'warn',
     };
     const node = { uid: 1000, gid: 1000 }; // the base image's `node` user
-    for (const service of ['users', 'router'] as const) {
+    for (const service of ['users', 'router', 'storefront'] as const) {
       const child = spawn(runtime.command?.[0] ?? 'sh', runtime.command?.slice(1) ?? [], {
         cwd: runtime.dir,
         env: { ...env, PATH: process.env.PATH ?? '', SERVICE: service },
@@ -129,6 +142,18 @@ describe.skipIf(databaseKind === 'postgres')('the Dockerfile, replayed stage by 
       });
       expect(check.status, `the image's HEALTHCHECK for ${service}`).toBe(0);
     }
+    // The storefront serves its built app and reaches the router with a listed operation's hash.
+    const app = await fetch(`http://127.0.0.1:${ports.storefront}/checkout`);
+    expect(await app.text()).toContain('<div id="root"></div>');
+    const manifest = JSON.parse(readFileSync(path.join(runtime.dir, 'operations', 'manifest.json'), 'utf8'));
+    const [me] =
+      Object.entries(manifest as Record<string, string>).find(([, text]) => text.startsWith('query Me ')) ?? [];
+    const signedOut = await fetch(`http://127.0.0.1:${ports.storefront}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: me } } }),
+    });
+    expect(await signedOut.json()).toEqual({ data: { me: null } });
     for (const child of started) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

@@ -1,22 +1,7 @@
 import path from 'node:path';
-import {
-  baseEnvironment,
-  createLogger,
-  listen,
-  parseEnvironment,
-  port,
-  StartupError,
-  stopOnSignals,
-  urlOf,
-  z,
-} from '@shop/platform';
+import { createLogger, listen, parseEnvironment, StartupError, stopOnSignals, urlOf } from '@shop/platform';
+import { environment } from './env.js';
 import { createStorefrontServer } from './server.js';
-
-const environment = baseEnvironment.omit({ USERS_URL: true }).extend({
-  STOREFRONT_PORT: port(3000),
-  /** Where the app's /graphql requests go. */
-  ROUTER_URL: z.url().default('http://127.0.0.1:4000/graphql'),
-});
 
 try {
   const env = parseEnvironment(environment, process.env);

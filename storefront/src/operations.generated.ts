@@ -16,20 +16,20 @@ export type OrderItemInput = {
  * cancelReason; any stock taken was given back.
  */
 export type OrderStatus =
-  | 'CANCELLED'
-  | 'CONFIRMED'
   | 'PENDING'
+  | 'CONFIRMED'
+  | 'CANCELLED'
   | 'SHIPPED';
 
 export type ProductOrderBy =
-  | 'NAME_ASC'
   | 'NEWEST'
+  | 'NAME_ASC'
   | 'PRICE_ASC'
   | 'PRICE_DESC';
 
 export type Role =
-  | 'ADMIN'
-  | 'CUSTOMER';
+  | 'CUSTOMER'
+  | 'ADMIN';
 
 export type SignUpInput = {
   email: string;
