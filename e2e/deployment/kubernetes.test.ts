@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { baseEnvironment, variablesOf, z } from '@shop/platform';
 import { variables as routerVariables } from '@shop/router/env';
+import { environment as storefrontVariables } from '@shop/storefront/env';
 import { parseSubgraphEnvironment } from '@shop/subgraph-runtime';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -133,6 +134,20 @@ describe.each(Object.entries(RENDERINGS))('deploy/k8s (%s)', (_rendering, object
       readFileSync(path.join(REPOSITORY_ROOT, 'supergraph.graphql'), 'utf8'),
     );
     expect(env.SUPERGRAPH_FILE).toBe('/etc/shop/supergraph.graphql');
+  });
+
+  it('serves the storefront from the same image, forwarding /graphql to the router Service', () => {
+    const [container] = named('Deployment', 'storefront').spec.template.spec.containers;
+    const env = environmentOf(container);
+    expect(env.SERVICE).toBe('storefront');
+    expect(
+      Object.keys(env).filter((variable) => variable !== 'SERVICE' && !keysOf(storefrontVariables).includes(variable)),
+    ).toEqual([]);
+    const parsed = storefrontVariables.parse(env);
+    expect(parsed.ROUTER_URL).toBe(`http://router:${named('Service', 'router').spec.ports[0].port}/graphql`);
+    expect(container.ports[0].containerPort).toBe(parsed.STOREFRONT_PORT);
+    expect(container.readinessProbe.httpGet.path).toBe('/health');
+    expect(named('Service', 'storefront').spec.ports[0]).toMatchObject({ port: 3000, targetPort: 'http' });
   });
 
   it('scales the router and products, and lets only the router (and orders and faq to products, all to users) in', () => {
