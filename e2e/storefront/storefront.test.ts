@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { createLogger, listen, urlOf } from '@shop/platform';
 import { createStorefrontServer } from '@shop/storefront/server';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -64,6 +65,8 @@ afterAll(async () => {
 
 interface Visit {
   page: Page;
+  /** axe-core's findings on each page photographed, by screenshot name (WCAG 2.1 A and AA rules). */
+  accessibility: Record<string, string[]>;
   /** Every body the page sent to /graphql. */
   graphqlBodies: Record<string, unknown>[];
   /** Errors thrown in the page, and its console errors. */
@@ -75,9 +78,9 @@ async function visit(origin: string, label: string): Promise<Visit> {
   // A context of its own: its own storage, shared by any other tab the test opens in it.
   const context = await browser.newContext({ baseURL: origin, viewport: { width: 1100, height: 900 } });
   const page = await context.newPage();
-  page.on('close', () => void context.close());
   const graphqlBodies: Record<string, unknown>[] = [];
   const pageErrors: string[] = [];
+  const accessibility: Record<string, string[]> = {};
   page.on('request', (request) => {
     if (new URL(request.url()).pathname === '/graphql') graphqlBodies.push(JSON.parse(request.postData() ?? '{}'));
   });
@@ -87,10 +90,18 @@ async function visit(origin: string, label: string): Promise<Visit> {
   });
   return {
     page,
+    accessibility,
     graphqlBodies,
     pageErrors,
     shoot: async (name) => {
       await page.screenshot({ path: path.join(SCREENSHOTS, `${label}-${name}.png`), fullPage: true });
+      const { violations } = await new AxeBuilder({ page })
+        .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+        .analyze();
+      accessibility[name] = violations.map(
+        (violation) =>
+          `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`,
+      );
     },
   };
 }
@@ -100,6 +111,10 @@ const stockOn = async (page: Page, sku: string) => {
   const text = await page.getByTestId('stock').textContent();
   return Number(text?.match(/^(\d+) in stock$/)?.[1] ?? Number.NaN);
 };
+
+/** The pages axe-core found something on, with what it found. */
+const inaccessible = (accessibility: Visit['accessibility']) =>
+  Object.entries(accessibility).filter(([, found]) => found.length > 0);
 
 /** The idempotency keys of the placeOrder requests among these bodies. */
 const idempotencyKeys = (bodies: Record<string, unknown>[]) =>
@@ -117,7 +132,7 @@ async function signUp(page: Page, name: string): Promise<string> {
 
 /** The issue's journey: browse, search, a product with FAQs, sign up, two products, checkout, history, cancel. */
 async function journey(origin: string, label: string) {
-  const { page, graphqlBodies, pageErrors, shoot } = await visit(origin, label);
+  const { page, graphqlBodies, pageErrors, shoot, accessibility } = await visit(origin, label);
   await page.goto('/');
   await expect.poll(() => page.getByRole('heading', { level: 2 }).first().textContent()).toMatch(/^\d+ products$/);
   expect(
@@ -215,7 +230,10 @@ async function journey(origin: string, label: string) {
     });
   }
   expect(pageErrors).toEqual([]);
-  await page.close();
+  // Every page photographed passes axe-core's WCAG 2.1 A and AA checks (contrast, labels, names, landmarks…).
+  expect(Object.keys(accessibility)).toHaveLength(11);
+  expect(inaccessible(accessibility)).toEqual([]);
+  await page.context().close();
 }
 
 describe('the storefront', () => {
@@ -224,7 +242,10 @@ describe('the storefront', () => {
   });
 
   it('sends a signed-out visitor to log in and back; a double-clicked checkout makes one order', async () => {
-    const { page, graphqlBodies, shoot } = await visit(await startStorefront(supergraph.routerUrl), 'double-click');
+    const { page, graphqlBodies, shoot, accessibility } = await visit(
+      await startStorefront(supergraph.routerUrl),
+      'double-click',
+    );
     await page.goto('/products/DK-MAT-FELT');
     await page.getByRole('button', { name: 'Add to cart' }).click();
     await page.goto('/checkout');
@@ -251,7 +272,8 @@ describe('the storefront', () => {
       .waitFor();
     expect(await page.getByRole('heading', { level: 2, name: /^Order SO-/ }).count()).toBe(1);
     expect(idempotencyKeys(graphqlBodies)).toHaveLength(1); // the second click found the button disabled
-    await page.close();
+    expect(inaccessible(accessibility)).toEqual([]);
+    await page.context().close();
   });
 
   it('places one order when the same cart is checked out in two tabs at once, both showing it', async () => {
@@ -290,11 +312,14 @@ describe('the storefront', () => {
       .first()
       .waitFor();
     expect(await page.getByRole('heading', { level: 2, name: /^Order SO-/ }).count()).toBe(1);
-    await page.close();
+    await page.context().close();
   });
 
   it('retries a checkout whose answer was lost with the same key: one order, the one first made', async () => {
-    const { page, graphqlBodies, shoot } = await visit(await startStorefront(supergraph.routerUrl), 'retry');
+    const { page, graphqlBodies, shoot, accessibility } = await visit(
+      await startStorefront(supergraph.routerUrl),
+      'retry',
+    );
     await page.goto('/sign-up');
     await signUp(page, 'Lost Answer');
     await page.getByRole('button', { name: 'Sign up' }).click();
@@ -331,11 +356,12 @@ describe('the storefront', () => {
       .first()
       .waitFor();
     expect(await page.getByRole('heading', { level: 2, name: /^Order SO-/ }).count()).toBe(1);
-    await page.close();
+    expect(inaccessible(accessibility)).toEqual([]);
+    await page.context().close();
   });
 
   it('shows an order refused for stock on the line it concerns', async () => {
-    const { page, shoot } = await visit(await startStorefront(supergraph.routerUrl), 'out-of-stock');
+    const { page, shoot, accessibility } = await visit(await startStorefront(supergraph.routerUrl), 'out-of-stock');
     await page.goto('/sign-up');
     await signUp(page, 'Big Spender');
     await page.getByRole('button', { name: 'Sign up' }).click();
@@ -357,11 +383,12 @@ describe('the storefront', () => {
       .waitFor();
     expect(await page.getByRole('row').filter({ hasText: 'Ceramic Mug' }).getByRole('alert').count()).toBe(0);
     await shoot('checkout-out-of-stock');
-    await page.close();
+    expect(inaccessible(accessibility)).toEqual([]);
+    await page.context().close();
   });
 
   it('still shows a product, with a notice, while the FAQ service is down', async () => {
-    const { page, shoot } = await visit(await startStorefront(supergraph.routerUrl), 'faq-down');
+    const { page, shoot, accessibility } = await visit(await startStorefront(supergraph.routerUrl), 'faq-down');
     await supergraph.stopSubgraph('faq');
     try {
       // A product no earlier test opened, so no cached answer stands in for the FAQ service.
@@ -379,7 +406,8 @@ describe('the storefront', () => {
     } finally {
       await supergraph.restartSubgraph('faq');
     }
-    await page.close();
+    expect(inaccessible(accessibility)).toEqual([]);
+    await page.context().close();
   });
 
   it('passes the same journey with the router in safelist mode, which refuses anything else', async () => {

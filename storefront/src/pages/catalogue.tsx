@@ -165,9 +165,8 @@ export function CataloguePage() {
                   onClick={() =>
                     addToCart({ productId: node.id, sku: node.sku, name: node.name, unitPrice: node.price })
                   }
-                  aria-label={`Add ${node.name} to cart`}
                 >
-                  Add to cart
+                  Add to cart<span className="visually-hidden">: {node.name}</span>
                 </button>
               </li>
             ))}
