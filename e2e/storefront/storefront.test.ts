@@ -241,7 +241,7 @@ describe('the storefront', () => {
     await journey(await startStorefront(supergraph.routerUrl), 'journey');
   });
 
-  it('sends a signed-out visitor to log in and back; a double-clicked checkout makes one order', async () => {
+  it('sends a signed-out visitor to log in and back; a double-clicked checkout makes one order; closing the account', async () => {
     const { page, graphqlBodies, shoot, accessibility } = await visit(
       await startStorefront(supergraph.routerUrl),
       'double-click',
@@ -253,7 +253,7 @@ describe('the storefront', () => {
     expect(new URL(page.url()).searchParams.get('next')).toBe('/checkout');
     await shoot('log-in');
     await page.getByRole('link', { name: 'Create an account' }).click();
-    await signUp(page, 'Double Clicker');
+    const email = await signUp(page, 'Double Clicker');
     await page.getByRole('button', { name: 'Sign up' }).click();
     await page.getByRole('heading', { name: 'Checkout' }).waitFor();
 
@@ -272,6 +272,20 @@ describe('the storefront', () => {
       .waitFor();
     expect(await page.getByRole('heading', { level: 2, name: /^Order SO-/ }).count()).toBe(1);
     expect(idempotencyKeys(graphqlBodies)).toHaveLength(1); // the second click found the button disabled
+
+    // Closing the account, confirmed with the password: signed out, and the password no longer logs in.
+    await page.getByRole('link', { name: 'Double Clicker' }).click();
+    await page.getByLabel('Your password, to confirm').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Close my account' }).click();
+    await page.getByRole('link', { name: 'Log in' }).click();
+    await page.getByLabel('Email', { exact: true }).fill(email);
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/email or password/i)
+      .waitFor();
+    await shoot('log-in-closed-account');
     expect(inaccessible(accessibility)).toEqual([]);
     await page.context().close();
   });

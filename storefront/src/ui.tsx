@@ -31,8 +31,6 @@ export function describeError(error: GraphQLErrorShape): string {
       return `The ${error.extensions.serviceName ?? 'requested'} service is unavailable right now; please try again shortly.`;
     case 'RATE_LIMITED':
       return 'Too many requests in a short time: wait a moment and try again.';
-    case 'UNAUTHENTICATED':
-      return 'Please log in to continue.';
     case 'INTERNAL_SERVER_ERROR':
       return 'Something went wrong on our side. Please try again.';
     default:

@@ -1,18 +1,12 @@
-import { type FormEvent, useState } from 'react';
+import type { FormEvent } from 'react';
 import { Link, useSearchParams } from 'wouter';
 import { addToCart } from '../cart.js';
-import { execute, type GraphQLErrorShape } from '../graphql-client.js';
+import { execute } from '../graphql-client.js';
 import { formatMoney } from '../money.js';
-import {
-  CatalogueDocument,
-  type CatalogueQuery,
-  type CatalogueQueryVariables,
-  type ProductOrderBy,
-} from '../operations.generated.js';
+import { CatalogueDocument, type CatalogueQueryVariables, type ProductOrderBy } from '../operations.generated.js';
 import { ErrorNotice, Loading, PageTitle } from '../ui.js';
+import { useMorePages } from '../use-more-pages.js';
 import { useQuery } from '../use-query.js';
-
-type ProductEdge = CatalogueQuery['products']['edges'][number];
 
 const ORDERINGS: { value: ProductOrderBy; label: string }[] = [
   { value: 'NEWEST', label: 'Newest first' },
@@ -37,19 +31,12 @@ export function CataloguePage() {
   const [params, setParams] = useSearchParams();
   const variables = variablesFrom(params);
   const { result, loading, networkError, retry } = useQuery(CatalogueDocument, variables);
-  // Pages fetched with "Load more", kept with the first page they follow: new filters, a new first page, none.
-  const [loaded, setLoaded] = useState<{
-    firstPage: typeof result;
-    edges: ProductEdge[];
-    pageInfo: CatalogueQuery['products']['pageInfo'];
-    errors: GraphQLErrorShape[] | string;
-  }>();
-  const [loadingMore, setLoadingMore] = useState(false);
-  const more = loaded?.firstPage === result ? loaded : undefined;
-
   const data = result?.data;
-  const edges = [...(data?.products.edges ?? []), ...(more?.edges ?? [])];
-  const pageInfo = more?.pageInfo ?? data?.products.pageInfo;
+  const more = useMorePages(
+    result,
+    (page) => page.products,
+    (after) => execute(CatalogueDocument, { ...variables, after }),
+  );
 
   function apply(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -60,29 +47,6 @@ export function CataloguePage() {
       if (value && !(name === 'orderBy' && value === 'NEWEST')) next.set(name, value);
     }
     setParams(next);
-  }
-
-  async function loadMore() {
-    if (!pageInfo?.endCursor) return;
-    const shown = { firstPage: result, edges: more?.edges ?? [], pageInfo };
-    setLoadingMore(true);
-    try {
-      const page = await execute(CatalogueDocument, { ...variables, after: pageInfo.endCursor });
-      setLoaded(
-        page.data
-          ? {
-              ...shown,
-              edges: [...shown.edges, ...page.data.products.edges],
-              pageInfo: page.data.products.pageInfo,
-              errors: page.errors,
-            }
-          : { ...shown, errors: page.errors },
-      );
-    } catch (error) {
-      setLoaded({ ...shown, errors: (error as Error).message });
-    } finally {
-      setLoadingMore(false);
-    }
   }
 
   return (
@@ -149,7 +113,7 @@ export function CataloguePage() {
               : `${data.products.totalCount} product${data.products.totalCount === 1 ? '' : 's'}`}
           </h2>
           <ul className="product-grid">
-            {edges.map(({ node }) => (
+            {more.edges.map(({ node }) => (
               <li key={node.id} className="card">
                 <h3>
                   <Link href={`/products/${encodeURIComponent(node.sku)}`}>{node.name}</Link>
@@ -171,10 +135,10 @@ export function CataloguePage() {
               </li>
             ))}
           </ul>
-          <ErrorNotice errors={more?.errors ?? []} />
-          {pageInfo?.hasNextPage && (
-            <button type="button" className="load-more" onClick={loadMore} disabled={loadingMore}>
-              {loadingMore ? 'Loading…' : `Load more (${edges.length} of ${data.products.totalCount} shown)`}
+          <ErrorNotice errors={more.errors} />
+          {more.hasMore && (
+            <button type="button" className="load-more" onClick={more.loadMore} disabled={more.loading}>
+              {more.loading ? 'Loading…' : `Load more (${more.edges.length} of ${data.products.totalCount} shown)`}
             </button>
           )}
         </section>

@@ -17,6 +17,9 @@ export function HelpCentrePage() {
     if (seen.join() !== topics.join()) setTopics(seen);
   }
 
+  // Opened on a topic (a shared link): that topic and "All" until the unfiltered list has been seen.
+  const shownTopics = topics.length > 0 || !topic ? topics : [topic];
+
   const choose = (next: { topic?: string | null; search?: string | null }) => {
     const updated = new URLSearchParams();
     const chosenTopic = next.topic === undefined ? topic : next.topic;
@@ -45,10 +48,10 @@ export function HelpCentrePage() {
           <button type="submit">Search</button>
         </form>
       </search>
-      {topics.length > 0 && (
+      {shownTopics.length > 0 && (
         <fieldset className="topics">
           <legend>Topic</legend>
-          {[null, ...topics].map((name) => (
+          {[null, ...shownTopics].map((name) => (
             <button
               key={name ?? 'all'}
               type="button"

@@ -4,6 +4,7 @@ import { execute, type GraphQLErrorShape } from '../graphql-client.js';
 import { formatMoney } from '../money.js';
 import { CancelOrderDocument, OrderHistoryDocument, type OrderHistoryQuery } from '../operations.generated.js';
 import { ErrorNotice, Loading, PageTitle } from '../ui.js';
+import { useMorePages } from '../use-more-pages.js';
 import { useQuery } from '../use-query.js';
 
 type Order = NonNullable<OrderHistoryQuery['me']>['orders']['edges'][number]['node'];
@@ -11,10 +12,13 @@ type Order = NonNullable<OrderHistoryQuery['me']>['orders']['edges'][number]['no
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 export function OrdersPage() {
-  const [after, setAfter] = useState<string | null>(null);
-  const [earlier, setEarlier] = useState<Order[]>([]);
-  const { result, loading, networkError, retry } = useQuery(OrderHistoryDocument, { after });
+  const { result, loading, networkError, retry } = useQuery(OrderHistoryDocument, {});
   const orders = result?.data?.me?.orders;
+  const more = useMorePages(
+    result,
+    (data) => data.me?.orders,
+    (after) => execute(OrderHistoryDocument, { after }),
+  );
 
   if (networkError) return <ErrorNotice errors={networkError} retry={retry} />;
   return (
@@ -28,23 +32,16 @@ export function OrdersPage() {
         </p>
       )}
       {orders && (
-        <ol className="orders" aria-busy={loading}>
-          {[...earlier, ...orders.edges.map((edge) => edge.node)].map((order) => (
-            <OrderCard key={order.id} order={order} />
+        <ol className="orders">
+          {more.edges.map(({ node }) => (
+            <OrderCard key={node.id} order={node} />
           ))}
         </ol>
       )}
-      {orders?.pageInfo.hasNextPage && (
-        <button
-          type="button"
-          className="load-more"
-          disabled={loading}
-          onClick={() => {
-            setEarlier((shown) => [...shown, ...orders.edges.map((edge) => edge.node)]);
-            setAfter(orders.pageInfo.endCursor ?? null);
-          }}
-        >
-          Load older orders
+      <ErrorNotice errors={more.errors} />
+      {more.hasMore && (
+        <button type="button" className="load-more" disabled={more.loading} onClick={more.loadMore}>
+          {more.loading ? 'Loading…' : 'Load older orders'}
         </button>
       )}
     </>
