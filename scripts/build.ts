@@ -5,8 +5,11 @@
  * an import from node_modules. Paths the code finds with `import.meta.url` (schema, migrations, supergraph)
  * keep working because `dist/` sits where `src/` does. The storefront app itself is built by Vite.
  */
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
 import { loadSubgraphs, REPOSITORY_ROOT } from './subgraphs.js';
@@ -61,8 +64,13 @@ export async function buildServices(root = REPOSITORY_ROOT): Promise<string[]> {
  * also compressed ahead of time (.br, .gz), which the server sends to browsers that accept it.
  */
 export async function buildStorefront(root = REPOSITORY_ROOT): Promise<string> {
-  const { build: viteBuild } = await import('vite');
-  await viteBuild({ configFile: path.join(root, 'storefront', 'vite.config.ts'), logLevel: 'warn' });
+  // In a process of its own with NODE_ENV=production: Vite and the React plugin take the mode from NODE_ENV, and a
+  // caller's (tests run with NODE_ENV=test) would give React's development build.
+  const vite = path.join(path.dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin', 'vite.js');
+  const configFile = path.join(root, 'storefront', 'vite.config.ts');
+  await promisify(execFile)(process.execPath, [vite, 'build', '--config', configFile, '--logLevel', 'warn'], {
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   const publicDir = path.join(root, 'storefront', 'dist', 'public');
   const texts = readdirSync(publicDir, { recursive: true, encoding: 'utf8' }).filter((file) =>
     /\.(js|css|html)$/.test(file),

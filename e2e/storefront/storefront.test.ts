@@ -133,6 +133,13 @@ async function signUp(page: Page, name: string): Promise<string> {
 /** The issue's journey: browse, search, a product with FAQs, sign up, two products, checkout, history, cancel. */
 async function journey(origin: string, label: string) {
   const { page, graphqlBodies, pageErrors, shoot, accessibility } = await visit(origin, label);
+  // One request per page view: each step below checks how many the page sent.
+  let counted = 0;
+  const sentSinceLastLook = () => {
+    const sent = graphqlBodies.length - counted;
+    counted = graphqlBodies.length;
+    return sent;
+  };
   await page.goto('/');
   await expect.poll(() => page.getByRole('heading', { level: 2 }).first().textContent()).toMatch(/^\d+ products$/);
   expect(
@@ -141,6 +148,7 @@ async function journey(origin: string, label: string) {
       .filter({ has: page.getByRole('heading', { level: 3 }) })
       .count(),
   ).toBe(12);
+  expect(sentSinceLastLook()).toBe(1);
   await shoot('catalogue');
   // "Load more" follows the cursor: the next page is added below the first.
   await page.getByRole('button', { name: /^Load more/ }).click();
@@ -152,6 +160,7 @@ async function journey(origin: string, label: string) {
         .count(),
     )
     .toBeGreaterThan(12);
+  expect(sentSinceLastLook()).toBe(1);
 
   // Search, from the keyboard.
   await page.getByLabel('Search').fill('keyboard');
@@ -165,10 +174,15 @@ async function journey(origin: string, label: string) {
   await page.getByRole('link', { name: 'Aluminium 75% Keyboard' }).click();
   await page.getByRole('heading', { level: 1, name: 'Aluminium 75% Keyboard' }).waitFor();
   await page.getByText('Can I change the switches on the 75% keyboard?').waitFor();
+  sentSinceLastLook();
+  await page.reload();
+  await page.getByText('Can I change the switches on the 75% keyboard?').waitFor();
+  expect(sentSinceLastLook()).toBe(1);
   await shoot('product');
 
   await page.getByRole('link', { name: 'Help centre' }).click();
   await page.getByRole('heading', { name: /^\d+ questions$/ }).waitFor();
+  expect(sentSinceLastLook()).toBe(1);
   await page.getByRole('button', { name: 'shipping' }).click();
   await expect.poll(() => new URL(page.url()).searchParams.get('topic')).toBe('shipping');
   await expect.poll(() => page.getByRole('heading', { name: /questions?$/ }).textContent()).toBe('2 questions');
@@ -186,6 +200,7 @@ async function journey(origin: string, label: string) {
   await page.getByRole('status').getByText('Added 2 × Aluminium 75% Keyboard to your cart.').waitFor();
   const mugStock = await stockOn(page, 'CF-MUG-CERAMIC');
   await page.getByRole('button', { name: 'Add to cart' }).click();
+  sentSinceLastLook();
   await page.getByRole('link', { name: 'Cart (3)' }).click();
   await page.getByRole('heading', { name: 'Your cart' }).waitFor();
   expect(await page.getByRole('row').count()).toBe(4); // header, two lines, total
@@ -194,17 +209,21 @@ async function journey(origin: string, label: string) {
   await page.getByRole('link', { name: 'Check out' }).click();
   await page.getByRole('heading', { name: 'Checkout' }).waitFor();
   await shoot('checkout');
+  expect(sentSinceLastLook()).toBe(0); // the cart lives in the browser
   await page.getByRole('button', { name: 'Place order' }).click();
   const thanks = page.getByRole('heading', { name: /^Thank you: order SO-\d+$/ });
   await thanks.waitFor();
+  expect(sentSinceLastLook()).toBe(1);
   const orderNumber = (await thanks.textContent())?.match(/SO-\d+/)?.[0] as string;
   await shoot('order-placed');
   expect(await stockOn(page, 'KB-ALU-75')).toBe(keyboardStock - 2);
   expect(await stockOn(page, 'CF-MUG-CERAMIC')).toBe(mugStock - 1);
 
+  sentSinceLastLook();
   await page.getByRole('link', { name: 'Orders' }).click();
   const order = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: `Order ${orderNumber}` }) });
   await order.getByText('confirmed').waitFor();
+  expect(sentSinceLastLook()).toBe(1);
   expect(await order.textContent()).toContain('2 × Aluminium 75% Keyboard');
   await shoot('orders');
   await order.getByRole('button', { name: `Cancel order ${orderNumber}` }).click();
@@ -213,7 +232,10 @@ async function journey(origin: string, label: string) {
   expect(await stockOn(page, 'KB-ALU-75')).toBe(keyboardStock);
   expect(await stockOn(page, 'CF-MUG-CERAMIC')).toBe(mugStock);
 
+  sentSinceLastLook();
   await page.getByRole('link', { name: 'Grace Hopper' }).click();
+  await page.getByRole('textbox', { name: 'Name' }).waitFor();
+  expect(sentSinceLastLook()).toBe(1);
   await page.getByRole('textbox', { name: 'Name' }).fill('Grace B. Hopper');
   await page.getByRole('button', { name: 'Save name' }).click();
   await page.getByRole('link', { name: 'Grace B. Hopper' }).waitFor();
