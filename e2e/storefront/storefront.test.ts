@@ -162,6 +162,17 @@ async function journey(origin: string, label: string) {
     .toBeGreaterThan(12);
   expect(sentSinceLastLook()).toBe(1);
 
+  // A category and a price limit: every product listed is in it and under it.
+  await page.getByLabel('Category').selectOption('coffee');
+  await page.getByLabel('Up to (€)').fill('20');
+  await page.getByLabel('Up to (€)').press('Enter');
+  await expect.poll(() => page.getByRole('heading', { level: 2 }).first().textContent()).toBe('2 products');
+  expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ category: 'coffee', maxPrice: '20' });
+  const prices = await page.locator('.product-grid .price').allTextContents();
+  expect(prices.map((price) => Number(price.replace(/[^\d.]/g, '')))).toEqual([12.9, 14.5]); // the seed's, newest first
+  await page.goto('/');
+  sentSinceLastLook();
+
   // Search, from the keyboard.
   await page.getByLabel('Search').fill('keyboard');
   await page.getByLabel('Search').press('Enter');
