@@ -407,6 +407,42 @@ describe('the storefront', () => {
     await page.context().close();
   });
 
+  it('pages through a long order history by cursor', async () => {
+    // Eleven orders, placed through the API: one more than the history's first page.
+    const email = `shopper-${randomUUID()}@shop.test`;
+    const signedUp = await supergraph.request<{ signUp: { token: string } }>(
+      'mutation ($input: SignUpInput!) { signUp(input: $input) { token } }',
+      { input: { email, name: 'Regular Customer', password: 'correct horse battery' } },
+    );
+    const token = signedUp.body.data?.signUp.token as string;
+    const product = await supergraph.request<{ product: { id: string } }>('{ product(sku: "KB-CAPS-PBT") { id } }');
+    const numbers: string[] = [];
+    for (let count = 0; count < 11; count++) {
+      const placed = await supergraph.request<{ placeOrder: { number: string } }>(
+        'mutation ($items: [OrderItemInput!]!) { placeOrder(input: { items: $items }) { number } }',
+        { items: [{ productId: product.body.data?.product.id, quantity: 1 }] },
+        { token },
+      );
+      numbers.push(placed.body.data?.placeOrder.number as string);
+    }
+    const { page, accessibility, shoot } = await visit(await startStorefront(supergraph.routerUrl), 'history');
+    await page.goto('/log-in?next=/orders');
+    await page.getByLabel('Email', { exact: true }).fill(email);
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    const orderHeadings = page.getByRole('heading', { level: 2, name: /^Order SO-/ });
+    await orderHeadings.first().waitFor();
+    expect(await orderHeadings.count()).toBe(10);
+    await page.getByRole('button', { name: 'Load older orders' }).click();
+    await expect.poll(() => orderHeadings.count()).toBe(11);
+    expect(await page.getByRole('button', { name: 'Load older orders' }).count()).toBe(0);
+    // Newest first, each once.
+    expect((await orderHeadings.allTextContents()).map((text) => text.match(/SO-\d+/)?.[0])).toEqual(numbers.reverse());
+    await shoot('orders');
+    expect(inaccessible(accessibility)).toEqual([]);
+    await page.context().close();
+  });
+
   it('shows an order refused for stock on the line it concerns', async () => {
     const { page, shoot, accessibility } = await visit(await startStorefront(supergraph.routerUrl), 'out-of-stock');
     await page.goto('/sign-up');
