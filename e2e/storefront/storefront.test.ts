@@ -215,12 +215,14 @@ async function journey(origin: string, label: string) {
   await page.getByRole('link', { name: 'Cart (3)' }).click();
   await page.getByRole('heading', { name: 'Your cart' }).waitFor();
   expect(await page.getByRole('row').count()).toBe(4); // header, two lines, total
+  await page.getByText('Prices and stock as of now').waitFor();
+  expect(sentSinceLastLook()).toBe(1); // today's prices and stock of what is in it
   await shoot('cart');
 
   await page.getByRole('link', { name: 'Check out' }).click();
   await page.getByRole('heading', { name: 'Checkout' }).waitFor();
   await shoot('checkout');
-  expect(sentSinceLastLook()).toBe(0); // the cart lives in the browser
+  expect(sentSinceLastLook()).toBe(0); // the cart lives in the browser: nothing to ask before the click
   await page.getByRole('button', { name: 'Place order' }).click();
   const thanks = page.getByRole('heading', { name: /^Thank you: order SO-\d+$/ });
   await thanks.waitFor();
@@ -455,8 +457,15 @@ describe('the storefront', () => {
     await page.goto('/products/CF-MUG-CERAMIC');
     await page.getByRole('button', { name: 'Add to cart' }).click();
     await page.goto('/cart');
-    // More than the shop has: the cart allows it, the order does not.
+    // More than the shop has: the cart says so on the line, and the order refuses it on the same line.
     await page.getByLabel('Quantity of Conical Burr Grinder').fill(String(Math.min(stock + 1, 99)));
+    await page
+      .getByRole('row')
+      .filter({ hasText: 'Conical Burr Grinder' })
+      .getByRole('alert')
+      .getByText(`Only ${stock} left: lower the quantity.`)
+      .waitFor();
+    await shoot('cart-out-of-stock');
     await page.getByRole('link', { name: 'Check out' }).click();
     await page.getByRole('button', { name: 'Place order' }).click();
     const grinderLine = page.getByRole('row').filter({ hasText: 'Conical Burr Grinder' });
@@ -466,6 +475,44 @@ describe('the storefront', () => {
       .waitFor();
     expect(await page.getByRole('row').filter({ hasText: 'Ceramic Mug' }).getByRole('alert').count()).toBe(0);
     await shoot('checkout-out-of-stock');
+    expect(inaccessible(accessibility)).toEqual([]);
+    await page.context().close();
+  });
+
+  it("shows a cart's product renamed, repriced or taken off sale since it was added, and the order refuses it", async () => {
+    const admin = await supergraph.logInAs('admin');
+    const lamp = await supergraph.createProduct(admin, { name: 'Brass Lamp', stock: 5, price: 7900 });
+    const { page, shoot, accessibility } = await visit(await startStorefront(supergraph.routerUrl), 'changed');
+    await page.goto(`/products/${lamp.sku}`);
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await page.goto('/products/CF-MUG-CERAMIC');
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    const update = await supergraph.request(
+      'mutation ($id: ID!) { updateProduct(id: $id, input: { name: "Brass Desk Lamp", price: { amount: 8900, currency: "EUR" } }) { id } }',
+      { id: lamp.id },
+      { token: admin },
+    );
+    expect(update.body.errors).toBeUndefined();
+    await page.goto('/cart');
+    const lampLine = page.getByRole('row').filter({ hasText: 'Brass Desk Lamp' });
+    await lampLine
+      .getByText(/89\.00/)
+      .first()
+      .waitFor(); // today's name and price, not those from when it was added
+
+    await supergraph.request('mutation ($id: ID!) { deleteProduct(id: $id) }', { id: lamp.id }, { token: admin });
+    await page.reload();
+    await lampLine.getByRole('alert').getByText('No longer sold: remove it to continue.').waitFor();
+    await shoot('cart');
+    await page.goto('/sign-up');
+    await signUp(page, 'Late Buyer');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.getByRole('link', { name: 'Late Buyer' }).waitFor();
+    await page.goto('/checkout');
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await lampLine.getByRole('alert').getByText('No longer sold: remove it to continue.').waitFor();
+    expect(await page.getByRole('row').filter({ hasText: 'Ceramic Mug' }).getByRole('alert').count()).toBe(0);
+    await shoot('checkout');
     expect(inaccessible(accessibility)).toEqual([]);
     await page.context().close();
   });

@@ -31,6 +31,16 @@ export const cart = {
   clear: () => stored.clear(),
   /** The attempt ended with a definite refusal: trying the same contents again is a new attempt. */
   renewCheckoutKey: () => save(stored.get().lines),
+  /** Today's names and prices from the catalogue. The contents are the same, and so is the checkout key. */
+  refresh(products: { id: string; sku: string; name: string; price: CartLine['unitPrice'] }[]) {
+    const { lines, checkoutKey } = stored.get();
+    const now = new Map(products.map((product) => [product.id, product]));
+    const refreshed = lines.map((line) => {
+      const product = now.get(line.productId);
+      return product ? { ...line, sku: product.sku, name: product.name, unitPrice: product.price } : line;
+    });
+    if (JSON.stringify(refreshed) !== JSON.stringify(lines)) stored.set({ lines: refreshed, checkoutKey });
+  },
 };
 
 export function addToCart(line: Omit<CartLine, 'quantity'>, quantity = 1): void {

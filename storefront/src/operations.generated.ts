@@ -101,6 +101,13 @@ export type ShipOrderMutationVariables = Exact<{
 
 export type ShipOrderMutation = { shipOrder: { id: string, number: string, status: OrderStatus } };
 
+export type CartQueryVariables = Exact<{
+  ids: Array<string> | string;
+}>;
+
+
+export type CartQuery = { products: { edges: Array<{ node: { id: string, sku: string, name: string, stock: number, price: { amount: number, currency: string } } }> } };
+
 export type CatalogueQueryVariables = Exact<{
   search?: string | null | undefined;
   category?: string | null | undefined;
@@ -138,6 +145,7 @@ export const SignUpDocument = {"__meta__":{"hash":"f61ca3a942ae4ec51338d3bfdcca1
 export const CancelOrderDocument = {"__meta__":{"hash":"b718d3147ef3e031ad12189fed9c55cb3482e131a8f7744b002198e39a26017a"}} as unknown as DocumentNode<CancelOrderMutation, CancelOrderMutationVariables>;
 export const PlaceOrderDocument = {"__meta__":{"hash":"b839f555a8a8edc6109539e72e49c85006d73635eb0b41e3e7e5f1a8f5cc605f"}} as unknown as DocumentNode<PlaceOrderMutation, PlaceOrderMutationVariables>;
 export const ShipOrderDocument = {"__meta__":{"hash":"71cc910202e0ce33577b0c8227775da5b4bb452ceeb013df72453edb182a124b"}} as unknown as DocumentNode<ShipOrderMutation, ShipOrderMutationVariables>;
+export const CartDocument = {"__meta__":{"hash":"5e9644ac8800f33e195eb7305a873913dd1b8566de2b166eeb65d45359a02be0"}} as unknown as DocumentNode<CartQuery, CartQueryVariables>;
 export const CatalogueDocument = {"__meta__":{"hash":"e04850c932e36eb60149d290a5e7d9b72f4200486c192cd271fddd0bec997b84"}} as unknown as DocumentNode<CatalogueQuery, CatalogueQueryVariables>;
 export const HelpCentreDocument = {"__meta__":{"hash":"87dc3c3c1f54eb4bebb9c45a0582743383affcb86818ad7b706e3a6556ff4a35"}} as unknown as DocumentNode<HelpCentreQuery, HelpCentreQueryVariables>;
 export const ProductPageDocument = {"__meta__":{"hash":"c98c36a876d475762fe143c8373748cd77578c199cceea050b5ef289825ef2e7"}} as unknown as DocumentNode<ProductPageQuery, ProductPageQueryVariables>;

@@ -1,14 +1,17 @@
+import { useEffect } from 'react';
 import { Link } from 'wouter';
 import { type CartLine, cart, MAX_QUANTITY, setQuantity } from '../cart.js';
 import { formatMoney } from '../money.js';
+import { CartDocument } from '../operations.generated.js';
 import { PageTitle } from '../ui.js';
+import { useQuery } from '../use-query.js';
 
 export const estimatedTotal = (lines: CartLine[]) => ({
   amount: lines.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0),
   currency: lines[0]?.unitPrice.currency ?? 'EUR',
 });
 
-/** The cart lives in this browser (no request): prices are confirmed when the order is placed. */
+/** The cart lives in this browser; its page asks the catalogue for today's prices and stock of its products. */
 export function CartPage() {
   const lines = cart.use();
   return (
@@ -19,14 +22,42 @@ export function CartPage() {
           Your cart is empty. <Link href="/">Browse the catalogue</Link>
         </p>
       ) : (
-        <>
-          <CartLines lines={lines} editable />
-          <p className="muted">Prices are confirmed when you place the order.</p>
-          <Link href="/checkout" className="button primary">
-            Check out
-          </Link>
-        </>
+        <CheckedCart lines={lines} />
       )}
+    </>
+  );
+}
+
+function CheckedCart({ lines }: { lines: CartLine[] }) {
+  const ids = lines.map((line) => line.productId);
+  const { result, loading, networkError } = useQuery(CartDocument, { ids });
+  const current = result?.data?.products.edges.map((edge) => edge.node);
+  // Today's names and prices replace the ones kept from when the products were added.
+  useEffect(() => {
+    if (result?.data) cart.refresh(result.data.products.edges.map((edge) => edge.node));
+  }, [result]);
+  const problems: Record<string, string> = {};
+  for (const line of current ? lines : []) {
+    const product = current?.find((candidate) => candidate.id === line.productId);
+    if (!product) problems[line.productId] = 'No longer sold: remove it to continue.';
+    else if (product.stock === 0) problems[line.productId] = 'Sold out: remove it to continue.';
+    else if (product.stock < line.quantity)
+      problems[line.productId] = `Only ${product.stock} left: lower the quantity.`;
+  }
+  return (
+    <>
+      {(networkError || (result && !current)) && (
+        <p className="notice warning" role="status">
+          Today's prices and stock can't be checked right now; they are checked again when you place the order.
+        </p>
+      )}
+      <CartLines lines={lines} editable problems={problems} />
+      <p className="muted" aria-live="polite">
+        {loading ? 'Checking prices and stock…' : 'Prices and stock as of now; the order confirms them.'}
+      </p>
+      <Link href="/checkout" className="button primary">
+        Check out
+      </Link>
     </>
   );
 }

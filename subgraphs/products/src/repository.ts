@@ -45,6 +45,7 @@ export interface ProductQuery {
   minPrice?: number | undefined;
   maxPrice?: number | undefined;
   inStock?: boolean | undefined;
+  ids?: string[] | undefined;
 }
 
 export interface StockChange {
@@ -71,6 +72,7 @@ export function createProductRepository(prisma: PrismaClient) {
       ? { priceAmount: { gte: query.minPrice, lte: query.maxPrice } }
       : {}),
     ...(query.inStock === true ? { stock: { gt: 0 } } : query.inStock === false ? { stock: { lte: 0 } } : {}),
+    ...(query.ids !== undefined ? { id: { in: query.ids } } : {}),
   });
 
   return {

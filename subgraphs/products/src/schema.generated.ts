@@ -182,6 +182,8 @@ export type ProductFilter = {
   maxPrice?: InputMaybe<Scalars['Int']['input']>;
   /** true: only products with stock > 0; false: only sold-out products. */
   inStock?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only these products (at most 100), e.g. a cart's lines: an archived or unknown id is simply not listed. */
+  ids?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
 export type ProductOrderBy =

@@ -20,6 +20,7 @@ export interface ProductFilter {
   minPrice?: number | null;
   maxPrice?: number | null;
   inStock?: boolean | null;
+  ids?: readonly string[] | null;
 }
 
 export interface MoneyInput {
@@ -37,6 +38,8 @@ export interface ProductInput {
 }
 
 const MAX_SEARCH_LENGTH = 200;
+/** As many as one page of a list holds. */
+const MAX_FILTER_IDS = 100;
 /** No product holds more units; well inside the database's and GraphQL's 32-bit integers. */
 export const MAX_STOCK = 1_000_000_000;
 
@@ -47,6 +50,9 @@ export function createProductService(repository: ProductRepository, loaders: Pro
     const search = filter?.search?.trim();
     if (search && search.length > MAX_SEARCH_LENGTH) {
       throw badUserInput(`search is limited to ${MAX_SEARCH_LENGTH} characters`, 'filter.search');
+    }
+    if (filter?.ids != null && filter.ids.length > MAX_FILTER_IDS) {
+      throw badUserInput(`ids takes at most ${MAX_FILTER_IDS} products`, 'filter.ids');
     }
     for (const bound of ['minPrice', 'maxPrice'] as const) {
       const value = filter?.[bound];
@@ -64,6 +70,7 @@ export function createProductService(repository: ProductRepository, loaders: Pro
       minPrice: filter?.minPrice ?? undefined,
       maxPrice: filter?.maxPrice ?? undefined,
       inStock: filter?.inStock ?? undefined,
+      ids: filter?.ids ? [...filter.ids] : undefined,
     };
   }
 
