@@ -62,7 +62,7 @@ function CheckedCart({ lines }: { lines: CartLine[] }) {
   );
 }
 
-/** The cart as a table; `problems` (product id → text) marks the lines an order attempt refused. */
+/** The cart as a table; `problems` (product id → text) marks the lines that cannot be ordered as they are. */
 export function CartLines({
   lines,
   editable = false,
