@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { createLogger, listen, urlOf } from '@shop/platform';
 import { createStorefrontServer } from '@shop/storefront/server';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStorefront } from '../../scripts/build.js';
 
 import { REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
+import { launchChromium } from '../harness/browser.js';
 import { startCpuLoad } from '../harness/cpu-load.js';
 import { type Supergraph, startSupergraph } from '../harness/supergraph.js';
 
@@ -17,7 +18,6 @@ import { type Supergraph, startSupergraph } from '../harness/supergraph.js';
  * The storefront as a visitor uses it: the production build, served by its own server, in Debian's Chromium,
  * against the whole supergraph over HTTP. Each page is photographed into SCREENSHOTS for a person to look at.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = path.join(REPOSITORY_ROOT, 'e2e', 'test-results', 'storefront');
 
 let supergraph: Supergraph;
@@ -37,22 +37,10 @@ async function startStorefront(routerUrl: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)`);
   mkdirSync(SCREENSHOTS, { recursive: true });
   const [started] = await Promise.all([startSupergraph(), buildStorefront()]);
   supergraph = started;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -120,14 +108,32 @@ const inaccessible = (accessibility: Visit['accessibility']) =>
 const idempotencyKeys = (bodies: Record<string, unknown>[]) =>
   bodies.flatMap((body) => (body.variables as { idempotencyKey?: string } | undefined)?.idempotencyKey ?? []);
 
+const PASSWORD = 'correct horse battery';
+
 /** Fills the sign-up form (the page shows it already) with a new address. */
 async function signUp(page: Page, name: string): Promise<string> {
   const email = `shopper-${randomUUID()}@shop.test`;
   await page.getByRole('heading', { name: 'Create an account' }).waitFor();
   await page.getByLabel('Name').fill(name);
   await page.getByLabel('Email', { exact: true }).fill(email);
-  await page.getByLabel(/^Password/).fill('correct horse battery');
+  await page.getByLabel(/^Password/).fill(PASSWORD);
   return email;
+}
+
+/** A new customer, signed up from the sign-up page; done when the header greets them. */
+async function signUpAs(page: Page, name: string): Promise<string> {
+  await page.goto('/sign-up');
+  const email = await signUp(page, name);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('link', { name }).waitFor();
+  return email;
+}
+
+/** Submits the log-in form (the page shows it already). */
+async function logIn(page: Page, email: string): Promise<void> {
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
 }
 
 /** The issue's journey: browse, search, a product with FAQs, sign up, two products, checkout, history, cancel. */
@@ -310,12 +316,10 @@ describe('the storefront', () => {
 
     // Closing the account, confirmed with the password: signed out, and the password no longer logs in.
     await page.getByRole('link', { name: 'Double Clicker' }).click();
-    await page.getByLabel('Your password, to confirm').fill('correct horse battery');
+    await page.getByLabel('Your password, to confirm').fill(PASSWORD);
     await page.getByRole('button', { name: 'Close my account' }).click();
     await page.getByRole('link', { name: 'Log in' }).click();
-    await page.getByLabel('Email', { exact: true }).fill(email);
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await logIn(page, email);
     await page
       .getByRole('alert')
       .getByText(/email or password/i)
@@ -328,10 +332,7 @@ describe('the storefront', () => {
   it('places one order when the same cart is checked out in two tabs at once, both showing it', async () => {
     const origin = await startStorefront(supergraph.routerUrl);
     const { page, graphqlBodies } = await visit(origin, 'two-tabs');
-    await page.goto('/sign-up');
-    await signUp(page, 'Two Tabs');
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await page.getByRole('link', { name: 'Two Tabs' }).waitFor();
+    await signUpAs(page, 'Two Tabs');
     await page.goto('/products/KB-CAPS-PBT');
     await page.getByRole('button', { name: 'Add to cart' }).click();
     // A second tab of the same browser: the same session, cart and checkout attempt.
@@ -369,10 +370,7 @@ describe('the storefront', () => {
       await startStorefront(supergraph.routerUrl),
       'retry',
     );
-    await page.goto('/sign-up');
-    await signUp(page, 'Lost Answer');
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await page.getByRole('link', { name: 'Lost Answer' }).waitFor();
+    await signUpAs(page, 'Lost Answer');
     await page.goto('/products/LT-FLOOR-ARC');
     await page.getByRole('button', { name: 'Add to cart' }).click();
     await page.goto('/checkout');
@@ -414,7 +412,7 @@ describe('the storefront', () => {
     const email = `shopper-${randomUUID()}@shop.test`;
     const signedUp = await supergraph.request<{ signUp: { token: string } }>(
       'mutation ($input: SignUpInput!) { signUp(input: $input) { token } }',
-      { input: { email, name: 'Regular Customer', password: 'correct horse battery' } },
+      { input: { email, name: 'Regular Customer', password: PASSWORD } },
     );
     const token = signedUp.body.data?.signUp.token as string;
     const product = await supergraph.request<{ product: { id: string } }>('{ product(sku: "KB-CAPS-PBT") { id } }');
@@ -429,9 +427,7 @@ describe('the storefront', () => {
     }
     const { page, accessibility, shoot } = await visit(await startStorefront(supergraph.routerUrl), 'history');
     await page.goto('/log-in?next=/orders');
-    await page.getByLabel('Email', { exact: true }).fill(email);
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await logIn(page, email);
     const orderHeadings = page.getByRole('heading', { level: 2, name: /^Order SO-/ });
     await orderHeadings.first().waitFor();
     expect(await orderHeadings.count()).toBe(10);
@@ -447,10 +443,7 @@ describe('the storefront', () => {
 
   it('shows an order refused for stock on the line it concerns', async () => {
     const { page, shoot, accessibility } = await visit(await startStorefront(supergraph.routerUrl), 'out-of-stock');
-    await page.goto('/sign-up');
-    await signUp(page, 'Big Spender');
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await page.getByRole('link', { name: 'Big Spender' }).waitFor();
+    await signUpAs(page, 'Big Spender');
     const stock = await stockOn(page, 'CF-GRIND-BURR');
     await page.getByLabel('Quantity').fill(String(Math.min(stock, 99)));
     await page.getByRole('button', { name: 'Add to cart' }).click();
@@ -504,10 +497,7 @@ describe('the storefront', () => {
     await page.reload();
     await lampLine.getByRole('alert').getByText('No longer sold: remove it to continue.').waitFor();
     await shoot('cart');
-    await page.goto('/sign-up');
-    await signUp(page, 'Late Buyer');
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await page.getByRole('link', { name: 'Late Buyer' }).waitFor();
+    await signUpAs(page, 'Late Buyer');
     await page.goto('/checkout');
     await page.getByRole('button', { name: 'Place order' }).click();
     await lampLine.getByRole('alert').getByText('No longer sold: remove it to continue.').waitFor();

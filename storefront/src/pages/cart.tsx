@@ -6,7 +6,7 @@ import { CartDocument } from '../operations.generated.js';
 import { PageTitle } from '../ui.js';
 import { useQuery } from '../use-query.js';
 
-export const estimatedTotal = (lines: CartLine[]) => ({
+const estimatedTotal = (lines: CartLine[]) => ({
   amount: lines.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0),
   currency: lines[0]?.unitPrice.currency ?? 'EUR',
 });
