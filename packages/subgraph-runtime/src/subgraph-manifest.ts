@@ -69,13 +69,25 @@ export interface SubgraphManifest<Client extends PrismaLike, Settings, Context e
 export type AnySubgraphManifest = SubgraphManifest<any, any, any>;
 
 /**
- * `createClient` for a generated Prisma client class: the driver adapter, and query events only when asked
+ * `createClient` for a generated Prisma client class: the driver adapter, transaction limits, and query events only when asked
  * (tests and /metrics count SQL statements with them). Typed as the plain client, not as one with events.
  */
 export const prismaClient =
-  <Client>(PrismaClient: new (options: { adapter: SqlMigrationAwareDriverAdapterFactory; log: never[] }) => Client) =>
+  <Client>(
+    PrismaClient: new (options: {
+      adapter: SqlMigrationAwareDriverAdapterFactory;
+      log: never[];
+      transactionOptions: { maxWait: number; timeout: number };
+    }) => Client,
+  ) =>
   (adapter: SqlMigrationAwareDriverAdapterFactory, { logQueries }: { logQueries: boolean }): Client =>
-    new PrismaClient({ adapter, log: (logQueries ? [{ emit: 'event', level: 'query' }] : []) as never[] });
+    new PrismaClient({
+      adapter,
+      log: (logQueries ? [{ emit: 'event', level: 'query' }] : []) as never[],
+      // Waiting for a connection: as long as the pool waits (open.ts). Our transactions are a few statements;
+      // one still open after 10 s is stuck, and rolling it back frees its row locks.
+      transactionOptions: { maxWait: 3_000, timeout: 10_000 },
+    });
 
 export function defineSubgraph<Client extends PrismaLike, Settings, Context extends RequestBase>(
   manifest: SubgraphManifest<Client, Settings, Context>,

@@ -23,6 +23,7 @@ import {
 } from '@shop/platform';
 import { type GraphQLFormattedError, parse } from 'graphql';
 import { enforceArgumentRules } from './argument-rules.js';
+import { databaseFailureOf } from './database/failures.js';
 import { Changes, reportChanges } from './changes.js';
 import { cursorCodec, type PageRequester } from './pagination.js';
 
@@ -42,6 +43,8 @@ export interface RequestBase {
 }
 
 export interface SubgraphOptions<Context extends RequestBase> {
+  /** The subgraph's name, for messages ("the orders database is unavailable"). */
+  service: string;
   /** The subgraph's schema.graphql. */
   schemaFile: URL;
   /** The subgraph's resolvers, typed by its generated schema types. */
@@ -88,7 +91,7 @@ export async function createSubgraph<Context extends RequestBase>(
       requestLogging(runtime.log),
       reportChanges(),
     ],
-    formatError: (formatted, error) => maskUnexpected(formatted, error, runtime.log, production),
+    formatError: (formatted, error) => maskUnexpected(formatted, error, options.service, runtime.log, production),
   });
   const routes: Record<string, Route> = {
     '/metrics': metricsRoute,
@@ -119,6 +122,7 @@ export async function createSubgraph<Context extends RequestBase>(
 function maskUnexpected(
   reported: GraphQLFormattedError,
   error: unknown,
+  service: string,
   log: Logger,
   production: boolean,
 ): GraphQLFormattedError {
@@ -128,6 +132,15 @@ function maskUnexpected(
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return withoutStacktrace(formatted);
   const original = (error as { originalError?: unknown }).originalError;
+  // The database restarting, unreachable or out of connections is an outage the client may retry, not a bug.
+  if (databaseFailureOf(original ?? error)) {
+    log.warn({ err: original ?? error, path: formatted.path }, 'database unavailable');
+    return {
+      message: `the ${service} service's database is unavailable; try again shortly (a change you asked for may still take effect: retry it the same way, e.g. with the same idempotencyKey)`,
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: service },
+    };
+  }
   log.error({ err: original ?? error, path: formatted.path }, 'unexpected error');
   if (!production) return formatted;
   return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };

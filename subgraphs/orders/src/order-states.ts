@@ -35,6 +35,12 @@ export const ORDER_TRANSITIONS = {
     kind: 'decision',
     when: 'products reserved every item (placeOrder, or the sweep finishing an interrupted one)',
   },
+  abandon: {
+    from: [{ status: 'PENDING', stockState: 'UNKNOWN' }],
+    to: { status: 'CANCELLED' },
+    kind: 'decision',
+    when: 'products refused the reservation (placeOrder), or placing went quiet and products holds none (the sweep); never a confirmed order',
+  },
   cancel: {
     from: [
       { status: 'PENDING', stockState: 'UNKNOWN' },
@@ -43,7 +49,7 @@ export const ORDER_TRANSITIONS = {
     ],
     to: { status: 'CANCELLED' },
     kind: 'decision',
-    when: 'reserving was refused, lost or interrupted; or cancelOrder',
+    when: 'cancelOrder: the customer or an admin, the only ones who may cancel a confirmed order',
   },
   ship: {
     from: [{ status: 'CONFIRMED', stockState: 'COMMITTED' }],

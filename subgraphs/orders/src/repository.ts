@@ -73,7 +73,10 @@ export function createOrderRepository(prisma: PrismaClient) {
       });
       return count === 1;
     },
-    /** The `confirm` transition with the prices products charged, in one transaction; false if not PENDING. */
+    /**
+     * The `confirm` transition with the prices products charged, in one transaction: the confirmed order, or
+     * null when it was no longer PENDING (someone decided first).
+     */
     confirm: (id: string, prices: Map<string, number>) =>
       prisma.$transaction(async (tx) => {
         const { from, to } = ORDER_TRANSITIONS.confirm;
@@ -83,11 +86,11 @@ export function createOrderRepository(prisma: PrismaClient) {
           where: { id, OR: from.map((state) => ({ ...state })) },
           data: { ...to, totalAmount },
         });
-        if (count === 0) return false;
+        if (count === 0) return null;
         for (const [productId, unitPriceAmount] of prices) {
           await tx.orderItem.updateMany({ where: { orderId: id, productId }, data: { unitPriceAmount } });
         }
-        return true;
+        return tx.order.findUniqueOrThrow({ where: { id }, include: withItems });
       }),
 
     /** Claims an order for one worker until `claimMs` from now, unless another worker's claim still runs. */

@@ -57,9 +57,9 @@ export function createOrderService(
       changed({ items: wanted }, true); // recorded first: the stock may move even if placing then fails
       if (idempotencyKey) {
         const earlier = await repository.findOrderByIdempotencyKey(signedIn.id, idempotencyKey);
-        if (earlier) return saga.outcomeOf(earlier, requestHashOf(wanted));
+        if (earlier) return saga.outcomeOf(earlier, requestHashOf(wanted), request.requestId);
       }
-      return saga.place(signedIn.id, wanted, idempotencyKey ?? null, request.requestId);
+      return saga.place({ userId: signedIn.id, items: wanted, idempotencyKey: idempotencyKey ?? null, requestId: request.requestId });
     },
     cancelOrder: async (id: string) => {
       const signedIn = requireViewer(viewer);

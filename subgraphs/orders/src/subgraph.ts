@@ -4,7 +4,7 @@ import { defineSubgraph, prismaClient } from '@shop/subgraph-runtime';
 import type { OrdersContext } from './context.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { createOrderLoaders } from './loaders.js';
-import { createPlaceOrderSaga } from './place-order-saga.js';
+import { createPlaceOrderSaga, ORDER_NOT_PLACED } from './place-order-saga.js';
 import { createProductsClient } from './products-client.js';
 import { createOrderRepository } from './repository.js';
 import { resolvers } from './resolvers.js';
@@ -30,6 +30,12 @@ export default defineSubgraph({
   settings,
   createClient: prismaClient(PrismaClient),
   seed: seedOrders,
+  errorCodes: {
+    [ORDER_NOT_PLACED]: {
+      httpStatus: 200,
+      when: '`placeOrder` was interrupted and the order was given up with nothing charged: final for its `idempotencyKey`; place it again with a new key',
+    },
+  },
   codegen: {
     context: 'OrdersContext',
     mappers: {
@@ -44,7 +50,10 @@ export default defineSubgraph({
   start: ({ prisma, settings, log, internalToken }) => {
     const repository = createOrderRepository(prisma);
     const products = createProductsClient(settings.PRODUCTS_URL, internalToken);
-    const saga = createPlaceOrderSaga(repository, products, log, {
+    const saga = createPlaceOrderSaga({
+      repository,
+      products,
+      log,
       workerId: `${hostname()}:${process.pid}`,
       claimMs: settings.ORDER_PENDING_TIMEOUT_SECONDS * 1000,
     });

@@ -124,14 +124,15 @@ export function createProductRepository(prisma: PrismaClient) {
     /**
      * Takes stock for every item of an order, or for none, and records the reservation with the prices read in
      * the same transaction. Each decrement is conditional on enough stock, so concurrent buyers are serialised
-     * by the row lock and stock never goes below zero. An existing reservation for the order is returned as is.
+     * by the row lock and stock never goes below zero. Rows are locked in product id order, as everywhere stock
+     * moves, so two orders for the same products never deadlock. An existing reservation is returned as is.
      */
     reserveStock: (orderId: string, items: StockChange[]) =>
       prisma.$transaction(async (tx) => {
         const existing = await tx.stockReservation.findUnique({ where: { orderId }, include: { items: true } });
         if (existing) return existing;
         const short: string[] = [];
-        for (const item of items) {
+        for (const item of byProductId(items)) {
           const { count } = await tx.product.updateMany({
             where: { id: item.productId, stock: { gte: item.quantity }, archivedAt: null },
             data: { stock: { decrement: item.quantity } },
@@ -181,7 +182,7 @@ export function createProductRepository(prisma: PrismaClient) {
         // Moved by a concurrent message between our read and our update: report where it is now.
         if (count === 0) return (await tx.stockReservation.findUnique({ where: { orderId } }))?.status ?? null;
         if (stock === 'give back') {
-          for (const item of reservation.items) {
+          for (const item of byProductId(reservation.items)) {
             await tx.product.updateMany({
               where: { id: item.productId },
               data: { stock: { increment: item.quantity } },
@@ -196,6 +197,10 @@ export function createProductRepository(prisma: PrismaClient) {
 }
 
 export type ProductRepository = ReturnType<typeof createProductRepository>;
+
+/** Every stock operation locks product rows in this one order (by id): then no two of them wait on each other. */
+const byProductId = <Item extends { productId: string }>(items: Item[]) =>
+  [...items].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
 
 /** Thrown inside the stock transaction to roll it back; carries the products that were short. */
 export class InsufficientStock extends Error {

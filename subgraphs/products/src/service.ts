@@ -1,5 +1,5 @@
 import { badUserInput, notFound, requireAdmin, requireInternalCaller, userError } from '@shop/platform';
-import { type PageRequest, type RequestBase, toConnection } from '@shop/subgraph-runtime';
+import { type PageRequest, type RequestBase, retryConflicts, toConnection } from '@shop/subgraph-runtime';
 import { Prisma } from './generated/prisma/client.js';
 import type { ProductLoaders } from './loaders.js';
 import {
@@ -134,7 +134,7 @@ export function createProductService(repository: ProductRepository, loaders: Pro
     reserveStock: async (orderId: string, items: StockChange[]) => {
       requireInternalCaller(request);
       const wanted = validStockItems(items);
-      const reservation = await retryOnce(() => repository.reserveStock(orderId, wanted)).catch(
+      const reservation = await retryStockTransaction(() => repository.reserveStock(orderId, wanted)).catch(
         async (error: unknown) => {
           if (!(error instanceof InsufficientStock)) throw error;
           throw await shortageError(error.productIds);
@@ -152,7 +152,7 @@ export function createProductService(repository: ProductRepository, loaders: Pro
     /** Internal: release, commit or return an order's reservation; answers its status afterwards. */
     moveReservation: async (orderId: string, transition: Exclude<ReservationTransition, 'reserve'>) => {
       requireInternalCaller(request);
-      const status = await retryOnce(() => repository.moveReservation(orderId, transition));
+      const status = await retryStockTransaction(() => repository.moveReservation(orderId, transition));
       if (!status) throw userError('NOT_FOUND', `order ${orderId} has no stock reservation`, { orderId });
       return status;
     },
@@ -247,17 +247,12 @@ function validStockItems(items: StockChange[]): StockChange[] {
 }
 
 /**
- * Two requests for the same order can race to create its reservation row: the loser's transaction rolls
+ * Stock transactions run again when the database rolled them back for a deadlock or a serialization failure,
+ * and when two requests for the same order raced to create its reservation row: the loser's transaction rolls
  * back (taking nothing) on the unique key, and running it again finds the winner's row.
  */
-async function retryOnce<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') return work();
-    throw error;
-  }
-}
+const retryStockTransaction = <T>(work: () => Promise<T>) =>
+  retryConflicts(work, (error) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002');
 
 function explainWriteError(error: unknown): never {
   if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {

@@ -16,6 +16,15 @@ import { lockDataDir } from './pglite-lock.js';
 import { pgliteTemplateFor } from './pglite-template.js';
 import { type DatabaseLocation, redact } from './url.js';
 
+/**
+ * Each replica's PostgreSQL pool. 10 connections: a request takes one statement or one short transaction at a
+ * time, so 10 serve far more concurrent requests than 2 cores can run, and 10 per replica keep PostgreSQL's
+ * default 100 connections enough for every replica of the four services. A request that finds no free
+ * connection within 3 s fails as an outage (SERVICE_UNAVAILABLE), well before the router's subgraph timeout;
+ * idle connections close after 30 s; TCP keep-alive finds a server that vanished without closing them.
+ */
+const POOL = { max: 10, connectionTimeoutMillis: 3_000, idleTimeoutMillis: 30_000, keepAlive: true } as const;
+
 /** What every Prisma client has; the generated client class differs per service. */
 interface PrismaLike {
   $disconnect(): Promise<void>;
@@ -56,8 +65,12 @@ async function openPostgres<Client extends PrismaLike>(
   options: OpenDatabaseOptions<Client>,
   url: string,
 ): Promise<Database<Client>> {
-  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 5_000 });
-  pool.on('error', () => undefined); // an idle client dropped by the server; the pool replaces it
+  const pool = new pg.Pool({ connectionString: url, ...POOL });
+  // A connection the server ends (a restart: 57P01) emits 'error' on its client, idle in the pool or checked out
+  // by a query: unhandled, that event would end the process. The query on it fails on its own (and is answered
+  // SERVICE_UNAVAILABLE, see failures.ts); the pool drops the client and opens a new one when asked.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   let migrations: MigrationResult;
   try {
     const client = await pool.connect().catch((error: Error) => {

@@ -65,14 +65,23 @@ describe(`orders database on ${databaseKind}`, () => {
     const repository = createOrderRepository(database.prisma);
     const pending = await repository.createOrder({ ...order(randomUUID()), status: 'PENDING', stockState: 'UNKNOWN' });
     expect(await repository.transition(pending.id, 'ship')).toBe(false); // PENDING cannot ship
-    expect(await repository.confirm(pending.id, new Map([[pending.items[0]?.productId as string, 120]]))).toBe(true);
-    expect(await repository.confirm(pending.id, new Map())).toBe(false);
-    const confirmed = (await repository.findOrdersByIds([pending.id]))[0];
+    const confirmed = await repository.confirm(pending.id, new Map([[pending.items[0]?.productId as string, 120]]));
     expect(confirmed).toMatchObject({ status: 'CONFIRMED', stockState: 'RESERVED', totalAmount: 360 });
+    expect(confirmed?.items[0]?.unitPriceAmount).toBe(120);
+    expect(await repository.confirm(pending.id, new Map())).toBeNull();
+    expect(await repository.transition(pending.id, 'abandon')).toBe(false); // only a PENDING order is abandoned
     expect(await repository.transition(pending.id, 'ship')).toBe(false); // not committed yet
     expect(await repository.transition(pending.id, 'commit')).toBe(true);
     expect(await repository.transition(pending.id, 'ship')).toBe(true);
     expect(await repository.transition(pending.id, 'cancel')).toBe(false); // shipped is final
+
+    const quiet = await repository.createOrder({ ...order(randomUUID()), status: 'PENDING', stockState: 'UNKNOWN' });
+    expect(await repository.transition(quiet.id, 'abandon', { failureCode: 'ORDER_NOT_PLACED' })).toBe(true);
+    expect(await repository.transition(quiet.id, 'abandon')).toBe(false);
+    expect((await repository.findOrdersByIds([quiet.id]))[0]).toMatchObject({
+      status: 'CANCELLED',
+      failureCode: 'ORDER_NOT_PLACED',
+    });
   });
 
   it('lets one worker at a time claim an order, and concurrent sweeps claim different orders', async () => {
