@@ -137,10 +137,10 @@ await loadKeyPems(keySettings);
 loadInternalToken(keySettings);
 // Compiled first (esbuild and Vite, ~3 s): plain node starts a service in a fraction of tsx's time.
 await Promise.all([buildServices(), buildStorefront()]);
-// All at once: the router needs no subgraph to start, only to be ready (its /ready asks each of them).
+// All at once: the router needs no subgraph to start; the shop is up when the router sees every subgraph answer.
 console.log(`Starting ${subgraphs.map((service) => service.name).join(', ')}, the router and the storefront …`);
 for (const service of [...subgraphs, router, storefront]) run(service);
-await Promise.all([waitUntilReady(router), waitUntilReady(storefront, '/health')]);
+await Promise.all([waitUntilReady(router, '/health/subgraphs'), waitUntilReady(storefront, '/health')]);
 if (!stopping) {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`\nShop Supergraph is up in ${seconds} s.`);

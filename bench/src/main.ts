@@ -254,6 +254,8 @@ async function measureColdStart(supergraphFile: string): Promise<number> {
   const subgraphs = await startSubgraphs(databases, 'cold', UNPINNED);
   const router = startTarget('ours', supergraphFile, [], UNPINNED);
   await targetReady('ours', router);
+  // Up when the router sees every subgraph answer (its own /ready only says it can serve).
+  await waitFor(router, answersOk(`http://127.0.0.1:${TARGET_PORTS.ours}/health/subgraphs`));
   const seconds = round((performance.now() - started) / 1000, 1);
   await stop([...subgraphs, router]);
   return seconds;

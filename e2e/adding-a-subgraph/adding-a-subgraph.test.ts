@@ -98,7 +98,7 @@ describe('adding a fifth subgraph', () => {
     expect(response.body.errors).toBeUndefined();
     expect(response.body.data?.product).toMatchObject({ name: 'Aluminium 75% Keyboard', questionCount: 2 });
     expect(supergraph.subgraphRequests.ratings).toBeGreaterThan(0);
-    const ready = await fetch(new URL('/ready', supergraph.routerUrl));
-    expect(((await ready.json()) as { subgraphs: Record<string, string> }).subgraphs.ratings).toBe('ready');
+    const health = await fetch(new URL('/health/subgraphs', supergraph.routerUrl));
+    expect(((await health.json()) as { subgraphs: Record<string, string> }).subgraphs.ratings).toBe('ready');
   });
 });

@@ -138,8 +138,8 @@ describe('hostile and malformed requests', () => {
     const response = await send(query(NORMAL));
     expect(response.status).toBe(200);
     expect(response.body.errors).toBeUndefined();
-    const ready = await fetch(new URL('/ready', supergraph.routerUrl));
-    expect(ready.status).toBe(200);
+    const health = await fetch(new URL('/health/subgraphs', supergraph.routerUrl));
+    expect(health.status).toBe(200);
   });
 });
 
@@ -190,12 +190,16 @@ describe('subgraph failures', () => {
       expect(products.edges).toHaveLength(2);
       expect(products.edges.every((edge) => edge.node.name && edge.node.faqs === null)).toBe(true);
       expect(partial.body.errors?.[0]?.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', serviceName: 'faq' });
-      const ready = await fetch(new URL('/ready', supergraph.routerUrl));
-      expect(ready.status).toBe(503);
-      expect(await ready.json()).toMatchObject({
+      const health = await fetch(new URL('/health/subgraphs', supergraph.routerUrl));
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({
         status: 'unavailable',
         subgraphs: { faq: 'unavailable', products: 'ready' },
       });
+      // Still ready: it serves everything but the FAQs, so it stays in its Service.
+      const ready = await fetch(new URL('/ready', supergraph.routerUrl));
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ready', schema: expect.stringMatching(/^[0-9a-f]{16}$/) });
     } finally {
       await supergraph.restartSubgraph('faq');
     }

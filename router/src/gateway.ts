@@ -44,10 +44,17 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
       this.onFetch(this.serviceName, seconds(), answered);
       if (answered) return body as GatewayGraphQLResponse;
       const timedOut = (error as Error).name === 'TimeoutError';
-      const reason = timedOut ? `did not answer within ${this.timeoutMs} ms` : 'is unreachable';
-      // A mutation that was sent but not answered in time may still finish: the client must not assume either way.
+      // Refused: the connection never opened, so nothing was sent. Anything else (reset mid-request, the process
+      // died while working, no answer in time) may have happened after the subgraph acted on the request.
+      const refused = (error as { cause?: { code?: unknown } }).cause?.code === 'ECONNREFUSED';
+      const reason = timedOut
+        ? `did not answer within ${this.timeoutMs} ms`
+        : refused
+          ? 'is unreachable'
+          : 'failed to answer';
+      // A mutation that may have reached the subgraph may still finish: the client must not assume either way.
       const outcome =
-        timedOut && operationKind(options.request.query ?? '', options.request.operationName) === 'mutation'
+        !refused && operationKind(options.request.query ?? '', options.request.operationName) === 'mutation'
           ? '; the change may still take effect: retry with the same idempotency key, or check before repeating it'
           : '';
       return {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import {
@@ -79,9 +80,12 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
   await answers?.ready(REDIS_READY_TIMEOUT_MS);
 
   const subgraphs = subgraphUrls(supergraphSdl, urlOverrides);
+  const schemaHash = createHash('sha256').update(supergraphSdl).digest('hex').slice(0, 16);
   /**
-   * Ready when every subgraph answers: a GraphQL `{ __typename }` by default, which any subgraph serves, or
-   * GET SUBGRAPH_READY_PATH (e.g. /ready, where ours also check their database).
+   * GET /health/subgraphs: whether each subgraph answers, for operators and start-up scripts: a GraphQL
+   * `{ __typename }` by default, which any subgraph serves, or GET SUBGRAPH_READY_PATH (e.g. /ready, where ours
+   * also check their database). Not the router's readiness: a router with one subgraph down still serves
+   * everything else, so taking it out of its Service would turn one outage into a total one.
    */
   const readyPath = env.subgraphFetch.readyPath;
   const probe = (url: string) =>
@@ -93,7 +97,7 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
           body: '{"query":"{ __typename }"}',
           signal: AbortSignal.timeout(READY_TIMEOUT_MS),
         }).then(async (reply) => reply.ok && ((await reply.json()) as { data?: unknown }).data !== undefined);
-  const ready: Route = async (_request, response) => {
+  const subgraphHealth: Route = async (_request, response) => {
     const checks = await Promise.all(
       Object.entries(subgraphs).map(async ([name, url]) => {
         const answered = await probe(url).catch(() => false);
@@ -123,7 +127,9 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
     graphqlPaths: ['/graphql', '/'],
     routes: {
       '/health': (_request, response) => sendJson(response, 200, { status: 'ok' }),
-      '/ready': ready,
+      // Ready means "I can serve": the process runs with its validated supergraph, whose hash it names.
+      '/ready': (_request, response) => sendJson(response, 200, { status: 'ready', schema: schemaHash }),
+      '/health/subgraphs': subgraphHealth,
       ...(introspection ? explorerAssetRoutes : {}),
     },
     context: async (request, requestId) => {

@@ -75,7 +75,12 @@ export async function startSubgraph<Client extends PrismaLike, Settings, Context
   });
   const { handler } = await createSubgraph<Context>(
     { ...plumbing, prisma: database.prisma as unknown as SubgraphRuntime['prisma'] },
-    { service: manifest.name, schemaFile: manifest.schemaFile, resolvers: manifest.resolvers, context: instance.context },
+    {
+      service: manifest.name,
+      schemaFile: manifest.schemaFile,
+      resolvers: manifest.resolvers,
+      context: instance.context,
+    },
   );
   const jobs = (instance.jobs ?? []).map((job) => {
     let running: Promise<unknown> | null = null;

@@ -23,8 +23,8 @@ import {
 } from '@shop/platform';
 import { type GraphQLFormattedError, parse } from 'graphql';
 import { enforceArgumentRules } from './argument-rules.js';
-import { databaseFailureOf } from './database/failures.js';
 import { Changes, reportChanges } from './changes.js';
+import { databaseFailureOf } from './database/failures.js';
 import { cursorCodec, type PageRequester } from './pagination.js';
 
 /** What every subgraph's per-request context starts with. */

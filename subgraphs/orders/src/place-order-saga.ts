@@ -68,10 +68,15 @@ const reload = async ({ repository }: SagaDeps, id: string) =>
 const workerName = ({ workerId }: SagaDeps, task: string) => `${workerId}/${task}`;
 
 /**
- * What placeOrder answers for an order in a final state: the order, or the refusal it was given up with.
- * Throws only for orders that were never placed (and always with the same error for the same order).
+ * What placeOrder answers for an order: the order, or the refusal it was given up with (always the same error
+ * for the same order). An order still PENDING as far as this worker could read has no outcome yet: "retry".
  */
 export function outcome(order: OrderWithItems): OrderWithItems {
+  if (order.status === 'PENDING') {
+    throw serviceUnavailable(
+      'this order is still being placed; it may still take effect: retry with the same idempotencyKey in a moment',
+    );
+  }
   if (order.status === 'CANCELLED' && order.failureCode) {
     // Orders given up before ORDER_NOT_PLACED existed were stored with SERVICE_UNAVAILABLE: final all the same.
     if (order.failureCode === 'SERVICE_UNAVAILABLE') throw userError(ORDER_NOT_PLACED, NOT_PLACED_REASON);
@@ -236,12 +241,11 @@ export async function place(deps: SagaDeps, request: PlaceOrderRequest): Promise
       },
     });
   } catch (error) {
-    // Another request with the same key stored its order first: that one is the answer.
-    const winner =
-      idempotencyKey &&
-      (await deps.repository.findOrderByIdempotencyKey(userId, idempotencyKey).catch(() => null));
-    if (winner) return outcomeOf(deps, winner, requestHash, requestId);
-    throw error;
+    // Another request with the same key stored its order first (the unique key): that one is the answer.
+    if (!idempotencyKey || (error as { code?: unknown }).code !== 'P2002') throw error;
+    const winner = await deps.repository.findOrderByIdempotencyKey(userId, idempotencyKey);
+    if (!winner) throw error;
+    return outcomeOf(deps, winner, requestHash, requestId);
   }
   return reserveAndConfirm(deps, order, worker, requestId);
 }
@@ -258,7 +262,10 @@ export async function outcomeOf(
   requestId: string,
 ): Promise<OrderWithItems> {
   if (order.requestHash !== requestHash) {
-    throw userError('CONFLICT', 'this idempotencyKey was used for an order with other items; use a new key for a new order');
+    throw userError(
+      'CONFLICT',
+      'this idempotencyKey was used for an order with other items; use a new key for a new order',
+    );
   }
   const wait = deps.duplicateWait ?? DUPLICATE_WAIT;
   const worker = workerName(deps, requestId);
@@ -267,11 +274,7 @@ export async function outcomeOf(
     if (await deps.repository.claim(current.id, worker, deps.claimMs)) {
       return reserveAndConfirm(deps, await reload(deps, current.id), worker, requestId);
     }
-    if (waited >= wait.totalMs) {
-      throw serviceUnavailable(
-        'this order is still being placed; it may still take effect: retry with the same idempotencyKey in a moment',
-      );
-    }
+    if (waited >= wait.totalMs) return outcome(current);
     await new Promise((resolve) => setTimeout(resolve, wait.everyMs));
     current = await reload(deps, current.id);
   }

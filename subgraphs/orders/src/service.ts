@@ -59,7 +59,12 @@ export function createOrderService(
         const earlier = await repository.findOrderByIdempotencyKey(signedIn.id, idempotencyKey);
         if (earlier) return saga.outcomeOf(earlier, requestHashOf(wanted), request.requestId);
       }
-      return saga.place({ userId: signedIn.id, items: wanted, idempotencyKey: idempotencyKey ?? null, requestId: request.requestId });
+      return saga.place({
+        userId: signedIn.id,
+        items: wanted,
+        idempotencyKey: idempotencyKey ?? null,
+        requestId: request.requestId,
+      });
     },
     cancelOrder: async (id: string) => {
       const signedIn = requireViewer(viewer);
