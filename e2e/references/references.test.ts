@@ -1,6 +1,7 @@
+import { MEMORY_DATABASE_URL } from '@shop/subgraph-runtime';
 import { databaseKind } from '@shop/subgraph-runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../harness/subgraph-process.js';
+import { startSubgraphProcess, until } from '../harness/subgraph-process.js';
 import { errorCodes, type SqlClient, type Supergraph, startSupergraph } from '../harness/supergraph.js';
 
 /**
@@ -199,6 +200,31 @@ describe(`a closed account on ${databaseKind}`, () => {
       { token: admin },
     );
     expect(user.body.errors).toBeUndefined();
+
+    // A service started after the closure (a restart, a new replica) remembers nothing, so it asks users before
+    // it serves a signed-in request: the closed account's token is refused from its very first request. With
+    // users unreachable it cannot check tokens, and says so (SERVICE_UNAVAILABLE), rather than trusting them.
+    const common = {
+      ORDERS_DATABASE_URL: MEMORY_DATABASE_URL,
+      JWT_PUBLIC_KEY: supergraph.keys.publicPem,
+      INTERNAL_API_TOKEN: supergraph.internalToken,
+      PRODUCTS_URL: supergraph.subgraphUrls.products,
+    };
+    const fresh = await startSubgraphProcess('orders', { ...common, USERS_URL: supergraph.subgraphUrls.users });
+    const blind = await startSubgraphProcess('orders', { ...common, USERS_URL: 'http://127.0.0.1:9/graphql' });
+    try {
+      expect(await refusedAt(fresh.url)).toBe(true);
+      const unchecked = await fetch(blind.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      const body = (await unchecked.json()) as { errors?: { extensions?: { code?: string } }[] };
+      expect([unchecked.status, body.errors?.[0]?.extensions?.code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
+    } finally {
+      await fresh.stop();
+      await blind.stop();
+    }
   });
 });
 

@@ -29,6 +29,8 @@ export function describeError(error: GraphQLErrorShape): string {
   switch (error.extensions?.code) {
     case 'SERVICE_UNAVAILABLE':
       return `The ${error.extensions.serviceName ?? 'requested'} service is unavailable right now; please try again shortly.`;
+    case 'ORDER_NOT_PLACED':
+      return 'Your order could not be placed, and nothing was charged. Place it again when you are ready.';
     case 'RATE_LIMITED':
       return 'Too many requests in a short time: wait a moment and try again.';
     case 'INTERNAL_SERVER_ERROR':

@@ -129,7 +129,7 @@ class TokenRevoked extends Error {
  */
 export async function createTokenVerifier(
   publicPem: string,
-  isRevoked: (userId: string) => boolean = () => false,
+  isRevoked: (userId: string) => boolean | Promise<boolean> = () => false,
 ): Promise<TokenVerifier> {
   const key = await importSPKI(publicPem, TOKEN_ALGORITHM).catch((error: Error) => {
     throw new StartupError(`JWT_PUBLIC_KEY is not an Ed25519 public key in PEM (SPKI) form: ${error.message}`);
@@ -137,8 +137,8 @@ export async function createTokenVerifier(
   // A token that verified once verifies again until it expires: remember it (not failures) for that long.
   // Ed25519 verification is the largest single cost of an authenticated request in the router's profile.
   const verified = new LRUCache<string, Viewer>({ max: VERIFIED_TOKENS_CACHED });
-  const unlessRevoked = (viewer: Viewer) => {
-    if (isRevoked(viewer.id)) throw new TokenRevoked('this account was closed; its tokens no longer work');
+  const unlessRevoked = async (viewer: Viewer) => {
+    if (await isRevoked(viewer.id)) throw new TokenRevoked('this account was closed; its tokens no longer work');
     return viewer;
   };
   return async (token) => {
@@ -179,6 +179,14 @@ export async function createTokenSigner(privatePem: string, ttlSeconds: number):
       .sign(key);
 }
 
+/** The list of closed accounts was never loaded (users does not answer): no token can be trusted yet. */
+export class ClosedAccountsUnknown extends Error {
+  override readonly name = 'ClosedAccountsUnknown';
+  constructor() {
+    super('tokens cannot be checked right now: the users service has not answered which accounts are closed');
+  }
+}
+
 export const unauthenticated = (message: string) =>
   new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 
@@ -200,6 +208,11 @@ export async function viewerFromHeader(header: string | undefined, verify: Token
     return await verify(token);
   } catch (error) {
     if (error instanceof TokenRevoked) throw unauthenticated(error.message);
+    if (error instanceof ClosedAccountsUnknown) {
+      throw new GraphQLError(`${error.message}; try again shortly`, {
+        extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: 'users', http: { status: 503 } },
+      });
+    }
     if (error instanceof joseErrors.JWTExpired) throw unauthenticated('the token has expired; log in again');
     throw unauthenticated('the token was not issued by this shop, or was altered; log in again');
   }

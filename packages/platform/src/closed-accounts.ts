@@ -1,4 +1,4 @@
-import { createTokenVerifier } from './auth.js';
+import { ClosedAccountsUnknown, createTokenVerifier } from './auth.js';
 import type { baseEnvironment, z } from './environment.js';
 
 type BaseEnvironment = z.infer<typeof baseEnvironment>;
@@ -10,6 +10,9 @@ export interface ClosedAccount {
   id: string;
   closedAt: Date;
 }
+
+/** How long an authenticated request right after start waits for the first list of closed accounts. */
+const FIRST_LOAD_WAIT_MS = 3_000;
 
 /** Tokens live at most a day (JWT_TTL_SECONDS ≤ 86 400): a closure older than that has no live token left. */
 const TOKEN_LIFETIME_MAX_MS = 86_400_000;
@@ -53,11 +56,27 @@ export function watchClosedAccounts(options: {
     }
   }
 
-  void refresh();
-  const timer = setInterval(refresh, options.intervalMs);
+  let refreshing: Promise<void> | null = null;
+  const refreshOnce = () =>
+    (refreshing ??= refresh().finally(() => {
+      refreshing = null;
+    }));
+  void refreshOnce();
+  const timer = setInterval(refreshOnce, options.intervalMs);
   timer.unref();
   return {
-    isClosed: (userId: string) => closed.has(userId),
+    /**
+     * Whether the account is closed. Until the list has been loaded once (a process just started: it remembers
+     * nothing of closures from before), it asks users now and waits for the answer, bounded; if users does not
+     * answer, the token cannot be checked and the request is refused as unavailable rather than trusted.
+     */
+    isClosed: async (userId: string) => {
+      for (const deadline = Date.now() + FIRST_LOAD_WAIT_MS; !loaded && Date.now() < deadline; ) {
+        await Promise.race([refreshOnce(), new Promise((resolve) => setTimeout(resolve, 250))]);
+      }
+      if (!loaded) throw new ClosedAccountsUnknown();
+      return closed.has(userId);
+    },
     /** Takes effect here at once (the users service, which closed the account itself). */
     add: (account: ClosedAccount) => closed.set(account.id, account.closedAt.getTime()),
     stop: () => clearInterval(timer),

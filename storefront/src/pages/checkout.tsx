@@ -7,6 +7,17 @@ import { PlaceOrderDocument, type PlaceOrderMutation } from '../operations.gener
 import { ErrorNotice, PageTitle } from '../ui.js';
 import { CartLines } from './cart.js';
 
+/** Answers after which the order surely was not placed and never will be under this key. */
+const FINAL_REFUSALS = new Set([
+  'OUT_OF_STOCK',
+  'PRODUCT_ARCHIVED',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'CONFLICT',
+  'ORDER_NOT_PLACED',
+  'UNAUTHENTICATED',
+]);
+
 /** What the refused order says about each line, from the error's code and the products it names. */
 function lineProblems(errors: GraphQLErrorShape[]): Record<string, string> {
   const problems: Record<string, string> = {};
@@ -47,10 +58,11 @@ export function CheckoutPage() {
         cart.clear();
       } else {
         setErrors(result.errors);
-        // The orders service may have taken the order before it became unreachable: ask again with the same key.
-        const unknown = result.errors.some((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE');
-        setUnknownOutcome(unknown);
-        if (!unknown) cart.renewCheckoutKey();
+        // Only a definite refusal ends this attempt. Anything else (unavailable, an internal error) may still have
+        // placed the order: keep the key, so "Try again" learns the outcome instead of ordering twice.
+        const refused = result.errors.some((error) => FINAL_REFUSALS.has(error.extensions?.code ?? ''));
+        setUnknownOutcome(!refused);
+        if (refused) cart.renewCheckoutKey();
       }
     } catch {
       setUnknownOutcome(true);
