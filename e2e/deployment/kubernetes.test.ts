@@ -8,6 +8,7 @@ import { parseSubgraphEnvironment } from '@shop/subgraph-runtime';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { loadSubgraphs, REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
+import { unknownFields } from './unknown-fields.js';
 
 /**
  * No cluster runs here: the manifests are rendered with `kubectl kustomize` (on these machines), every object is
@@ -69,6 +70,14 @@ describe.each(Object.entries(RENDERINGS))('deploy/k8s (%s)', (_rendering, object
       if (!Model) throw new Error(`no schema for ${object.apiVersion} ${object.kind}`);
       expect(() => new Model(object).validate(), `${object.kind} ${object.metadata.name}`).not.toThrow();
     }
+    // The schemas accept fields the API does not have (the server drops them): a misspelt probe would vanish.
+    expect(unknownFields(objects)).toEqual([]);
+    const misspelt = structuredClone(objects.find((object) => object.kind === 'Deployment') as K8sObject);
+    const [container] = misspelt.spec.template.spec.containers;
+    container.readinesProbe = container.readinessProbe;
+    expect(unknownFields([misspelt])).toEqual([
+      `Deployment ${misspelt.metadata.name}: spec.template.spec.containers.0.readinesProbe`,
+    ]);
   });
 
   it('runs each subgraph on the port supergraph.yaml routes to, with every variable it needs, migrated by a Job', () => {
@@ -150,25 +159,87 @@ describe.each(Object.entries(RENDERINGS))('deploy/k8s (%s)', (_rendering, object
     expect(named('Service', 'storefront').spec.ports[0]).toMatchObject({ port: 3000, targetPort: 'http' });
   });
 
-  it('scales the router and products, and lets only the router (and orders and faq to products, all to users) in', () => {
+  it('scales the router and products by autoscaler alone, and keeps every service through voluntary disruptions', () => {
     for (const name of ['router', 'products']) {
       expect(named('HorizontalPodAutoscaler', name).spec.scaleTargetRef.name).toBe(name);
+      // A count in the Deployment would reset the autoscaler's on every apply.
+      expect(named('Deployment', name).spec.replicas).toBeUndefined();
+    }
+    for (const deployment of objects.filter((object) => object.kind === 'Deployment')) {
+      const { name } = deployment.metadata;
       expect(named('PodDisruptionBudget', name).spec.selector.matchLabels['app.kubernetes.io/name']).toBe(name);
     }
-    const allowed = (service: string) =>
-      named('NetworkPolicy', `${service}-ingress`)
-        .spec.ingress.flatMap((rule: { from: { podSelector: { matchLabels: Record<string, string> } }[] }) => rule.from)
-        .map(
-          (peer: { podSelector: { matchLabels: Record<string, string> } }) =>
-            peer.podSelector.matchLabels['app.kubernetes.io/name'],
+  });
+
+  it('holds no Secret values: applying never writes over the secrets a deployment created first', () => {
+    expect(objects.filter((object) => object.kind === 'Secret')).toEqual([]);
+    const referenced = new Set<string>();
+    JSON.stringify(objects, (key, value) => {
+      if (key === 'secretKeyRef') referenced.add(value.name);
+      return value;
+    });
+    expect([...referenced].sort()).toEqual(['shop-databases', 'shop-internal-api-token', 'shop-jwt', 'shop-redis']);
+    // The README's Deploying section creates each of them.
+    const readme = readFileSync(path.join(REPOSITORY_ROOT, 'README.md'), 'utf8');
+    for (const secret of referenced) expect(readme).toContain(`kubectl create secret generic ${secret}`);
+  });
+
+  it('lets each pod talk only to whom it must, both ways: callers in, callees, DNS and its stores out, metrics scraped', () => {
+    type Peer = { podSelector?: { matchLabels: Record<string, string> }; namespaceSelector?: unknown };
+    type Rule = { from?: Peer[]; to?: Peer[]; ports?: { port: number }[] };
+    const policy = (name: string) => named('NetworkPolicy', name).spec;
+    const podsIn = (rules: Rule[], side: 'from' | 'to') =>
+      rules
+        .flatMap((rule) => rule[side] ?? [])
+        .flatMap((peer) =>
+          peer.podSelector?.matchLabels['app.kubernetes.io/name']
+            ? [peer.podSelector.matchLabels['app.kubernetes.io/name']]
+            : [],
         )
         .sort();
-    expect(allowed('orders')).toEqual(['router']);
-    expect(allowed('faq')).toEqual(['router']);
-    expect(allowed('products')).toEqual(['faq', 'orders', 'router']);
-    expect(allowed('users')).toEqual(['faq', 'orders', 'products', 'router']);
-    for (const secret of ['shop-jwt', 'shop-internal-api-token', 'shop-databases', 'shop-redis'])
-      named('Secret', secret);
+    for (const name of ['router', 'storefront', ...manifests.map((manifest) => manifest.name)]) {
+      expect(policy(name).policyTypes).toEqual(['Ingress', 'Egress']);
+      const egressPorts = policy(name).egress.flatMap((rule: Rule) => rule.ports?.map((port) => port.port) ?? []);
+      expect(egressPorts).toContain(53);
+    }
+    expect(podsIn(policy('orders').ingress, 'from')).toEqual(['router']);
+    expect(podsIn(policy('faq').ingress, 'from')).toEqual(['router']);
+    expect(podsIn(policy('products').ingress, 'from')).toEqual(['faq', 'orders', 'router']);
+    expect(podsIn(policy('users').ingress, 'from')).toEqual(['faq', 'orders', 'products', 'router', 'users']);
+    expect(podsIn(policy('router').egress, 'to')).toEqual(['faq', 'orders', 'products', 'users']);
+    expect(podsIn(policy('orders').egress, 'to')).toEqual(['products', 'users']);
+    expect(podsIn(policy('storefront').egress, 'to')).toEqual(['router']);
+    // Every subgraph reaches PostgreSQL; the router reaches Redis; Prometheus reaches every metrics port.
+    for (const manifest of manifests) {
+      expect(policy(manifest.name).egress.some((rule: Rule) => rule.ports?.[0]?.port === 5432)).toBe(true);
+    }
+    expect(policy('router').egress.some((rule: Rule) => rule.ports?.[0]?.port === 6379)).toBe(true);
+    const scraped = (name: string) =>
+      policy(name)
+        .ingress.filter((rule: Rule) => rule.from?.some((peer) => peer.namespaceSelector))
+        .flatMap((rule: Rule) => rule.ports?.map((port) => port.port));
+    expect(scraped('router')).toEqual([9464]);
+    for (const manifest of manifests) expect(scraped(manifest.name)).toEqual([manifest.port]);
+  });
+
+  it('lets a new release re-apply its migration Jobs', () => {
+    for (const job of objects.filter((object) => object.kind === 'Job')) {
+      expect(job.spec.ttlSecondsAfterFinished).toBeLessThanOrEqual(600);
+    }
+  });
+});
+
+describe('placeholder values', () => {
+  it('are refused at start, naming the variable', () => {
+    const [manifest] = manifests;
+    if (!manifest) throw new Error('no subgraph');
+    expect(() =>
+      parseSubgraphEnvironment(manifest, {
+        NODE_ENV: 'production',
+        INTERNAL_API_TOKEN: 'replace-with-32-or-more-random-characters',
+        [variablesOf(manifest.name).databaseUrl]: 'postgres://shop:replace-me@postgres:5432/shop',
+      }),
+    ).toThrow(/INTERNAL_API_TOKEN, .*DATABASE_URL still hold a placeholder/);
   });
 });
 
@@ -186,5 +257,11 @@ describe('deploy/k8s/overlays/production', () => {
       objects.find((object) => object.kind === 'HorizontalPodAutoscaler' && object.metadata.name === 'router')?.spec
         .minReplicas,
     ).toBe(3);
+    // Production runs only the operations the apps were built with.
+    const router = objects.find((object) => object.kind === 'Deployment' && object.metadata.name === 'router');
+    expect(router?.spec.template.spec.containers[0].env).toContainEqual({
+      name: 'PERSISTED_OPERATIONS',
+      value: 'safelist',
+    });
   });
 });

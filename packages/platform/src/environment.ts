@@ -40,9 +40,27 @@ export function parseEnvironment<Schema extends z.ZodType>(
   variableOf: (path: PropertyKey[]) => string = (at) => at.join('.'),
 ): z.infer<Schema> {
   const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${variableOf(issue.path) || '(environment)'}: ${issue.message}`);
-  throw new StartupError(`invalid configuration: ${problems.join('; ')}`);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${variableOf(issue.path) || '(environment)'}: ${issue.message}`);
+    throw new StartupError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const placeholders = placeholdersIn(result.data).map((at) => variableOf(at));
+  if (placeholders.length > 0) {
+    throw new StartupError(
+      `invalid configuration: ${placeholders.join(', ')} still hold${placeholders.length === 1 ? 's' : ''} a placeholder ("replace-with…", "change-me"); set the real value`,
+    );
+  }
+  return result.data;
+}
+
+/** Values copied from an example and never filled in: a secret that "works" with one is worse than none. */
+const PLACEHOLDER = /replace[-_ ]?(with|me)|change[-_ ]?me|placeholder/i;
+
+/** The paths of every string setting that still holds a placeholder. */
+function placeholdersIn(value: unknown, at: PropertyKey[] = []): PropertyKey[][] {
+  if (typeof value === 'string') return PLACEHOLDER.test(value) ? [at] : [];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, inner]) => placeholdersIn(inner, [...at, key]));
 }
 
 /** Where embedded databases and development keys live: DATA_DIR, or .data/ in the working directory. */
