@@ -59,7 +59,7 @@ describe.skipIf(databaseKind === 'postgres')('the Dockerfile, replayed stage by 
     ).toThrow(/RUN test -f scripts\/db.ts exited 1/);
   });
 
-  it('builds, and its runtime stage starts the router, a subgraph and the storefront on compiled code as a non-root user', async () => {
+  it('builds, and its runtime stage starts every service (four subgraphs, the router, the storefront) on compiled code as a non-root user', async () => {
     const steps: string[] = [];
     const stages = replayDockerfile(dockerfile, {
       context: REPOSITORY_ROOT,
@@ -101,7 +101,11 @@ describe.skipIf(databaseKind === 'postgres')('the Dockerfile, replayed stage by 
 
     // Production settings a deployment gives: its own keys and internal token (never generated in production).
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const ports = { router: await freePort(), users: await freePort(), storefront: await freePort() };
+    const services = ['users', 'products', 'orders', 'faq', 'router', 'storefront'] as const;
+    const ports = Object.fromEntries(
+      await Promise.all(services.map(async (name) => [name, await freePort()])),
+    ) as Record<(typeof services)[number], number>;
+    const subgraphs = ['users', 'products', 'orders', 'faq'] as const;
     const env = {
       ...runtime.env,
       HOST: '127.0.0.1',
@@ -110,14 +114,18 @@ describe.skipIf(databaseKind === 'postgres')('the Dockerfile, replayed stage by 
       INTERNAL_API_TOKEN: randomBytes(32).toString('base64url'),
       ROUTER_PORT: String(ports.router),
       ROUTER_METRICS_PORT: '0',
-      USERS_PORT: String(ports.users),
-      USERS_URL: `http://127.0.0.1:${ports.users}/graphql`,
+      ...Object.fromEntries(
+        subgraphs.flatMap((name) => [
+          [`${name.toUpperCase()}_PORT`, String(ports[name])],
+          [`${name.toUpperCase()}_URL`, `http://127.0.0.1:${ports[name]}/graphql`],
+        ]),
+      ),
       STOREFRONT_PORT: String(ports.storefront),
       ROUTER_URL: `http://127.0.0.1:${ports.router}/graphql`,
       LOG_LEVEL: 'warn',
     };
     const node = { uid: 1000, gid: 1000 }; // the base image's `node` user
-    for (const service of ['users', 'router', 'storefront'] as const) {
+    for (const service of services) {
       const child = spawn(runtime.command?.[0] ?? 'sh', runtime.command?.slice(1) ?? [], {
         cwd: runtime.dir,
         env: { ...env, PATH: process.env.PATH ?? '', SERVICE: service },
@@ -143,6 +151,12 @@ describe.skipIf(databaseKind === 'postgres')('the Dockerfile, replayed stage by 
       });
       expect(check.status, `the image's HEALTHCHECK for ${service}`).toBe(0);
     }
+    // Every subgraph answers the router.
+    const health = await fetch(`http://127.0.0.1:${ports.router}/health/subgraphs`);
+    expect(await health.json()).toMatchObject({
+      status: 'ready',
+      subgraphs: Object.fromEntries(subgraphs.map((name) => [name, 'ready'])),
+    });
     // The storefront serves its built app and reaches the router with a listed operation's hash.
     const app = await fetch(`http://127.0.0.1:${ports.storefront}/checkout`);
     expect(await app.text()).toContain('<div id="root"></div>');

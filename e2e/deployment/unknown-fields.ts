@@ -58,7 +58,7 @@ export function unknownFields(objects: TypedObject[]): string[] {
     );
     if (Array.isArray(value)) {
       const element = candidates.map((member) => checker.getIndexTypeOfType(member, ts.IndexKind.Number)).find(Boolean);
-      if (element) value.forEach((item, position) => walk(item, element, [...at, String(position)]));
+      if (element) for (const [position, item] of value.entries()) walk(item, element, [...at, String(position)]);
       return;
     }
     // An object type with named fields; maps (labels, data) and free-form types have none and are not checked.

@@ -86,6 +86,7 @@ async function startPrivateCluster() {
 
 type Cluster = Awaited<ReturnType<typeof startPrivateCluster>>;
 interface GraphQLAnswer {
+  // biome-ignore lint/suspicious/noExplicitAny: answers of several operations, each read where it is sent
   data?: Record<string, any> | null;
   errors?: { message: string; extensions?: { code?: string } }[];
 }

@@ -41,7 +41,9 @@ export function parseEnvironment<Schema extends z.ZodType>(
 ): z.infer<Schema> {
   const result = schema.safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${variableOf(issue.path) || '(environment)'}: ${issue.message}`);
+    const problems = result.error.issues.map(
+      (issue) => `${variableOf(issue.path) || '(environment)'}: ${issue.message}`,
+    );
     throw new StartupError(`invalid configuration: ${problems.join('; ')}`);
   }
   const placeholders = placeholdersIn(result.data).map((at) => variableOf(at));

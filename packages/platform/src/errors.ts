@@ -36,7 +36,7 @@ export const PLATFORM_ERROR_CODES = {
   },
   SERVICE_UNAVAILABLE: {
     httpStatus: 200,
-    when: 'a service the operation needs did not answer (`extensions.serviceName`); nothing was changed, or for a mutation that timed out, the message says it may still take effect',
+    when: 'a service the operation needs, or its database, did not answer (`extensions.serviceName`): try again. For a mutation the message says whether nothing was changed or it may still take effect (then retry with the same `idempotencyKey` to learn the outcome); HTTP 503 when tokens cannot be checked because users does not answer',
   },
   INTERNAL_SERVER_ERROR: {
     httpStatus: 200,
