@@ -10,8 +10,12 @@ export type DatabaseFailure = 'unavailable' | 'conflict';
 /** SQLSTATE classes and codes: 08 connection exceptions, 57P admin shutdown/crash/cannot connect now, 53300. */
 const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-4]|53300)$/;
 const CONFLICT_SQLSTATE = new Set(['40001', '40P01']);
-/** Prisma's codes: can't reach (P1001), timed out (P1002, P1008), closed (P1017), pool timeout (P2024), too many connections (P2037). */
-const UNAVAILABLE_PRISMA = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2037']);
+/**
+ * Prisma's codes: can't reach (P1001), timed out (P1002, P1008), closed (P1017), pool timeout (P2024), too many
+ * connections (P2037), and its transaction manager's errors (P2028: no connection in time, or a transaction
+ * closed under it — rolled back either way, so nothing was committed).
+ */
+const UNAVAILABLE_PRISMA = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2037']);
 /** Write conflict or deadlock (P2034). */
 const CONFLICT_PRISMA = new Set(['P2034']);
 /** Driver adapter error kinds (Prisma 7's adapters). */
