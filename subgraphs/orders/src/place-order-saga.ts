@@ -150,7 +150,7 @@ async function reserveAndConfirm(
       throw mayStillTakeEffect('placing the order', error);
     }
     const refusal = error as GraphQLError;
-    await deps.repository
+    const abandoned = await deps.repository
       .transition(order.id, 'abandon', {
         cancelReason: refusal.message,
         failureCode: refusal.extensions.code as string,
@@ -158,8 +158,11 @@ async function reserveAndConfirm(
       .catch((stored: unknown) => {
         throw mayStillTakeEffect('placing the order', stored);
       });
-    // Abandoned by us: the refusal. Decided by someone else first (a sweep, the customer): that decision stands.
-    return outcome(await settleAndRelease(deps, order, worker, requestId));
+    const settled = await settleAndRelease(deps, order, worker, requestId);
+    // Abandoned by us: the refusal itself (with what it names, e.g. the products short of stock). Decided by
+    // someone else first (a sweep, the customer): that decision stands.
+    if (abandoned) throw refusal;
+    return outcome(settled);
   }
   let confirmed: OrderWithItems | null;
   try {

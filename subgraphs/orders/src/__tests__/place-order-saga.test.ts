@@ -144,9 +144,12 @@ describe('place', () => {
 
   it('gives up a refused order with the refusal, which is then its final answer', async () => {
     const { deps, orders } = sagaWith(() =>
-      Promise.reject(userError('OUT_OF_STOCK', 'not enough stock: Pen (1 left)')),
+      Promise.reject(userError('OUT_OF_STOCK', 'not enough stock: Pen (1 left)', { productIds: [PRODUCT] })),
     );
-    await expect(place(deps, request)).rejects.toMatchObject({ extensions: { code: 'OUT_OF_STOCK' } });
+    // The refusal as products gave it, naming the products (the storefront marks their lines).
+    await expect(place(deps, request)).rejects.toMatchObject({
+      extensions: { code: 'OUT_OF_STOCK', productIds: [PRODUCT] },
+    });
     const [order] = [...orders.values()];
     expect(order).toMatchObject({ status: 'CANCELLED', stockState: 'RELEASED', failureCode: 'OUT_OF_STOCK' });
     expect(() => outcome(order!)).toThrow('not enough stock');
