@@ -1,3 +1,4 @@
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { ClosedAccountsUnknown, createTokenVerifier } from './auth.js';
 import type { baseEnvironment, z } from './environment.js';
 
@@ -13,6 +14,8 @@ export interface ClosedAccount {
 
 /** How long an authenticated request right after start waits for the first list of closed accounts. */
 const FIRST_LOAD_WAIT_MS = 3_000;
+/** How soon a first load that failed (users starting too) is tried again. */
+const FIRST_LOAD_RETRY_MS = 250;
 
 /** Tokens live at most a day (JWT_TTL_SECONDS ≤ 86 400): a closure older than that has no live token left. */
 const TOKEN_LIFETIME_MAX_MS = 86_400_000;
@@ -53,12 +56,16 @@ export function watchClosedAccounts(options: {
       else if (!failing)
         options.log.warn({ err: error }, 'closed accounts: users did not answer; keeping the last list');
       failing = loaded;
+      // Until the first list arrives, signed-in requests wait for it: ask again soon, not at the next interval.
+      if (!loaded && !stopped) setTimeout(() => void refreshOnce(), FIRST_LOAD_RETRY_MS).unref();
     }
   }
 
+  let stopped = false;
   let refreshing: Promise<void> | null = null;
+  // Outside any request's trace: a refresh a request waits for is the process's work, not that request's.
   const refreshOnce = () =>
-    (refreshing ??= refresh().finally(() => {
+    (refreshing ??= context.with(ROOT_CONTEXT, refresh).finally(() => {
       refreshing = null;
     }));
   void refreshOnce();
@@ -79,7 +86,10 @@ export function watchClosedAccounts(options: {
     },
     /** Takes effect here at once (the users service, which closed the account itself). */
     add: (account: ClosedAccount) => closed.set(account.id, account.closedAt.getTime()),
-    stop: () => clearInterval(timer),
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+    },
   };
 }
 
@@ -105,15 +115,19 @@ export function closedAccountsFromUsers(usersUrl: string, internalToken: string,
   };
 }
 
-/** Every service's token check: the public key, and the accounts closed recently (asked from users). */
+/**
+ * Every service's token check: the public key, and the accounts closed recently (asked from users, unless the
+ * service knows another way: users itself reads its own table).
+ */
 export async function createServiceTokenVerifier(
   env: BaseEnvironment,
   publicPem: string,
   internalToken: string,
   log: Logger,
+  fetchClosedSince: (since: Date) => Promise<ClosedAccount[]> = closedAccountsFromUsers(env.USERS_URL, internalToken),
 ) {
   const closedAccounts = watchClosedAccounts({
-    fetchClosedSince: closedAccountsFromUsers(env.USERS_URL, internalToken),
+    fetchClosedSince,
     intervalMs: env.CLOSED_ACCOUNTS_POLL_SECONDS * 1000,
     log,
   });

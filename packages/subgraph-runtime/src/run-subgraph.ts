@@ -146,13 +146,6 @@ export async function runSubgraph<Client extends PrismaLike, Settings, Context e
     const keyDir = path.join(dataRoot(shared), 'keys');
     const keys = await loadKeyPems({ ...shared, keyDir, production });
     const internalToken = loadInternalToken({ ...shared, keyDir, production });
-    const { verifyToken, closedAccounts } = await createServiceTokenVerifier(
-      shared,
-      keys.publicPem,
-      internalToken,
-      log,
-    );
-
     const location = databaseLocation(manifest, env);
     log.info(
       location.kind === 'pglite'
@@ -174,6 +167,13 @@ export async function runSubgraph<Client extends PrismaLike, Settings, Context e
       migrations: shared.MIGRATE_ON_START === 'true' ? 'apply' : 'verify',
     });
     countSqlStatements(database.prisma, service);
+    const { verifyToken, closedAccounts } = await createServiceTokenVerifier(
+      shared,
+      keys.publicPem,
+      internalToken,
+      log,
+      manifest.closedAccountsSource?.(database.prisma),
+    );
     collectProcessMetrics();
     if (database.migrations.applied.length > 0)
       log.info({ migrations: database.migrations.applied }, 'applied migrations');

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import {
   baseEnvironment,
+  type ClosedAccount,
   type ClosedAccounts,
   dataRoot,
   type ErrorCodeDeclarations,
@@ -57,6 +58,11 @@ export interface SubgraphManifest<Client extends PrismaLike, Settings, Context e
   createClient: (adapter: SqlMigrationAwareDriverAdapterFactory, options: { logQueries: boolean }) => Client;
   /** Inserts the development data set; safe to run again (existing rows are kept). */
   seed: (prisma: Client) => Promise<void>;
+  /**
+   * Where this service learns which accounts are closed (their tokens are refused). Unset: it asks the users
+   * service. The service that owns accounts reads them from its own table instead of asking itself over HTTP.
+   */
+  closedAccountsSource?: (prisma: Client) => (since: Date) => Promise<ClosedAccount[]>;
   /** The error codes of this subgraph's own domain, declared once here (README: "Errors"). */
   errorCodes?: ErrorCodeDeclarations;
   /** Resolver types for GraphQL Code Generator: the context type and the row type behind each GraphQL type. */
