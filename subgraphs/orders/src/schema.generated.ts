@@ -44,8 +44,10 @@ export type QueryOrdersArgs = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
-   * Orders the items at today's prices, taking them from stock. Send the same idempotencyKey when retrying:
-   * the same key from the same user always gives back the same order.
+   * Orders the items at today's prices, taking them from stock. Send an idempotencyKey and keep it until the answer
+   * is final: the order, or a refusal every retry with the key repeats (OUT_OF_STOCK, PRODUCT_ARCHIVED, NOT_FOUND,
+   * ORDER_NOT_PLACED). SERVICE_UNAVAILABLE is not final: the order may still take effect, so retry with the same
+   * key to learn its outcome. The same key from the same user never makes a second order.
    */
   placeOrder: Order;
   /** Cancels an order that has not shipped, and returns its items to stock. Cancelling twice is harmless. */
