@@ -71,19 +71,23 @@ export function watchClosedAccounts(options: {
   void refreshOnce();
   const timer = setInterval(refreshOnce, options.intervalMs);
   timer.unref();
+  /** Waits (bounded) for the first list, asking users again meanwhile; throws if it never comes. */
+  async function firstLoad(): Promise<void> {
+    for (const deadline = Date.now() + FIRST_LOAD_WAIT_MS; !loaded && Date.now() < deadline; ) {
+      await Promise.race([refreshOnce(), new Promise((resolve) => setTimeout(resolve, FIRST_LOAD_RETRY_MS))]);
+    }
+    if (!loaded) throw new ClosedAccountsUnknown();
+  }
+
   return {
     /**
      * Whether the account is closed. Until the list has been loaded once (a process just started: it remembers
      * nothing of closures from before), it asks users now and waits for the answer, bounded; if users does not
      * answer, the token cannot be checked and the request is refused as unavailable rather than trusted.
      */
-    isClosed: async (userId: string) => {
-      for (const deadline = Date.now() + FIRST_LOAD_WAIT_MS; !loaded && Date.now() < deadline; ) {
-        await Promise.race([refreshOnce(), new Promise((resolve) => setTimeout(resolve, 250))]);
-      }
-      if (!loaded) throw new ClosedAccountsUnknown();
-      return closed.has(userId);
-    },
+    isClosed: (userId: string): boolean | Promise<boolean> =>
+      // Once loaded (every request but the first few after start), a plain lookup: no promise on the hot path.
+      loaded ? closed.has(userId) : firstLoad().then(() => closed.has(userId)),
     /** Takes effect here at once (the users service, which closed the account itself). */
     add: (account: ClosedAccount) => closed.set(account.id, account.closedAt.getTime()),
     stop: () => {

@@ -1,3 +1,4 @@
+import type { ClosedAccount } from '@shop/platform';
 import { afterCursor, type Cursor } from '@shop/subgraph-runtime';
 import type { LoginThrottle, Prisma, PrismaClient } from './generated/prisma/client.js';
 
@@ -28,8 +29,11 @@ export function createUserRepository(prisma: PrismaClient) {
           data: { email: `closed-${id}@closed.invalid`, name: CLOSED_NAME, passwordHash: '', closedAt },
         })
       ).count > 0,
-    findClosedSince: (since: Date) =>
-      prisma.user.findMany({ where: { closedAt: { gte: since } }, select: { id: true, closedAt: true } }),
+    /** Accounts closed since then: what every service refuses tokens for. */
+    findClosedSince: async (since: Date): Promise<ClosedAccount[]> =>
+      (await prisma.user.findMany({ where: { closedAt: { gte: since } }, select: { id: true, closedAt: true } })).map(
+        (user) => ({ id: user.id, closedAt: user.closedAt as Date }),
+      ),
     deleteUser: async (id: string) => (await prisma.user.deleteMany({ where: { id } })).count > 0,
 
     findLoginThrottle: (email: string) => prisma.loginThrottle.findUnique({ where: { email } }),

@@ -111,10 +111,7 @@ export function createUserService(
     /** Internal: what every service polls to refuse closed accounts' tokens. */
     closedAccounts: async (since: Date) => {
       requireInternalCaller(request);
-      return (await repository.findClosedSince(since)).map((user) => ({
-        id: user.id,
-        closedAt: user.closedAt as Date,
-      }));
+      return repository.findClosedSince(since);
     },
   };
 

@@ -23,11 +23,7 @@ export default defineSubgraph({
   createClient: prismaClient(PrismaClient),
   seed: seedAccounts,
   // The accounts are ours: closures come from our own table, as fresh as the last commit.
-  closedAccountsSource: (prisma) => async (since) =>
-    (await createUserRepository(prisma).findClosedSince(since)).map((user) => ({
-      id: user.id,
-      closedAt: user.closedAt as Date,
-    })),
+  closedAccountsSource: (prisma) => createUserRepository(prisma).findClosedSince,
   codegen: {
     context: 'UsersContext',
     mappers: { User: './repository.js#User as UserRow', UserConnection: './context.js#UserConnectionRow' },
