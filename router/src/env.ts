@@ -27,6 +27,10 @@ export const variables = baseEnvironment.omit({ USERS_URL: true }).extend({
   SUBGRAPH_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
   /** Readiness probes GET this path of each subgraph (e.g. /ready); unset: a GraphQL `{ __typename }`. */
   SUBGRAPH_READY_PATH: z.string().startsWith('/').optional(),
+  /** Connections the router keeps open to each subgraph (its own executor; Apollo's opens as many as it needs). */
+  SUBGRAPH_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(32),
+  /** `apollo`: Apollo Gateway's executor instead of the router's own (the same plans; to compare answers and costs). */
+  ROUTER_EXECUTOR: z.enum(['own', 'apollo']).default('own'),
   /** Identical subgraph queries in flight at once (same body and token) share one fetch. */
   SUBGRAPH_DEDUPLICATION: z.enum(['true', 'false']).default('true'),
   /** Listed operations (operations/manifest.json) always run by hash; `safelist`: nothing else runs. */
@@ -57,6 +61,8 @@ export const environment = variables.transform(
     SUBGRAPH_TIMEOUT_MS,
     SUBGRAPH_RETRIES,
     SUBGRAPH_DEDUPLICATION,
+    SUBGRAPH_CONNECTIONS,
+    ROUTER_EXECUTOR,
     SUBGRAPH_READY_PATH,
     PERSISTED_OPERATIONS,
     RESPONSE_CACHE,
@@ -70,6 +76,7 @@ export const environment = variables.transform(
     http: { host: shared.HOST, port: ROUTER_PORT },
     metrics: { host: shared.HOST, port: ROUTER_METRICS_PORT },
     supergraphFile: SUPERGRAPH_FILE,
+    executor: ROUTER_EXECUTOR,
     /** Introspection and the explorer. */
     introspection: INTROSPECTION ? INTROSPECTION === 'true' : shared.NODE_ENV !== 'production',
     limits: {
@@ -84,6 +91,7 @@ export const environment = variables.transform(
       timeoutMs: SUBGRAPH_TIMEOUT_MS,
       retries: SUBGRAPH_RETRIES,
       shareIdenticalQueries: SUBGRAPH_DEDUPLICATION === 'true',
+      connections: SUBGRAPH_CONNECTIONS,
       readyPath: SUBGRAPH_READY_PATH ?? null,
     },
     safelist: PERSISTED_OPERATIONS === 'safelist',

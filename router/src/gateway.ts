@@ -3,6 +3,7 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { injectTraceContext } from '@shop/platform';
 import type { RouterContext } from './context.js';
+import type { FetchObserver, SubgraphFetchPolicy } from './executor/subgraph-client.js';
 import { OPERATION_KIND_HEADER, operationKind } from './operation-kind.js';
 
 /**
@@ -79,12 +80,6 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
   }
 }
 
-export interface SubgraphFetchPolicy {
-  timeoutMs: number;
-  retries: number;
-  shareIdenticalQueries: boolean;
-}
-
 export function createGateway(
   supergraphSdl: string,
   urlOverrides: Record<string, string | undefined>,
@@ -100,9 +95,6 @@ export function createGateway(
       new SubgraphDataSource(name, policy.timeoutMs, onFetch, { url: urlOverrides[name] ?? url, fetcher }),
   });
 }
-
-/** Hears every subgraph fetch: how long it took, and whether the subgraph answered at all. */
-export type FetchObserver = (subgraph: string, seconds: number, answered: boolean) => void;
 
 /**
  * Node's keep-alive fetch with a deadline per subgraph request, and bounded retries with backoff for

@@ -8,6 +8,11 @@ export const MANIFEST_FILE = fileURLToPath(new URL('../../operations/manifest.js
 /** sha256 of a document's exact text: the hash APQ clients send in `extensions.persistedQuery.sha256Hash`. */
 export const operationHash = (document: string) => createHash('sha256').update(document).digest('hex');
 
+/** The documents of operations/manifest.json (none without one): the router prepares them at start. */
+export function persistedDocuments(file = MANIFEST_FILE): string[] {
+  return existsSync(file) ? Object.values(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : [];
+}
+
 export type Verdict = { ok: true; body: Record<string, unknown> } | { ok: false; message: string };
 
 /**

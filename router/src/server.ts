@@ -17,11 +17,12 @@ import { type AnswerStore, memoryStore, redisStore } from './answer-store.js';
 import type { RouterContext } from './context.js';
 import type { Environment } from './env.js';
 import { errorPolicy } from './error-policy.js';
+import { createPlanExecutor } from './executor/plan-executor.js';
 import { explorerAssetRoutes, explorerPlugin } from './explorer.js';
 import { createGateway, subgraphUrls } from './gateway.js';
 import { queryLimits } from './limits.js';
 import { createRouterMetrics } from './metrics.js';
-import { loadPersistedOperations } from './persisted-operations.js';
+import { loadPersistedOperations, persistedDocuments } from './persisted-operations.js';
 import { responseCache } from './response-cache.js';
 
 export interface RouterDependencies {
@@ -41,7 +42,17 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
   const production = env.shared.NODE_ENV === 'production';
   const { introspection } = env;
   const metrics = createRouterMetrics();
-  const gateway = createGateway(supergraphSdl, urlOverrides, env.subgraphFetch, metrics.subgraphFetch);
+  const subgraphs = subgraphUrls(supergraphSdl, urlOverrides);
+  const gateway =
+    env.executor === 'apollo'
+      ? createGateway(supergraphSdl, urlOverrides, env.subgraphFetch, metrics.subgraphFetch)
+      : createPlanExecutor({
+          supergraphSdl,
+          urls: subgraphs,
+          policy: env.subgraphFetch,
+          onFetch: metrics.subgraphFetch,
+          warmDocuments: persistedDocuments(),
+        });
   const limits = queryLimits(env);
   const cache = env.responseCache;
   const answers: AnswerStore | null = cache
@@ -79,7 +90,6 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
   // A router that starts with Redis away answers uncached until it is back; one that finds it starts cached.
   await answers?.ready(REDIS_READY_TIMEOUT_MS);
 
-  const subgraphs = subgraphUrls(supergraphSdl, urlOverrides);
   const schemaHash = createHash('sha256').update(supergraphSdl).digest('hex').slice(0, 16);
   /**
    * GET /health/subgraphs: whether each subgraph answers, for operators and start-up scripts: a GraphQL
@@ -137,7 +147,10 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
       return { requestId, viewer, authorization: request.headers.authorization, invalidations: new Set<string>() };
     },
   });
-  log.debug({ subgraphs, responseCache: cache ? (cache.redisUrl ? 'redis' : 'memory') : 'off' }, 'router configured');
+  log.debug(
+    { subgraphs, executor: env.executor, responseCache: cache ? (cache.redisUrl ? 'redis' : 'memory') : 'off' },
+    'router configured',
+  );
   return {
     apollo,
     handler,

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { buildSchema } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
+import { type Supergraph, startSupergraph } from '../harness/supergraph.js';
+import { type KnownValues, randomOperation } from './random-operations.js';
+
+/**
+ * The router's own executor against Apollo Gateway's, on the same plans from the same planner: random read
+ * operations drawn from the API schema (selections, aliases, fragments, `@skip`/`@include`, variables), each
+ * sent to a router of each kind in front of the same subgraphs, as an anonymous visitor, a customer and an
+ * admin. Both answers (status, data, errors with their paths and codes) must be identical. The data does not
+ * change while the test runs, so any difference is the executors'.
+ *
+ * Replay a failure with the seed it prints: EXECUTOR_SEED=<seed> npx vitest run executor (from e2e/).
+ */
+const SEED = Number(process.env.EXECUTOR_SEED ?? 20261204);
+const RUNS = Number(process.env.EXECUTOR_RUNS ?? 300);
+
+const apiSchema = buildSchema(readFileSync(path.join(REPOSITORY_ROOT, 'schema/api.graphql'), 'utf8'));
+
+let supergraph: Supergraph;
+let own: string;
+let apollo: string;
+const tokens: (string | undefined)[] = [undefined];
+const known: KnownValues = { ids: [], strings: [] };
+
+beforeAll(async () => {
+  supergraph = await startSupergraph();
+  const settings = { RESPONSE_CACHE: 'off', SUBGRAPH_DEDUPLICATION: 'false' };
+  own = (await supergraph.startRouter({ ...settings, ROUTER_EXECUTOR: 'own' })).url;
+  apollo = (await supergraph.startRouter({ ...settings, ROUTER_EXECUTOR: 'apollo' })).url;
+  const admin = await supergraph.logInAs('admin');
+  tokens.push(admin, await supergraph.logInAs('ada'));
+  const { body } = await supergraph.request<{
+    products: { edges: { node: { id: string; sku: string; name: string } }[] };
+    orders: { edges: { node: { id: string; user: { id: string; email: string } } }[] };
+    faqs: { edges: { node: { id: string; topic: string } }[] };
+    categories: { id: string; slug: string }[];
+  }>(
+    `{ products(first: 5) { edges { node { id sku name } } } orders(first: 5) { edges { node { id user { id email } } } }
+       faqs(first: 5) { edges { node { id topic } } } categories { id slug } }`,
+    {},
+    { token: admin },
+  );
+  if (!body.data) throw new Error(JSON.stringify(body.errors));
+  const [products, orders, faqs] = [body.data.products, body.data.orders, body.data.faqs].map((connection) =>
+    connection.edges.map(({ node }) => node),
+  ) as [
+    { id: string; sku: string; name: string }[],
+    { id: string; user: { id: string; email: string } }[],
+    { id: string; topic: string }[],
+  ];
+  const { categories } = body.data;
+  known.ids.push(
+    ...products.map(({ id }) => id),
+    ...orders.flatMap(({ id, user }) => [id, user.id]),
+    ...faqs.map(({ id }) => id),
+    ...categories.map(({ id }) => id),
+    '00000000-0000-4000-8000-000000000000',
+  );
+  known.strings.push(
+    ...products.flatMap(({ sku, name }) => [sku, name.slice(0, 4)]),
+    ...orders.map(({ user }) => user.email),
+    ...faqs.map(({ topic }) => topic),
+    ...categories.map(({ slug }) => slug),
+    '',
+  );
+});
+afterAll(async () => {
+  await supergraph?.close();
+});
+
+describe('the own executor answers as Apollo Gateway does', () => {
+  it(`on ${RUNS} random operations (seed ${SEED})`, async () => {
+    /** How the operations were answered (data only, or the first error's code): printed, to show the reach. */
+    const outcomes = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.nat(tokens.length - 1), async (seed, who) => {
+        const { document, variables } = randomOperation(apiSchema, known, seed);
+        const token = tokens[who];
+        const [ours, theirs] = await Promise.all(
+          [own, apollo].map((url) => supergraph.request(document, variables, { url, ...(token ? { token } : {}) })),
+        );
+        expect({ status: ours?.status, body: ours?.body }, document).toEqual({
+          status: theirs?.status,
+          body: theirs?.body,
+        });
+        const outcome = String(ours?.body.errors?.[0]?.extensions?.code ?? 'data');
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+    console.info(`executor equivalence: ${[...outcomes].map(([outcome, count]) => `${outcome} ${count}`).join(', ')}`);
+    // The operations reach past validation: most must be answered with data.
+    expect(outcomes.get('data') ?? 0).toBeGreaterThan(RUNS / 2);
+  });
+
+  it('with a subgraph down: the same partial answers and errors', async () => {
+    const document = `{ products(first: 3) { edges { node { id name faqs { question } } } } categories { slug } }`;
+    await supergraph.stopSubgraph('faq');
+    try {
+      const [ours, theirs] = await Promise.all([own, apollo].map((url) => supergraph.request(document, {}, { url })));
+      expect(ours?.body.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
+      expect(ours?.body).toEqual(theirs?.body);
+    } finally {
+      await supergraph.restartSubgraph('faq');
+    }
+  });
+});

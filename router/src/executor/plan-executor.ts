@@ -1,0 +1,224 @@
+import { createHash } from 'node:crypto';
+import {
+  type CompositeType,
+  isCompositeType,
+  isSubtype,
+  operationFromDocument,
+  Supergraph,
+} from '@apollo/federation-internals';
+import { type QueryPlan, QueryPlanner } from '@apollo/query-planner';
+import type {
+  GatewayExecutionResult,
+  GatewayExecutor,
+  GatewayGraphQLRequestContext,
+  GatewayInterface,
+  GatewaySchemaLoadOrUpdateCallback,
+} from '@apollo/server-gateway-interface';
+import { injectTraceContext } from '@shop/platform';
+import {
+  type DocumentNode,
+  executeSync,
+  type FieldNode,
+  GraphQLError,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  parse,
+  type VariableDefinitionNode,
+} from 'graphql';
+import { getVariableValues } from 'graphql/execution/values.js';
+import { LRUCache } from 'lru-cache';
+import type { RouterContext } from '../context.js';
+import { executePlan } from './execute-plan.js';
+import { compileShaper, type Shaper } from './shape.js';
+import { createSubgraphClient, type FetchObserver, type SubgraphFetchPolicy } from './subgraph-client.js';
+
+/**
+ * The router's executor: Apollo's query planner plans, our code runs the plan and shapes the answer.
+ * Everything about an operation that does not depend on the request — the planner's `Operation`, the plan,
+ * each fetch's body prefix, the shaping steps — is computed once and kept, per document and operation name,
+ * and computed at start for the project's persisted operations. Apollo Server in front parses, validates and
+ * runs the plugins as before; this is its `gateway`.
+ */
+export interface PlanExecutorOptions {
+  supergraphSdl: string;
+  /** Each subgraph's URL (routing URLs with the overrides applied). */
+  urls: Record<string, string>;
+  policy: SubgraphFetchPolicy;
+  onFetch: FetchObserver;
+  /** Documents to prepare at start (the persisted operations). */
+  warmDocuments?: Iterable<string>;
+  /** Operations kept prepared (least recently used go first). */
+  maxOperations?: number;
+}
+
+interface PreparedOperation {
+  plan: QueryPlan;
+  shaper: Shaper;
+  variableDefinitions: readonly VariableDefinitionNode[];
+  /** Introspection root fields (`__schema`, `__type`) as their own document, answered from the API schema. */
+  introspection: DocumentNode | null;
+}
+
+type Json = Record<string, unknown>;
+
+export function createPlanExecutor({
+  supergraphSdl,
+  urls,
+  policy,
+  onFetch,
+  warmDocuments = [],
+  maxOperations = 2_000,
+}: PlanExecutorOptions) {
+  const supergraph = Supergraph.build(supergraphSdl);
+  const apiSchema = supergraph.apiSchema();
+  const schema: GraphQLSchema = apiSchema.toGraphQLJSSchema();
+  const planner = new QueryPlanner(supergraph);
+  const client = createSubgraphClient(urls, policy, onFetch);
+  const operations = new LRUCache<string, PreparedOperation>({ max: maxOperations });
+
+  const subtypeAnswers = new Map<string, boolean>();
+  /** `... on Condition` in the supergraph (where `requires` may name types the API schema hides). */
+  const isOfType = (typename: unknown, condition: string): boolean => {
+    if (typeof typename !== 'string' || typename === '') return false;
+    if (typename === condition) return true;
+    const key = `${condition}\n${typename}`;
+    let answer = subtypeAnswers.get(key);
+    if (answer === undefined) {
+      const type = supergraph.schema.type(typename);
+      const conditionType = supergraph.schema.type(condition);
+      answer =
+        type !== undefined &&
+        conditionType !== undefined &&
+        isCompositeType(conditionType) &&
+        (conditionType.kind === 'InterfaceType' || conditionType.kind === 'UnionType') &&
+        isSubtype(conditionType as CompositeType, type);
+      subtypeAnswers.set(key, answer);
+    }
+    return answer;
+  };
+
+  function prepare(document: DocumentNode, operation: OperationDefinitionNode): PreparedOperation {
+    const name = operation.name?.value;
+    const plannerOperation = operationFromDocument(apiSchema, document, name ? { operationName: name } : {});
+    const plan = planner.buildQueryPlan(plannerOperation);
+    const shaper = compileShaper(schema, document, operation);
+    return {
+      plan,
+      shaper,
+      variableDefinitions: operation.variableDefinitions ?? [],
+      introspection: shaper.introspectionFields.length
+        ? introspectionDocument(document, operation, shaper.introspectionFields)
+        : null,
+    };
+  }
+
+  const keyOf = (queryHash: string, operation: OperationDefinitionNode) =>
+    `${queryHash}\n${operation.name?.value ?? ''}`;
+
+  for (const text of warmDocuments) {
+    const document = parse(text);
+    const queryHash = createHash('sha256').update(text).digest('hex');
+    for (const definition of document.definitions) {
+      if (definition.kind === Kind.OPERATION_DEFINITION) {
+        operations.set(keyOf(queryHash, definition), prepare(document, definition));
+      }
+    }
+  }
+
+  async function execute(request: GatewayGraphQLRequestContext<RouterContext>): Promise<GatewayExecutionResult> {
+    const { document, operation, queryHash } = request;
+    if (!operation) return { errors: [new GraphQLError('no operation to run')] };
+    const key = keyOf(queryHash, operation);
+    let prepared = operations.get(key);
+    if (!prepared) {
+      try {
+        prepared = prepare(document, operation);
+      } catch (error) {
+        if (error instanceof GraphQLError) return { errors: [error] };
+        throw error;
+      }
+      operations.set(key, prepared);
+    }
+    const variables = (request.request.variables ?? {}) as Json;
+    if (prepared.variableDefinitions.length > 0) {
+      const { errors } = getVariableValues(schema, prepared.variableDefinitions, variables);
+      if (errors) return { errors };
+    }
+
+    const context = request.context;
+    const errors: (GraphQLError | Error)[] = [];
+    const gathered: Json = Object.create(null);
+    if (prepared.plan.node) {
+      if (prepared.plan.node.kind === 'Subscription') {
+        return { errors: [new GraphQLError('subscriptions are not supported by this router yet')] };
+      }
+      await executePlan(
+        {
+          variables,
+          errors,
+          isOfType,
+          send: (fetch, body) => {
+            const headers: Record<string, string> = { 'content-type': 'application/json' };
+            injectTraceContext({ set: (name: string, value: string) => (headers[name] = value) });
+            if (context.requestId) headers['x-request-id'] = context.requestId;
+            if (context.authorization) headers.authorization = context.authorization;
+            return client.send(fetch.node.serviceName, { body, mutation: fetch.mutation, headers }).then((answer) => {
+              const changed = answer.extensions?.invalidates;
+              if (Array.isArray(changed)) {
+                for (const tag of changed) if (typeof tag === 'string') context.invalidations.add(tag);
+              }
+              return answer;
+            });
+          },
+        },
+        prepared.plan.node,
+        gathered,
+      );
+    }
+
+    try {
+      const introspected = prepared.introspection
+        ? (executeSync({ schema, document: prepared.introspection, variableValues: variables }).data as Json)
+        : null;
+      const { data, incomplete } = prepared.shaper.shape(gathered, variables, introspected);
+      // Values that could not be completed are reported when nothing else went wrong: otherwise the error that
+      // caused them already explains the nulls (Apollo Gateway's rule, and the Router's `valueCompletion`).
+      if (errors.length === 0 && incomplete.length > 0) return { data, extensions: { valueCompletion: incomplete } };
+      return errors.length === 0 ? { data } : { errors: errors as GraphQLError[], data };
+    } catch (error) {
+      return { errors: [error instanceof GraphQLError ? error : new GraphQLError((error as Error).message)] };
+    }
+  }
+
+  let notify: GatewaySchemaLoadOrUpdateCallback | null = null;
+  const gateway: GatewayInterface = {
+    onSchemaLoadOrUpdate(callback) {
+      notify = callback;
+      return () => {
+        notify = null;
+      };
+    },
+    async load() {
+      notify?.({ apiSchema: schema, coreSupergraphSdl: supergraphSdl });
+      return { executor: execute as GatewayExecutor };
+    },
+    stop: () => client.close(),
+  };
+  return gateway;
+}
+
+/** The operation's introspection root fields alone, with the variables and fragments they use. */
+function introspectionDocument(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  fields: FieldNode[],
+): DocumentNode {
+  return {
+    kind: Kind.DOCUMENT,
+    definitions: [
+      { ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections: fields } },
+      ...document.definitions.filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION),
+    ],
+  };
+}
