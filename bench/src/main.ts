@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
-import { createTokenSigner, loadKeyPems, variablesOf, z } from '@shop/platform';
+import { createTokenSigner, loadInternalToken, loadKeyPems, variablesOf, z } from '@shop/platform';
 import { buildServices } from '../../scripts/build.js';
 import { REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
 import { type DatabaseSet, loadDataset, provisionDatabases, SERVICES } from './databases.js';
@@ -105,10 +105,17 @@ const cleanups: (() => Promise<void>)[] = [];
 let exitCode = 0;
 let benchSubgraphs: ServerProcess[] = [];
 
+// Every process in production mode, as deployed (graphql-js skips its development checks): with keys and an
+// internal token made for this run only.
+const runKeys = await loadKeyPems({ keyDir: path.join(workDir, 'keys'), production: false });
+const runInternalToken = loadInternalToken({ keyDir: path.join(workDir, 'keys'), production: false });
 const baseEnv: NodeJS.ProcessEnv = {
   ...process.env,
-  NODE_ENV: 'development',
-  DATA_DIR: workDir, // development keys and internal token for this run only
+  NODE_ENV: 'production',
+  DATA_DIR: workDir,
+  JWT_PUBLIC_KEY: runKeys.publicPem,
+  JWT_PRIVATE_KEY: runKeys.privatePem,
+  INTERNAL_API_TOKEN: runInternalToken,
   APOLLO_TELEMETRY_DISABLED: '1',
   // The orders service's recovery sweep runs SQL on its own every 30 s; over a run those statements would be
   // counted as the queries' (nothing is left PENDING here, so there is nothing for it to do).
@@ -662,8 +669,7 @@ function mixResult(target: MixTarget, account: MixAccount): MixTargetResult {
 
 /** Tokens minted with the run's development key, as the users service would issue them. */
 async function mintTokens(): Promise<(user: number) => string> {
-  const keys = await loadKeyPems({ keyDir: path.join(workDir, 'keys'), production: false });
-  const sign = await createTokenSigner(keys.privatePem as string, 24 * 3600);
+  const sign = await createTokenSigner(runKeys.privatePem as string, 24 * 3600);
   const users = [
     0,
     ...Array.from({ length: READERS }, (_, i) => i + 1),

@@ -14,7 +14,7 @@ export const ROUTER_ERROR_CODES = {
   },
   INCOMPLETE_DATA: {
     httpStatus: 200,
-    when: 'a field that cannot be null could not be completed because its service answered nothing for it (e.g. a referenced record removed by hand); `path` says where, and the nearest nullable parent is `null`',
+    when: 'a field could not be completed: its service answered nothing for a field that cannot be null (e.g. a referenced record removed by hand), or a value or type the API hides; `path` says where, the message says which, and the field (or, for a field that cannot be null, its nearest nullable parent) is `null`',
   },
 } as const satisfies ErrorCodeDeclarations;
 

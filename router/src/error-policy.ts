@@ -5,10 +5,20 @@ import type { RouterContext } from './context.js';
 import { LIMIT_REJECTIONS } from './limits.js';
 
 /**
- * Fields the gateway could not complete (a service answered null, or nothing, for a field that cannot be null)
- * null their nearest nullable parent. Apollo Gateway reports them only in `extensions.valueCompletion` when no
- * other error occurred, so a client would see an emptied answer and no error: they become errors here, each
- * with its path and INCOMPLETE_DATA.
+ * Why a value could not be completed, from the executor's message (Apollo Gateway's wording, which both
+ * executors use): what the client should know about the null it got.
+ */
+const INCOMPLETE_CAUSES: { pattern: RegExp; cause: string }[] = [
+  { pattern: /^Cannot return null for non-nullable/, cause: 'a service answered nothing for it, so its nearest nullable parent is null' },
+  { pattern: /^Invalid value found/, cause: 'a service answered a value the API does not have (such as an enum value it hides), so it is null' },
+  { pattern: /^Invalid __typename found/, cause: 'a service answered a type the API does not have (hidden or unknown), so it is null' },
+];
+
+/**
+ * Fields the executor could not complete (a service answered null or nothing for a field that cannot be null, a
+ * value or a type the API schema hides) are null. The executor reports them only in `extensions.valueCompletion`
+ * when no other error occurred, so a client would see an emptied answer and no error: they become errors here,
+ * each with its path, INCOMPLETE_DATA and the cause.
  */
 function surfaceIncompleteFields(result: {
   errors?: readonly GraphQLFormattedError[];
@@ -20,11 +30,14 @@ function surfaceIncompleteFields(result: {
   result.extensions = Object.keys(rest).length > 0 ? rest : undefined;
   result.errors = [
     ...(result.errors ?? []),
-    ...incomplete.map((error: { message: string; path?: readonly (string | number)[] }) => ({
-      message: `${error.message.replace(/\.$/, '')}: a service answered nothing for it, so its nearest nullable parent is null`,
-      ...(error.path ? { path: error.path } : {}),
-      extensions: { code: 'INCOMPLETE_DATA' },
-    })),
+    ...incomplete.map((error: { message: string; path?: readonly (string | number)[] }) => {
+      const cause = INCOMPLETE_CAUSES.find(({ pattern }) => pattern.test(error.message))?.cause;
+      return {
+        message: `${error.message.replace(/\.$/, '')}: ${cause ?? 'it could not be completed, so it is null'}`,
+        ...(error.path ? { path: error.path } : {}),
+        extensions: { code: 'INCOMPLETE_DATA' },
+      };
+    }),
   ];
 }
 
