@@ -459,6 +459,7 @@ const MIX_PORTS: Record<MixTarget, number> = {
   hive: 4523,
   hive_rust: 4524,
   baseline: 4525,
+  floor: 4526,
 };
 const BASELINE_PORTS: Record<string, number> = Object.fromEntries(
   SERVICES.map((service, index) => [service, 4531 + index]),
@@ -548,6 +549,8 @@ function startMixTarget(target: MixTarget, supergraphFile: string, baseline: Bas
       return start(target, `bench/src/gateways/${target}.ts`, env, nodeOptions);
     case 'hive_rust':
       return start(target, 'bench/src/gateways/hive.ts', { ...env, BENCH_HIVE_ROUTER_RUNTIME: 'true' }, nodeOptions);
+    case 'floor':
+      return start(target, 'bench/src/gateways/plan-floor.ts', env, nodeOptions);
     case 'baseline': {
       const { root, supergraphFile: baselineSupergraph, env: baselineEnv } = baseline as Baseline;
       return start(
@@ -598,7 +601,13 @@ async function measureMix(
   const ports = target === 'baseline' ? BASELINE_PORTS : PORTS;
   try {
     await waitFor(server, answersGraphQL(mixUrl(target)));
-    const common = { url: mixUrl(target), tokens, connections: settings.BENCH_MIX_CONNECTIONS };
+    const common = {
+      url: mixUrl(target),
+      tokens,
+      connections: settings.BENCH_MIX_CONNECTIONS,
+      // The floor does not shape its answers: it is checked by the effects of its orders only.
+      compare: target !== 'floor',
+    };
     if (settings.BENCH_MIX_WARMUP_S > 0) {
       await runMix(
         {

@@ -47,8 +47,6 @@ export function seeded(seed: number) {
   };
 }
 
-type Random = ReturnType<typeof seeded>;
-
 const MAX_DEPTH = 4;
 
 export function randomOperation(schema: GraphQLSchema, known: KnownValues, seed: number): RandomOperation {

@@ -1,3 +1,4 @@
+import { cacheTag } from '@shop/platform';
 import {
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
@@ -64,7 +65,7 @@ export function cacheTags(
     }
     if (isListType(type)) {
       // Tagged even when empty: a list that holds no product yet must be dropped when one is added.
-      for (const entity of listedEntities(getNamedType(type), selectionSet)) tags.add(`${entity}[]`);
+      for (const entity of listedEntities(getNamedType(type), selectionSet)) tags.add(cacheTag.lists(entity));
       for (const item of value as unknown[]) visit(type.ofType, selectionSet, item);
       return;
     }
@@ -74,13 +75,13 @@ export function cacheTags(
     const concrete = schema.getType(typename);
     if (concrete && hasIds(concrete)) {
       const id = selectsId(selectionSet) ? object.id : undefined;
-      tags.add(typeof id === 'string' ? `${typename}:${id}` : `${typename}?`);
+      tags.add(typeof id === 'string' ? cacheTag.entity(typename, id) : cacheTag.someEntity(typename));
       walk(type, selectionSet, object);
       return;
     }
     if (isAbstractType(type) && !concrete) {
       // Unknown concrete type: every possible type may be in it.
-      for (const possible of schema.getPossibleTypes(type).filter(hasIds)) tags.add(`${possible.name}?`);
+      for (const possible of schema.getPossibleTypes(type).filter(hasIds)) tags.add(cacheTag.someEntity(possible.name));
     }
     walk(type, selectionSet, object);
   }
@@ -124,8 +125,8 @@ export function tagsToDrop(changes: Iterable<string>): Set<string> {
   const drop = new Set<string>();
   for (const tag of changes) {
     drop.add(tag);
-    const separator = tag.indexOf(':');
-    if (separator > 0) drop.add(`${tag.slice(0, separator)}?`);
+    const typename = cacheTag.typeOfEntity(tag);
+    if (typename) drop.add(cacheTag.someEntity(typename));
   }
   return drop;
 }

@@ -9,9 +9,18 @@ import { LIMIT_REJECTIONS } from './limits.js';
  * executors use): what the client should know about the null it got.
  */
 const INCOMPLETE_CAUSES: { pattern: RegExp; cause: string }[] = [
-  { pattern: /^Cannot return null for non-nullable/, cause: 'a service answered nothing for it, so its nearest nullable parent is null' },
-  { pattern: /^Invalid value found/, cause: 'a service answered a value the API does not have (such as an enum value it hides), so it is null' },
-  { pattern: /^Invalid __typename found/, cause: 'a service answered a type the API does not have (hidden or unknown), so it is null' },
+  {
+    pattern: /^Cannot return null for non-nullable/,
+    cause: 'a service answered nothing for it, so its nearest nullable parent is null',
+  },
+  {
+    pattern: /^Invalid value found/,
+    cause: 'a service answered a value the API does not have (such as an enum value it hides), so it is null',
+  },
+  {
+    pattern: /^Invalid __typename found/,
+    cause: 'a service answered a type the API does not have (hidden or unknown), so it is null',
+  },
 ];
 
 /**

@@ -32,8 +32,8 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
       const response = await super.process(options);
       this.onFetch(this.serviceName, seconds(), true);
       const changed = response.extensions?.invalidates;
-      if (Array.isArray(changed) && 'invalidations' in options.context) {
-        for (const tag of changed) if (typeof tag === 'string') options.context.invalidations.add(tag);
+      if (Array.isArray(changed) && 'pipeline' in options.context) {
+        for (const tag of changed) if (typeof tag === 'string') options.context.pipeline.invalidations.add(tag);
       }
       return response;
     } catch (error) {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Counter, Histogram, Registry } from 'prom-client';
+import type { RouterContext } from './context.js';
 
 /** Operation names become a label only while there are few of them and they look like names. */
 const MAX_OPERATION_LABELS = 200;
@@ -58,19 +59,18 @@ export function createRouterMetrics() {
   return {
     /** The process's own metrics (CPU, memory, event loop) join these where the router serves them (main.ts). */
     registry,
-    plugin: (): ApolloServerPlugin => ({
-      async requestDidStart() {
-        const started = performance.now();
+    plugin: (): ApolloServerPlugin<RouterContext> => ({
+      async requestDidStart({ contextValue }) {
+        const { pipeline } = contextValue;
         return {
           async willSendResponse({ operationName, request, response }) {
             const operation = operationLabel(operationName ?? request.operationName);
-            requests.observe({ operation }, (performance.now() - started) / 1000);
+            requests.observe({ operation }, (performance.now() - pipeline.startedAt) / 1000);
             if (response.body.kind !== 'single') return;
             for (const error of response.body.singleResult.errors ?? []) {
               errors.inc({ code: String(error.extensions?.code ?? 'UNKNOWN') });
             }
-            const served = response.http.headers.get('x-cache');
-            if (served === 'HIT' || served === 'MISS') cache.inc({ result: served.toLowerCase() });
+            if (pipeline.cache) cache.inc({ result: pipeline.cache });
           },
         };
       },

@@ -51,6 +51,7 @@ export function responseCache(store: AnswerStore, log: Logger): ApolloServerPlug
           );
           hit = shared ?? own ?? null;
           if (!hit) return null;
+          contextValue.pipeline.cache = 'hit';
           const age = Math.max(0, Math.floor((Date.now() - hit.storedAt) / 1000));
           const headers = new HeaderMap([
             ['age', String(age)],
@@ -65,14 +66,17 @@ export function responseCache(store: AnswerStore, log: Logger): ApolloServerPlug
             overallCachePolicy.replace({ maxAge: hit.maxAge, scope: hit.scope });
             return;
           }
-          if (operation?.operation === 'mutation' && contextValue.invalidations.size > 0) {
+          if (operation?.operation === 'mutation' && contextValue.pipeline.invalidations.size > 0) {
             invalidations++;
             // Before the answer leaves, so the caller's next read cannot see what the mutation changed.
-            await store.drop(tagsToDrop(contextValue.invalidations)).catch((error) => failed(error, 'invalidating'));
+            await store
+              .drop(tagsToDrop(contextValue.pipeline.invalidations))
+              .catch((error) => failed(error, 'invalidating'));
             return;
           }
           if (!keys || !operation || !document || response.body.kind !== 'single') return;
           response.http.headers.set('x-cache', 'MISS');
+          contextValue.pipeline.cache = 'miss';
           const result = response.body.singleResult;
           const policy = overallCachePolicy.policyIfCacheable();
           if (!policy || result.errors || !result.data || startedAt !== invalidations) return;

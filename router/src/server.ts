@@ -14,7 +14,7 @@ import {
   withoutStacktrace,
 } from '@shop/platform';
 import { type AnswerStore, memoryStore, redisStore } from './answer-store.js';
-import type { RouterContext } from './context.js';
+import { newPipeline, type RouterContext } from './context.js';
 import type { Environment } from './env.js';
 import { errorPolicy } from './error-policy.js';
 import { createPlanExecutor } from './executor/plan-executor.js';
@@ -144,7 +144,7 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
     },
     context: async (request, requestId) => {
       const viewer = await viewerFromHeader(request.headers.authorization, verifyToken);
-      return { requestId, viewer, authorization: request.headers.authorization, invalidations: new Set<string>() };
+      return { requestId, viewer, authorization: request.headers.authorization, pipeline: newPipeline() };
     },
   });
   log.debug(

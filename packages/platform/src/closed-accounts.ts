@@ -31,6 +31,8 @@ const OVERLAP_MS = 60_000;
 export function watchClosedAccounts(options: {
   fetchClosedSince: (since: Date) => Promise<ClosedAccount[]>;
   intervalMs: number;
+  /** How long a request right after start waits for the first list (FIRST_LOAD_WAIT_MS). */
+  firstLoadWaitMs?: number;
   log: Logger;
 }) {
   const closed = new Map<string, number>();
@@ -73,7 +75,10 @@ export function watchClosedAccounts(options: {
   timer.unref();
   /** Waits (bounded) for the first list, asking users again meanwhile; throws if it never comes. */
   async function firstLoad(): Promise<void> {
-    for (const deadline = Date.now() + FIRST_LOAD_WAIT_MS; !loaded && Date.now() < deadline; ) {
+    for (
+      const deadline = Date.now() + (options.firstLoadWaitMs ?? FIRST_LOAD_WAIT_MS);
+      !loaded && Date.now() < deadline;
+    ) {
       await Promise.race([refreshOnce(), new Promise((resolve) => setTimeout(resolve, FIRST_LOAD_RETRY_MS))]);
     }
     if (!loaded) throw new ClosedAccountsUnknown();

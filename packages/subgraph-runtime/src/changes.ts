@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { cacheTag } from '@shop/platform';
 
 /**
  * What a mutation changed, told to the router so its response cache drops the answers that showed it
@@ -13,12 +14,12 @@ export class Changes {
 
   /** The entity `typename` with this id changed. */
   entity(typename: string, id: string): void {
-    this.tags.add(`${typename}:${id}`);
+    this.tags.add(cacheTag.entity(typename, id));
   }
 
   /** Lists of `typename` may now hold other entities, or order them differently (created, deleted, re-sorted). */
   lists(typename: string): void {
-    this.tags.add(`${typename}[]`);
+    this.tags.add(cacheTag.lists(typename));
   }
 }
 

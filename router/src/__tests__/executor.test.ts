@@ -5,7 +5,7 @@ import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { type GraphQLSchema, graphql, parse } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RouterContext } from '../context.js';
+import { newPipeline, type RouterContext } from '../context.js';
 import { createPlanExecutor } from '../executor/plan-executor.js';
 
 /**
@@ -85,7 +85,10 @@ function subgraphServer(schema: GraphQLSchema, record: Served) {
     request.on('data', (chunk) => (text += chunk));
     request.on('end', async () => {
       record.attempts++;
-      if (record.down) return request.socket.destroy();
+      if (record.down) {
+        request.socket.destroy();
+        return;
+      }
       const body = JSON.parse(text);
       record.bodies.push(body);
       record.headers.push(request.headers);
@@ -135,12 +138,13 @@ afterAll(async () => {
   }
 });
 beforeEach(() => {
-  for (const record of Object.values(served)) Object.assign(record, { attempts: 0, bodies: [], headers: [], down: false });
+  for (const record of Object.values(served))
+    Object.assign(record, { attempts: 0, bodies: [], headers: [], down: false });
   shelf = ['b1', 'b4', 'b1'];
 });
 
 async function run(query: string, variables: Record<string, unknown> = {}, authorization?: string) {
-  const context: RouterContext = { requestId: 'r-1', viewer: null, authorization, invalidations: new Set() };
+  const context: RouterContext = { requestId: 'r-1', viewer: null, authorization, pipeline: newPipeline() };
   const response = await apollo.executeOperation({ query, variables }, { contextValue: context });
   if (response.body.kind !== 'single') throw new Error('expected a single answer');
   return JSON.parse(JSON.stringify(response.body.singleResult)) as {
@@ -161,7 +165,10 @@ describe('the plan executor', () => {
     expect(answer).toEqual({
       data: {
         __typename: 'Query',
-        items: [{ __typename: 'Book', title: 'One' }, { __typename: 'Pen', kind: 'Pen', ink: 'black' }],
+        items: [
+          { __typename: 'Book', title: 'One' },
+          { __typename: 'Pen', kind: 'Pen', ink: 'black' },
+        ],
         first: { rating: 5, title: 'One', id: 'b1' },
       },
     });
@@ -240,7 +247,11 @@ describe('the plan executor', () => {
   });
 
   it('forwards the token and request id, and answers introspection itself', async () => {
-    const answer = await run('{ __type(name: "Colour") { enumValues { name } } book(id: "b1") { id } }', {}, 'Bearer t');
+    const answer = await run(
+      '{ __type(name: "Colour") { enumValues { name } } book(id: "b1") { id } }',
+      {},
+      'Bearer t',
+    );
     expect(answer.data).toEqual({
       __type: { enumValues: [{ name: 'RED' }, { name: 'BLUE' }] },
       book: { id: 'b1' },

@@ -232,7 +232,7 @@ function hydratePaths(prefix: ResponsePath, path: ResponsePath, data: unknown, o
   const [head, ...rest] = path;
   if (Array.isArray(data)) {
     const next = head === '@' ? rest : path;
-    data.forEach((value, index) => hydratePaths([...prefix, index], next, value, out));
+    for (const [index, value] of data.entries()) hydratePaths([...prefix, index], next, value, out);
   } else if (typeof head === 'string' && head !== '@' && Object.hasOwn(data as Json, head)) {
     hydratePaths([...prefix, head], rest, (data as Json)[head], out);
   }
@@ -326,7 +326,10 @@ function applyAt(run: PlanRun, path: string[], value: unknown, apply: (object: J
   }
   if (!isObject(value)) return;
   const [head, ...rest] = path;
-  if (head === undefined) return apply(value);
+  if (head === undefined) {
+    apply(value);
+    return;
+  }
   if (head.startsWith(FRAGMENT)) {
     // Without a __typename the rewrite applies (the planner expects it to).
     if (!value.__typename || run.isOfType(value.__typename, head.slice(FRAGMENT.length)))

@@ -166,7 +166,7 @@ export function createPlanExecutor({
             return client.send(fetch.node.serviceName, { body, mutation: fetch.mutation, headers }).then((answer) => {
               const changed = answer.extensions?.invalidates;
               if (Array.isArray(changed)) {
-                for (const tag of changed) if (typeof tag === 'string') context.invalidations.add(tag);
+                for (const tag of changed) if (typeof tag === 'string') context.pipeline.invalidations.add(tag);
               }
               return answer;
             });
