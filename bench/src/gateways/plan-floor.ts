@@ -49,6 +49,7 @@ const server = createServer((request, response) => {
       await executePlan(
         {
           variables,
+          defaults: {},
           errors: errors as Error[],
           isOfType: (typename, condition) => typename === condition,
           send: (fetch, body) => client.send(fetch.node.serviceName, { body, mutation: fetch.mutation, headers }),

@@ -94,6 +94,7 @@ function subgraphServer(schema: GraphQLSchema, record: Served) {
       record.headers.push(request.headers);
       const result = await graphql({ schema, source: body.query, variableValues: body.variables });
       response.setHeader('content-type', 'application/json');
+      if (record === served.catalogue) response.setHeader('cache-control', 'max-age=30, public');
       response.end(JSON.stringify(result));
     });
   });
@@ -143,10 +144,14 @@ beforeEach(() => {
   shelf = ['b1', 'b4', 'b1'];
 });
 
+/** The Cache-Control of the last answer, as Apollo Server sets it from the subgraphs' hints. */
+let cacheControl: string | undefined;
+
 async function run(query: string, variables: Record<string, unknown> = {}, authorization?: string) {
   const context: RouterContext = { requestId: 'r-1', viewer: null, authorization, pipeline: newPipeline() };
   const response = await apollo.executeOperation({ query, variables }, { contextValue: context });
   if (response.body.kind !== 'single') throw new Error('expected a single answer');
+  cacheControl = response.http.headers.get('cache-control');
   return JSON.parse(JSON.stringify(response.body.singleResult)) as {
     data?: Record<string, unknown> | null;
     errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
@@ -258,6 +263,13 @@ describe('the plan executor', () => {
     });
     expect(served.catalogue.headers[0]?.authorization).toBe('Bearer t');
     expect(served.catalogue.headers[0]?.['x-request-id']).toBe('r-1');
+  });
+
+  it("limits the answer's cache policy by each subgraph's Cache-Control (none: not cacheable)", async () => {
+    await run('{ book(id: "b1") { id } }');
+    expect(cacheControl).toBe('max-age=30, public');
+    await run('{ book(id: "b1") { id rating } }');
+    expect(cacheControl).toBe('no-store');
   });
 
   it('refuses variables that do not fit before any fetch', async () => {

@@ -21,6 +21,8 @@ type Json = Record<string, unknown>;
 /** What a plan needs from the request and the router. */
 export interface PlanRun {
   variables: Json;
+  /** The operation's Boolean variable defaults, for conditions on variables the request left out. */
+  defaults: Json;
   errors: (GraphQLError | Error)[];
   /** Sends one subgraph request; never throws (an unreachable subgraph is an answer with an error). */
   send(fetch: PreparedFetch, body: string): Promise<SubgraphAnswer>;
@@ -76,7 +78,8 @@ async function executeNode(run: PlanRun, node: PlanNode, cursor: Cursor | undefi
     case 'Flatten':
       return executeNode(run, node.node, moveInto(cursor, node.path));
     case 'Condition': {
-      const value = run.variables[node.condition];
+      const provided = Object.hasOwn(run.variables, node.condition) ? run.variables[node.condition] : undefined;
+      const value = provided ?? run.defaults[node.condition];
       const branch = value === true ? node.ifClause : node.elseClause;
       if (branch) await executeNode(run, branch, cursor);
       return;

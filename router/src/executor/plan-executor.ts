@@ -30,7 +30,7 @@ import { getVariableValues } from 'graphql/execution/values.js';
 import { LRUCache } from 'lru-cache';
 import type { RouterContext } from '../context.js';
 import { executePlan } from './execute-plan.js';
-import { compileShaper, type Shaper } from './shape.js';
+import { booleanDefaults, compileShaper, type Shaper } from './shape.js';
 import { createSubgraphClient, type FetchObserver, type SubgraphFetchPolicy } from './subgraph-client.js';
 
 /**
@@ -56,6 +56,7 @@ interface PreparedOperation {
   plan: QueryPlan;
   shaper: Shaper;
   variableDefinitions: readonly VariableDefinitionNode[];
+  defaults: Json;
   /** Introspection root fields (`__schema`, `__type`) as their own document, answered from the API schema. */
   introspection: DocumentNode | null;
 }
@@ -107,6 +108,7 @@ export function createPlanExecutor({
       plan,
       shaper,
       variableDefinitions: operation.variableDefinitions ?? [],
+      defaults: booleanDefaults(operation),
       introspection: shaper.introspectionFields.length
         ? introspectionDocument(document, operation, shaper.introspectionFields)
         : null,
@@ -116,13 +118,15 @@ export function createPlanExecutor({
   const keyOf = (queryHash: string, operation: OperationDefinitionNode) =>
     `${queryHash}\n${operation.name?.value ?? ''}`;
 
+  // A document this supergraph cannot run (another supergraph's operations) is prepared when asked, and refused then.
   for (const text of warmDocuments) {
     const document = parse(text);
     const queryHash = createHash('sha256').update(text).digest('hex');
     for (const definition of document.definitions) {
-      if (definition.kind === Kind.OPERATION_DEFINITION) {
+      if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+      try {
         operations.set(keyOf(queryHash, definition), prepare(document, definition));
-      }
+      } catch {}
     }
   }
 
@@ -156,6 +160,7 @@ export function createPlanExecutor({
       await executePlan(
         {
           variables,
+          defaults: prepared.defaults,
           errors,
           isOfType,
           send: (fetch, body) => {
@@ -164,6 +169,8 @@ export function createPlanExecutor({
             if (context.requestId) headers['x-request-id'] = context.requestId;
             if (context.authorization) headers.authorization = context.authorization;
             return client.send(fetch.node.serviceName, { body, mutation: fetch.mutation, headers }).then((answer) => {
+              // Each subgraph's Cache-Control limits the whole answer's (what the response cache keeps it for).
+              if (answer.cacheHint) request.overallCachePolicy?.restrict(answer.cacheHint);
               const changed = answer.extensions?.invalidates;
               if (Array.isArray(changed)) {
                 for (const tag of changed) if (typeof tag === 'string') context.pipeline.invalidations.add(tag);

@@ -142,7 +142,7 @@ export function compileShaper(
       };
     });
   const steps = compile(operation.selectionSet, rootType, true);
-  const defaults = defaultValues(operation);
+  const defaults = booleanDefaults(operation);
 
   return {
     introspectionFields,
@@ -181,7 +181,8 @@ function conditionsOf(directives: readonly { name: { value: string }; arguments?
   return flags;
 }
 
-function defaultValues(operation: OperationDefinitionNode): Json {
+/** The operation's Boolean variable defaults: what `@skip`/`@include` (and the plan's conditions) use when unset. */
+export function booleanDefaults(operation: OperationDefinitionNode): Json {
   const defaults: Json = {};
   for (const definition of operation.variableDefinitions ?? []) {
     if (definition.defaultValue?.kind === Kind.BOOLEAN) {

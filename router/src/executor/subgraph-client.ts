@@ -25,6 +25,13 @@ export interface SubgraphAnswer {
   data?: Record<string, unknown> | null;
   errors?: SubgraphError[];
   extensions?: Record<string, unknown>;
+  /** How long the answer may be cached, from its Cache-Control header (none: not at all). */
+  cacheHint?: CacheHint;
+}
+
+export interface CacheHint {
+  maxAge: number;
+  scope?: 'PUBLIC' | 'PRIVATE';
 }
 
 export interface SubgraphError {
@@ -39,6 +46,7 @@ export type FetchObserver = (subgraph: string, seconds: number, answered: boolea
 interface RawAnswer {
   status: number;
   text: string;
+  cacheControl: string | undefined;
 }
 
 export interface SubgraphClient {
@@ -77,7 +85,12 @@ export function createSubgraphClient(
           headers: request.headers,
           body: request.body,
         });
-        return { status: response.statusCode, text: await response.body.text() };
+        const cacheControl = response.headers['cache-control'];
+        return {
+          status: response.statusCode,
+          text: await response.body.text(),
+          cacheControl: Array.isArray(cacheControl) ? cacheControl.join(', ') : cacheControl,
+        };
       } catch (error) {
         if (request.mutation || timedOut(error) || attempt >= policy.retries) throw error;
         await new Promise((resolve) => setTimeout(resolve, 50 * 3 ** attempt));
@@ -112,12 +125,29 @@ export function createSubgraphClient(
       // errors: those pass on as they are. Only a missing answer is SERVICE_UNAVAILABLE.
       const answered = answer !== null && (raw.status < 300 || Array.isArray(answer.errors));
       onFetch(subgraph, seconds(), answered);
-      return answered && answer ? answer : unavailable(subgraph, null, request.mutation, policy.timeoutMs);
+      if (!answered || !answer) return unavailable(subgraph, null, request.mutation, policy.timeoutMs);
+      answer.cacheHint = cacheHintOf(raw.cacheControl);
+      return answer;
     },
     async close() {
       await Promise.all([...targets.values()].map(({ pool }) => pool.close()));
     },
   };
+}
+
+/**
+ * A subgraph's Cache-Control header as a hint for the whole answer (Apollo Gateway's rule): no max-age means
+ * not cacheable; `private`/`public` set the scope.
+ */
+export function cacheHintOf(header: string | undefined): CacheHint {
+  const hint: CacheHint = { maxAge: 0 };
+  for (const directive of (header ?? '').split(',')) {
+    const [name, value] = directive.trim().toLowerCase().split('=');
+    if (name === 'max-age' && value && /^[0-9]+$/.test(value)) hint.maxAge = Number(value);
+    else if (name === 'private') hint.scope = 'PRIVATE';
+    else if (name === 'public') hint.scope = 'PUBLIC';
+  }
+  return hint;
 }
 
 function parseAnswer({ text }: RawAnswer): SubgraphAnswer | null {
