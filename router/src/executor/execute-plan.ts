@@ -133,11 +133,12 @@ async function executeFetch(run: PlanRun, fetch: PreparedFetch, cursor: Cursor):
   }
   if (represented.length === 0) return; // no entity matches the type conditions of `requires`
   if (Object.hasOwn(variables, 'representations')) throw new Error('Variables cannot contain key "representations"');
-  const others = JSON.stringify(variables);
-  const body = `${fetch.bodyPrefix}{"representations":[${[...distinct.keys()].join(',')}]${others === '{}' ? '' : `,${others.slice(1, -1)}`}}}`;
+  const representations = `"representations":[${[...distinct.keys()].join(',')}]`;
+  const others = JSON.stringify(variables).slice(1, -1); // the fetch's other variables, without their braces
+  const body = `${fetch.bodyPrefix}{${representations}${others ? `,${others}` : ''}}}`;
   const answer = await send(run, fetch, cursor, body, representationOf);
-  const received = answer.data?._entities;
   if (!answer.data) return;
+  const received = answer.data._entities;
   if (!Array.isArray(received)) throw new Error('Expected "data._entities" in response to be an array');
   if (received.length !== distinct.size) {
     throw new Error(`Expected "data._entities" to contain ${distinct.size} elements`);

@@ -128,10 +128,10 @@ export function compileShaper(
         };
       }
       const fragment = selection.kind === Kind.FRAGMENT_SPREAD ? fragments.get(selection.name.value) : selection;
-      if (!fragment) throw new Error(`fragment ${selection.kind === Kind.FRAGMENT_SPREAD ? selection.name.value : ''}`);
+      if (!fragment) throw new Error('a fragment spread names no fragment of the document');
       const conditionName = fragment.typeCondition?.name.value;
       const named = conditionName ? schema.getType(conditionName) : undefined;
-      if (conditionName && !isCompositeType(named)) throw new Error(`fragment on ${conditionName}`);
+      if (conditionName && !isCompositeType(named)) throw new Error(`a fragment on ${conditionName}, not an API type`);
       const conditionType = named as GraphQLCompositeType | undefined;
       const condition = conditionType ? { type: conditionType, appliesTo: appliesTo(conditionType) } : undefined;
       return {
