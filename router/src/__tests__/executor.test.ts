@@ -204,6 +204,12 @@ describe('the plan executor', () => {
     expect(served.reviews.bodies).toHaveLength(0); // a skipped field is not fetched
   });
 
+  it("runs a plan's conditions on a variable left out with the variable's default", async () => {
+    const query = 'query ($rated: Boolean = true) { book(id: "b1") { id rating @include(if: $rated) } }';
+    expect((await run(query)).data).toEqual({ book: { id: 'b1', rating: 5 } });
+    expect((await run(query, { rated: false })).data).toEqual({ book: { id: 'b1' } });
+  });
+
   it('gives an error of an entity the path of every entity it was sent for', async () => {
     shelf = ['b2', 'b1', 'b2'];
     const answer = await run('{ shelf { id reviews { stars } } }');
