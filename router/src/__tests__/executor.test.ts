@@ -102,7 +102,6 @@ function subgraphServer(schema: GraphQLSchema, record: Served) {
 
 const servers: http.Server[] = [];
 let apollo: ApolloServer<RouterContext>;
-let stopExecutor: () => Promise<void>;
 
 beforeAll(async () => {
   const urls: Record<string, string> = {};
@@ -126,13 +125,11 @@ beforeAll(async () => {
     policy: { timeoutMs: 2_000, retries: 1, shareIdenticalQueries: true, connections: 4 },
     onFetch: () => undefined,
   });
-  stopExecutor = () => gateway.stop();
   apollo = new ApolloServer<RouterContext>({ gateway });
   await apollo.start();
 });
 afterAll(async () => {
-  await apollo?.stop();
-  await stopExecutor?.();
+  await apollo?.stop(); // stops the executor too
   for (const server of servers) {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));

@@ -73,6 +73,7 @@ export function createSubgraphClient(
     }),
   );
   const inflight = new Map<string, Promise<RawAnswer>>();
+  let closing: Promise<void> | null = null;
 
   async function post(subgraph: string, request: SubgraphRequest): Promise<RawAnswer> {
     const target = targets.get(subgraph);
@@ -129,8 +130,10 @@ export function createSubgraphClient(
       answer.cacheHint = cacheHintOf(raw.cacheControl);
       return answer;
     },
-    async close() {
-      await Promise.all([...targets.values()].map(({ pool }) => pool.close()));
+    close() {
+      // Once, however often it is asked (Apollo Server stops its gateway; so may its owner).
+      closing ??= Promise.all([...targets.values()].map(({ pool }) => pool.close())).then(() => undefined);
+      return closing;
     },
   };
 }
