@@ -11,16 +11,14 @@ import { operationFromDocument, Supergraph } from '@apollo/federation-internals'
 import { type QueryPlan, QueryPlanner } from '@apollo/query-planner';
 import { executePlan } from '@shop/router/executor/execute-plan';
 import { createSubgraphClient } from '@shop/router/executor/subgraph-client';
+import { subgraphUrls } from '@shop/router/gateway';
 import { parse } from 'graphql';
 
 const supergraphSdl = readFileSync(process.env.SUPERGRAPH_FILE as string, 'utf8');
 const supergraph = Supergraph.build(supergraphSdl);
 const planner = new QueryPlanner(supergraph);
-const urls = Object.fromEntries(
-  [...supergraphSdl.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]+)"\)/g)].map(([, name, url]) => [name, url]),
-) as Record<string, string>;
 const client = createSubgraphClient(
-  urls,
+  subgraphUrls(supergraphSdl, {}),
   { timeoutMs: 5_000, retries: 0, shareIdenticalQueries: false, connections: 32 },
   () => undefined,
 );
