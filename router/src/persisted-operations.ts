@@ -8,9 +8,16 @@ export const MANIFEST_FILE = fileURLToPath(new URL('../../operations/manifest.js
 /** sha256 of a document's exact text: the hash APQ clients send in `extensions.persistedQuery.sha256Hash`. */
 export const operationHash = (document: string) => createHash('sha256').update(document).digest('hex');
 
+/** operations/manifest.json as hash → document; null when there is none. */
+function readManifest(file: string): Map<string, string> | null {
+  return existsSync(file)
+    ? new Map(Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>))
+    : null;
+}
+
 /** The documents of operations/manifest.json (none without one): the router prepares them at start. */
 export function persistedDocuments(file = MANIFEST_FILE): string[] {
-  return existsSync(file) ? Object.values(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : [];
+  return [...(readManifest(file)?.values() ?? [])];
 }
 
 export type Verdict = { ok: true; body: Record<string, unknown> } | { ok: false; message: string };
@@ -23,11 +30,11 @@ export type Verdict = { ok: true; body: Record<string, unknown> } | { ok: false;
  * Server (ad-hoc queries, and APQ for other hashes). Null when there is no manifest and none is required.
  */
 export function loadPersistedOperations({ safelist }: { safelist: boolean }, file = MANIFEST_FILE) {
-  if (!existsSync(file)) {
+  const documents = readManifest(file);
+  if (!documents) {
     if (safelist) throw new StartupError(`PERSISTED_OPERATIONS=safelist needs ${file}; run npm run codegen`);
     return null;
   }
-  const documents = new Map(Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>));
 
   return (body: Record<string, unknown>): Verdict => {
     const extensions = (body.extensions ?? {}) as { persistedQuery?: { sha256Hash?: unknown } };
