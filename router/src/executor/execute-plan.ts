@@ -47,7 +47,7 @@ interface Cursor {
 const tracer = trace.getTracer('shop-router');
 const prepared = new WeakMap<FetchNode, PreparedFetch>();
 
-export function prepareFetch(node: FetchNode): PreparedFetch {
+function prepareFetch(node: FetchNode): PreparedFetch {
   let fetch = prepared.get(node);
   if (!fetch) {
     const operationName =
@@ -283,7 +283,7 @@ const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Merges a fetch's data into what earlier fetches gathered (Apollo's rules: lists of equal length pairwise). */
-export function deepMerge(target: Json, source: Json | null | undefined): void {
+function deepMerge(target: Json, source: Json | null | undefined): void {
   if (source == null) return;
   for (const key of Object.keys(source)) {
     const value = source[key];

@@ -142,7 +142,7 @@ export function createSubgraphClient(
  * A subgraph's Cache-Control header as a hint for the whole answer (Apollo Gateway's rule): no max-age means
  * not cacheable; `private`/`public` set the scope.
  */
-export function cacheHintOf(header: string | undefined): CacheHint {
+function cacheHintOf(header: string | undefined): CacheHint {
   const hint: CacheHint = { maxAge: 0 };
   for (const directive of (header ?? '').split(',')) {
     const [name, value] = directive.trim().toLowerCase().split('=');
