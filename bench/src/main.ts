@@ -198,7 +198,7 @@ function routerEnv(port: number, supergraphFile: string, extra: NodeJS.ProcessEn
 function startTarget(target: Target, supergraphFile: string, nodeOptions?: string[], plan = cores): ServerProcess {
   // The best case sends one query over and over: with the response cache every answer but the first would be
   // a hit, so these tables measure the router without it (the realistic mix measures both).
-  const env = routerEnv(TARGET_PORTS[target], supergraphFile, { RESPONSE_CACHE: 'off' });
+  const env = routerEnv(TARGET_PORTS[target], supergraphFile, { CACHE: 'off' });
   if (target === 'ours_unshared') env.SUBGRAPH_DEDUPLICATION = 'false';
   const ours = target === 'ours' || target === 'ours_unshared';
   const entry = ours ? 'router/dist/main.js' : `bench/src/gateways/${target}.ts`;
@@ -543,7 +543,7 @@ function startMixTarget(target: MixTarget, supergraphFile: string, baseline: Bas
     case 'ours':
       return start(target, 'router/dist/main.js', env, nodeOptions);
     case 'ours_nocache':
-      return start(target, 'router/dist/main.js', { ...env, RESPONSE_CACHE: 'off' }, nodeOptions);
+      return start(target, 'router/dist/main.js', { ...env, CACHE: 'off' }, nodeOptions);
     case 'stock':
     case 'hive':
       return start(target, `bench/src/gateways/${target}.ts`, env, nodeOptions);

@@ -29,7 +29,7 @@ const known: KnownValues = { ids: [], strings: [] };
 
 beforeAll(async () => {
   supergraph = await startSupergraph();
-  const settings = { RESPONSE_CACHE: 'off', SUBGRAPH_DEDUPLICATION: 'false' };
+  const settings = { CACHE: 'off', SUBGRAPH_DEDUPLICATION: 'false' };
   own = (await supergraph.startRouter({ ...settings, ROUTER_EXECUTOR: 'own' })).url;
   apollo = (await supergraph.startRouter({ ...settings, ROUTER_EXECUTOR: 'apollo' })).url;
   const admin = await supergraph.logInAs('admin');

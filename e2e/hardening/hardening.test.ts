@@ -180,7 +180,7 @@ describe('production mode', () => {
 describe('subgraph failures', () => {
   it('answers the rest of the query when a subgraph is down, names it, and recovers within 2 s of its return', async () => {
     // Without the response cache, which would answer from what it kept (the failure path is what is tested).
-    const uncached = await supergraph.startRouter({ RESPONSE_CACHE: 'off' });
+    const uncached = await supergraph.startRouter({ CACHE: 'off' });
     await supergraph.stopSubgraph('faq');
     try {
       const partial = await send(query(NORMAL), json, uncached.url);

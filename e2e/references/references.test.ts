@@ -284,7 +284,7 @@ describe(`nullability when an owner fails, on ${databaseKind}`, () => {
       productId,
     );
     // A row deleted behind the services' back is news to the response cache too: ask a router without one.
-    const uncached = await supergraph.startRouter({ RESPONSE_CACHE: 'off' });
+    const uncached = await supergraph.startRouter({ CACHE: 'off' });
     const response = await supergraph.request<MyOrders>(MY_ORDERS, {}, { token: ada, url: uncached.url });
     await uncached.stop();
     expect(response.body.data?.me).toBeNull();

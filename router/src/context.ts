@@ -15,12 +15,10 @@ export interface RouterContext {
 export interface RequestPipeline {
   /** When the router took the request (performance.now()): the request-duration metric's start. */
   startedAt: number;
-  /** The response cache's decision: answered from it, computed and offered to it, or not cacheable / off. */
-  cache: 'hit' | 'miss' | null;
-  /** What the subgraphs said a mutation changed (`extensions.invalidates`), for the response cache. */
-  invalidations: Set<string>;
+  /** The fetch cache's work: parts served from it, parts fetched, parts served stale, the oldest part's age. */
+  cache: { hits: number; fetched: number; stale: number; oldestSeconds: number };
 }
 
 export function newPipeline(): RequestPipeline {
-  return { startedAt: performance.now(), cache: null, invalidations: new Set() };
+  return { startedAt: performance.now(), cache: { hits: 0, fetched: 0, stale: 0, oldestSeconds: 0 } };
 }

@@ -35,14 +35,18 @@ export const variables = baseEnvironment.omit({ USERS_URL: true }).extend({
   SUBGRAPH_DEDUPLICATION: z.enum(['true', 'false']).default('true'),
   /** Listed operations (operations/manifest.json) always run by hash; `safelist`: nothing else runs. */
   PERSISTED_OPERATIONS: z.enum(['off', 'safelist']).default('off'),
-  /** The response cache (README: "Response cache"): whole answers kept for their @cacheControl max-age. */
-  RESPONSE_CACHE: z.enum(['on', 'off']).default('on'),
-  /** Keep cached answers in this Redis (shared by every router replica) instead of in memory. */
+  /** The fetch cache (README: "Cache"): subgraph fetches kept per part, dropped by committed changes. */
+  CACHE: z.enum(['on', 'off']).default('on'),
+  /** Also keep cached parts in this Redis (shared by every router replica), behind each replica's memory. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  /** Prefix of the response cache's Redis keys (e.g. one per environment sharing a Redis). */
-  RESPONSE_CACHE_PREFIX: z.string().min(1).default('shop:response-cache:'),
-  /** Answers kept in memory at most (least recently used go first); unused with REDIS_URL. */
-  RESPONSE_CACHE_MAX_ENTRIES: limit(10_000),
+  /** Prefix of the cache's Redis keys (e.g. one per environment sharing a Redis). */
+  CACHE_PREFIX: z.string().min(1).default('shop:cache:'),
+  /** Parts kept in each replica's memory at most (least recently used go first). */
+  CACHE_MAX_ENTRIES: limit(50_000),
+  /** How long past its max-age a public part may be served while its subgraph is unreachable (0: never). */
+  CACHE_STALE_IF_ERROR_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** How often each subgraph's committed changes are read (a change reaches this replica's cache within it). */
+  CACHE_CHANGES_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).default(250),
 });
 
 /** The router's configuration, validated once and grouped by concern. */
@@ -65,10 +69,12 @@ export const environment = variables.transform(
     ROUTER_EXECUTOR,
     SUBGRAPH_READY_PATH,
     PERSISTED_OPERATIONS,
-    RESPONSE_CACHE,
+    CACHE,
     REDIS_URL,
-    RESPONSE_CACHE_PREFIX,
-    RESPONSE_CACHE_MAX_ENTRIES,
+    CACHE_PREFIX,
+    CACHE_MAX_ENTRIES,
+    CACHE_STALE_IF_ERROR_SECONDS,
+    CACHE_CHANGES_POLL_MS,
     ...shared
   }) => ({
     /** What every service has (NODE_ENV, LOG_LEVEL, keys, …). */
@@ -95,10 +101,16 @@ export const environment = variables.transform(
       readyPath: SUBGRAPH_READY_PATH ?? null,
     },
     safelist: PERSISTED_OPERATIONS === 'safelist',
-    responseCache:
-      RESPONSE_CACHE === 'off'
+    cache:
+      CACHE === 'off'
         ? null
-        : { redisUrl: REDIS_URL ?? null, prefix: RESPONSE_CACHE_PREFIX, maxEntries: RESPONSE_CACHE_MAX_ENTRIES },
+        : {
+            redisUrl: REDIS_URL ?? null,
+            prefix: CACHE_PREFIX,
+            maxEntries: CACHE_MAX_ENTRIES,
+            staleIfErrorSeconds: CACHE_STALE_IF_ERROR_SECONDS,
+            changesPollMs: CACHE_CHANGES_POLL_MS,
+          },
   }),
 );
 

@@ -34,10 +34,6 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     try {
       const response = await super.process(options);
       this.onFetch(this.serviceName, seconds(), true);
-      const changed = response.extensions?.invalidates;
-      if (Array.isArray(changed) && 'pipeline' in options.context) {
-        for (const tag of changed) if (typeof tag === 'string') options.context.pipeline.invalidations.add(tag);
-      }
       return response;
     } catch (error) {
       // A subgraph that answered with an HTTP error status (e.g. 401 for UNAUTHENTICATED) still sent GraphQL

@@ -40,7 +40,7 @@ try {
   const { verifyToken, closedAccounts } = usersUrl
     ? await createServiceTokenVerifier({ ...shared, USERS_URL: usersUrl }, keys.publicPem, internalToken, log)
     : { verifyToken: await createTokenVerifier(keys.publicPem), closedAccounts: null };
-  const router = await createRouter({ env, urlOverrides, log, supergraphSdl, verifyToken });
+  const router = await createRouter({ env, urlOverrides, log, supergraphSdl, verifyToken, internalToken });
   const server = await listen(router.handler, { ...env.http, portVariable: 'ROUTER_PORT' });
   collectDefaultMetrics({ register: router.metrics.registry });
   const metricsServer = await listen(router.metrics.handler, { ...env.metrics, portVariable: 'ROUTER_METRICS_PORT' });

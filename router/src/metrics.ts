@@ -10,7 +10,7 @@ const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /**
  * The router's Prometheus metrics (prom-client), served on a port of their own (ROUTER_METRICS_PORT), never on
  * the public one: requests and their latency by operation name, errors by code, each subgraph fetch's latency
- * and failures, and the response cache's hits and misses.
+ * and failures, and the fetch cache's parts by subgraph and result.
  */
 export function createRouterMetrics() {
   const registry = new Registry();
@@ -41,10 +41,10 @@ export function createRouterMetrics() {
     labelNames: ['subgraph'] as const,
     registers,
   });
-  const cache = new Counter({
-    name: 'router_response_cache_requests_total',
-    help: 'Requests the response cache looked up, by result (hit, miss)',
-    labelNames: ['result'] as const,
+  const cacheParts = new Counter({
+    name: 'router_cache_parts_total',
+    help: 'Parts of subgraph fetches (a root fetch, or one entity) the cache was asked for, by subgraph and result (hit, miss, stale)',
+    labelNames: ['subgraph', 'result'] as const,
     registers,
   });
   const operations = new Set<string>();
@@ -70,11 +70,12 @@ export function createRouterMetrics() {
             for (const error of response.body.singleResult.errors ?? []) {
               errors.inc({ code: String(error.extensions?.code ?? 'UNKNOWN') });
             }
-            if (pipeline.cache) cache.inc({ result: pipeline.cache });
           },
         };
       },
     }),
+    cachePart: (subgraph: string, result: 'hit' | 'miss' | 'stale', parts: number) =>
+      cacheParts.inc({ subgraph, result }, parts),
     subgraphFetch: (subgraph: string, seconds: number, answered: boolean) => {
       fetches.observe({ subgraph }, seconds);
       if (!answered) fetchFailures.inc({ subgraph });

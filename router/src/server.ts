@@ -13,7 +13,9 @@ import {
   viewerFromHeader,
   withoutStacktrace,
 } from '@shop/platform';
-import { type AnswerStore, memoryStore, redisStore } from './answer-store.js';
+import { createChangeFeed, freshPositions } from './cache/change-feed.js';
+import { cachePlugin, createFetchCache } from './cache/fetch-cache.js';
+import { layeredStore, memoryStore, redisStore } from './cache/store.js';
 import { newPipeline, type RouterContext } from './context.js';
 import type { Environment } from './env.js';
 import { errorPolicy } from './error-policy.js';
@@ -23,7 +25,6 @@ import { createGateway, subgraphUrls } from './gateway.js';
 import { queryLimits } from './limits.js';
 import { createRouterMetrics } from './metrics.js';
 import { loadPersistedOperations, persistedDocuments } from './persisted-operations.js';
-import { responseCache } from './response-cache.js';
 
 export interface RouterDependencies {
   env: Environment;
@@ -32,17 +33,27 @@ export interface RouterDependencies {
   log: Logger;
   supergraphSdl: string;
   verifyToken: TokenVerifier;
+  /** The internal API token: the router reads the subgraphs' committed changes with it. */
+  internalToken: string;
 }
 
 const READY_TIMEOUT_MS = 2_000;
 const REDIS_READY_TIMEOUT_MS = 2_000;
 
 /** The router: Apollo Gateway on the committed supergraph, token check first, health, readiness, explorer. */
-export async function createRouter({ env, urlOverrides, log, supergraphSdl, verifyToken }: RouterDependencies) {
+export async function createRouter({
+  env,
+  urlOverrides,
+  log,
+  supergraphSdl,
+  verifyToken,
+  internalToken,
+}: RouterDependencies) {
   const production = env.shared.NODE_ENV === 'production';
   const { introspection } = env;
   const metrics = createRouterMetrics();
   const subgraphs = subgraphUrls(supergraphSdl, urlOverrides);
+  const cache = env.cache && env.executor === 'own' ? startCache(env.cache) : null;
   const gateway =
     env.executor === 'apollo'
       ? createGateway(supergraphSdl, urlOverrides, env.subgraphFetch, metrics.subgraphFetch)
@@ -52,14 +63,33 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
           policy: env.subgraphFetch,
           onFetch: metrics.subgraphFetch,
           warmDocuments: persistedDocuments(),
+          cache: cache?.fetches ?? null,
         });
   const limits = queryLimits(env);
-  const cache = env.responseCache;
-  const answers: AnswerStore | null = cache
-    ? cache.redisUrl
-      ? redisStore(cache.redisUrl, cache.prefix, log)
-      : memoryStore(cache.maxEntries)
-    : null;
+
+  /** The fetch cache (our executor only), its store (memory, or memory before Redis) and its change feed. */
+  function startCache(settings: NonNullable<Environment['cache']>) {
+    const memory = memoryStore(settings.maxEntries);
+    const shared = settings.redisUrl ? redisStore(settings.redisUrl, settings.prefix, log) : null;
+    const fetches = createFetchCache({
+      store: shared ? layeredStore(memory, shared, (entry) => keepSeconds(entry)) : memory,
+      staleIfErrorSeconds: settings.staleIfErrorSeconds,
+      log,
+      onPart: metrics.cachePart,
+    });
+    const keepSeconds = fetches.keepSeconds;
+    const feed = createChangeFeed({
+      urls: subgraphs,
+      internalToken,
+      intervalMs: settings.changesPollMs,
+      timeoutMs: env.subgraphFetch.timeoutMs,
+      positions: shared?.positions ?? freshPositions,
+      drop: fetches.drop,
+      lostTrack: fetches.lostTrack,
+      log,
+    });
+    return { fetches, feed };
+  }
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     introspection,
@@ -82,13 +112,13 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
       requestLogging(log),
       errorPolicy(log, production),
       ...limits.plugins,
-      ...(answers ? [responseCache(answers, log)] : []),
-      metrics.plugin(), // last: it reads what the cache decided
+      ...(cache ? [cachePlugin(cache.feed.catchUp)] : []),
+      metrics.plugin(),
     ],
   });
   await apollo.start();
   // A router that starts with Redis away answers uncached until it is back; one that finds it starts cached.
-  await answers?.ready(REDIS_READY_TIMEOUT_MS);
+  await cache?.fetches.ready(REDIS_READY_TIMEOUT_MS);
 
   const schemaHash = createHash('sha256').update(supergraphSdl).digest('hex').slice(0, 16);
   /**
@@ -148,7 +178,11 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
     },
   });
   log.debug(
-    { subgraphs, executor: env.executor, responseCache: cache ? (cache.redisUrl ? 'redis' : 'memory') : 'off' },
+    {
+      subgraphs,
+      executor: env.executor,
+      cache: env.cache ? (env.cache.redisUrl ? 'memory and redis' : 'memory') : 'off',
+    },
     'router configured',
   );
   return {
@@ -157,8 +191,9 @@ export async function createRouter({ env, urlOverrides, log, supergraphSdl, veri
     /** Served on a port of its own by main.ts (ROUTER_METRICS_PORT). */
     metrics,
     stop: async () => {
+      cache?.feed.stop();
       await apollo.stop();
-      await answers?.close();
+      await cache?.fetches.close();
     },
   };
 }

@@ -1,17 +1,21 @@
 /**
- * The one format of cache tags: the subgraphs say with them what a mutation changed (`extensions.invalidates`),
- * the router tags cached answers with them and drops what a change names (README: "Response cache").
+ * The one format of cache tags (README: "Cache"). A subgraph's answer names what it read with them
+ * (`extensions.cacheTags`), its committed changes name what they changed with the same tags, and the router
+ * drops every cached fetch carrying a tag a change names.
  */
 export const cacheTag = {
-  /** That entity: `Product:<id>`. */
+  /** That entity: `Product:<id>`. Read by every answer that shows it; changed by any change to its row. */
   entity: (typename: string, id: string) => `${typename}:${id}`,
-  /** Some entity of the type whose id the answer did not select: `Product?` (any change to a Product drops it). */
-  someEntity: (typename: string) => `${typename}?`,
-  /** Which entities of the type a list holds, or their order: `Product[]`. */
-  lists: (typename: string) => `${typename}[]`,
-  /** The type of an entity tag (`Product:<id>` → `Product`); null for other tags. */
-  typeOfEntity: (tag: string): string | null => {
-    const separator = tag.indexOf(':');
-    return separator > 0 ? tag.slice(0, separator) : null;
-  },
+  /**
+   * Which entities of a type a list holds, or their order, along one dimension: `Product[category:<id>]`,
+   * `Product[inStock]`, `Product[price]`, `Order[user:<id>]`, `Product[all]` (the lists no filter narrows).
+   * A list reads one tag per dimension it depends on; a change names every dimension it moved.
+   */
+  list: (typename: string, dimension: string) => `${typename}[${dimension}]`,
 };
+
+/** What a subgraph's answer read: tags for the whole fetch, and per entity of an `_entities` fetch (by index). */
+export interface CacheReads {
+  fetch?: string[];
+  entities?: Record<string, string[]>;
+}

@@ -11,7 +11,7 @@ export {
   viewerFromHeader,
 } from './auth.js';
 export { requireAdmin, requireInternalCaller, requireViewer } from './authorization.js';
-export { cacheTag } from './cache-tags.js';
+export { type CacheReads, cacheTag } from './cache-tags.js';
 export {
   type ClosedAccount,
   type ClosedAccounts,

@@ -1,4 +1,11 @@
-export { Changes } from './changes.js';
+export {
+  type CacheDescription,
+  CHANGES_KEPT_MINUTES,
+  type ChangesPage,
+  changesReader,
+  type RowChange,
+} from './cache-changes.js';
+export { Reads, readKey, readsList } from './cache-reads.js';
 export { type DatabaseFailure, databaseFailureOf, retryConflicts } from './database/failures.js';
 export { applyMigrations, MigrationError, readMigrations, type SqlSession } from './database/migrations.js';
 export { type Database, openDatabase } from './database/open.js';

@@ -20,7 +20,12 @@ import {
 } from '@shop/platform';
 import { type Database, openDatabase } from './database/open.js';
 import { type DatabaseLocation, redact } from './database/url.js';
-import { databaseLocation, parseSubgraphEnvironment, type SubgraphManifest } from './subgraph-manifest.js';
+import {
+  type BackgroundJob,
+  databaseLocation,
+  parseSubgraphEnvironment,
+  type SubgraphManifest,
+} from './subgraph-manifest.js';
 import { createSubgraph, type RequestBase, type SubgraphRuntime } from './subgraph-server.js';
 
 interface PrismaLike {
@@ -73,16 +78,21 @@ export async function startSubgraph<Client extends PrismaLike, Settings, Context
     internalToken,
     closedAccounts,
   });
-  const { handler } = await createSubgraph<Context>(
+  const { handler, pruneChanges } = await createSubgraph<Context>(
     { ...plumbing, prisma: database.prisma as unknown as SubgraphRuntime['prisma'] },
     {
       service: manifest.name,
       schemaFile: manifest.schemaFile,
       resolvers: manifest.resolvers,
       context: instance.context,
+      cache: manifest.cache,
     },
   );
-  const jobs = (instance.jobs ?? []).map((job) => {
+  const everyJob: BackgroundJob[] = [
+    ...(instance.jobs ?? []),
+    { name: 'prune-cache-changes', everyMs: 60_000, run: pruneChanges },
+  ];
+  const jobs = everyJob.map((job) => {
     let running: Promise<unknown> | null = null;
     const run = () =>
       (running ??= job

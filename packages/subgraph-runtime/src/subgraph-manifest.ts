@@ -12,6 +12,7 @@ import {
   variablesOf,
   z,
 } from '@shop/platform';
+import type { CacheDescription } from './cache-changes.js';
 import { type DatabaseLocation, parseDatabaseUrl } from './database/url.js';
 import type { RequestBase } from './subgraph-server.js';
 
@@ -63,6 +64,8 @@ export interface SubgraphManifest<Client extends PrismaLike, Settings, Context e
    * service. The service that owns accounts reads them from its own table instead of asking itself over HTTP.
    */
   closedAccountsSource?: (prisma: Client) => (since: Date) => Promise<ClosedAccount[]>;
+  /** The types whose rows it owns and what a change to a row means in cache tags (README: "Cache"). */
+  cache: CacheDescription;
   /** The error codes of this subgraph's own domain, declared once here (README: "Errors"). */
   errorCodes?: ErrorCodeDeclarations;
   /** Resolver types for GraphQL Code Generator: the context type and the row type behind each GraphQL type. */

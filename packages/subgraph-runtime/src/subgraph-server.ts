@@ -23,7 +23,8 @@ import {
 } from '@shop/platform';
 import { type GraphQLFormattedError, parse } from 'graphql';
 import { enforceArgumentRules } from './argument-rules.js';
-import { Changes, reportChanges } from './changes.js';
+import { type CacheDescription, changesReader } from './cache-changes.js';
+import { Reads, reportReads } from './cache-reads.js';
 import { databaseFailureOf } from './database/failures.js';
 import { cursorCodec, type PageRequester } from './pagination.js';
 
@@ -36,8 +37,8 @@ export interface RequestBase {
   authorization: string | undefined;
   /** True when the caller presented the internal API token: another service of this supergraph. */
   internalCaller: boolean;
-  /** What this request changed, for the router's response cache (mutations record into it). */
-  changes: Changes;
+  /** What this request read, for the router's cache (entities seen, lists marked with `readsList`). */
+  reads: Reads;
   /** The page a field's `first`/`after` ask for; `list` names the list and its ordering (see pagination.ts). */
   pageRequest: PageRequester;
 }
@@ -51,11 +52,16 @@ export interface SubgraphOptions<Context extends RequestBase> {
   resolvers: object;
   /** Adds the service's per-request parts (loaders, service layer) to the base context. */
   context: (base: RequestBase) => Context;
+  /** The types it owns and what its row changes mean, for the routers' caches. */
+  cache: CacheDescription;
 }
 
 /** What createSubgraph needs from the service's main (or a test): database, settings, logger, token checks. */
 export interface SubgraphRuntime {
-  prisma: { $executeRawUnsafe(query: string): Promise<number> };
+  prisma: {
+    $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+    $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+  };
   env: { NODE_ENV: string };
   log: Logger;
   verifyToken: TokenVerifier;
@@ -89,12 +95,14 @@ export async function createSubgraph<Context extends RequestBase>(
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       requestLogging(runtime.log),
-      reportChanges(),
+      reportReads(options.cache.entities),
     ],
     formatError: (formatted, error) => maskUnexpected(formatted, error, options.service, runtime.log, production),
   });
+  const changes = changesReader(runtime.prisma, options.cache);
   const routes: Record<string, Route> = {
     '/metrics': metricsRoute,
+    '/changes': changes.route(runtime.internalToken),
     '/health': (_request, response) => sendJson(response, 200, { status: 'ok' }),
     '/ready': async (_request, response) => {
       const ready = await databaseAnswers(runtime.prisma).catch(() => false);
@@ -111,12 +119,12 @@ export async function createSubgraph<Context extends RequestBase>(
       const viewer = await viewerFromHeader(request.headers.authorization, runtime.verifyToken);
       const internalCaller = isInternalToken(headerValue(request.headers['x-internal-token']), runtime.internalToken);
       const authorization = request.headers.authorization;
-      const changes = new Changes();
-      return options.context({ requestId, log, viewer, authorization, internalCaller, changes, pageRequest });
+      const reads = new Reads();
+      return options.context({ requestId, log, viewer, authorization, internalCaller, reads, pageRequest });
     },
   });
   await apollo.start();
-  return { apollo, handler };
+  return { apollo, handler, pruneChanges: changes.prune };
 }
 
 function maskUnexpected(

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type {
   FetchDataRewrite,
   FetchNode,
@@ -6,7 +7,9 @@ import type {
   ResponsePath,
 } from '@apollo/query-planner';
 import { type Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { CacheReads } from '@shop/platform';
 import { GraphQLError } from 'graphql';
+import type { CacheHit, RequestCache } from '../cache/fetch-cache.js';
 import type { SubgraphAnswer, SubgraphError } from './subgraph-client.js';
 
 /**
@@ -28,6 +31,10 @@ export interface PlanRun {
   send(fetch: PreparedFetch, body: string): Promise<SubgraphAnswer>;
   /** Whether an object is of a type, or of a subtype of it, in the supergraph (`... on` in `requires`). */
   isOfType(typename: unknown, condition: string): boolean;
+  /** The fetch cache (none for mutations: what a mutation's plan reads after it must be what it left). */
+  cache: RequestCache | null;
+  /** Parts served from the cache past their max-age because their subgraph was unreachable. */
+  stale: { path: ResponsePath; ageSeconds: number }[];
 }
 
 /** A fetch node with what every request needs of it computed once. */
@@ -36,6 +43,8 @@ export interface PreparedFetch {
   /** `{"query":…,"operationName":…,"variables":` — the body up to the variables. */
   bodyPrefix: string;
   mutation: boolean;
+  /** Names the fetch's operation in cache keys. */
+  cachePrefix: string;
 }
 
 interface Cursor {
@@ -56,6 +65,7 @@ function prepareFetch(node: FetchNode): PreparedFetch {
       node,
       bodyPrefix: `{"query":${JSON.stringify(node.operation)}${operationName},"variables":`,
       mutation: node.operationKind !== 'query',
+      cachePrefix: createHash('sha256').update(node.operation).digest('base64url').slice(0, 22),
     };
     prepared.set(node, fetch);
   }
@@ -106,8 +116,11 @@ async function executeFetch(run: PlanRun, fetch: PreparedFetch, cursor: Cursor):
   const variables = variablesFor(node, run.variables);
 
   if (!node.requires) {
-    const answer = await send(run, fetch, cursor, `${fetch.bodyPrefix}${JSON.stringify(variables)}}`, null);
-    const data = answer.data;
+    const variablesText = JSON.stringify(variables);
+    const [data] = await fetchParts(run, fetch, cursor, [variablesText], null, (parts) => ({
+      body: `${fetch.bodyPrefix}${parts[0]}}`,
+      received: (answer) => (answer.data ? [answer.data] : null),
+    }));
     if (!data) return;
     applyRewrites(run, node.outputRewrites, data);
     for (const entity of entities) deepMerge(entity, data);
@@ -133,23 +146,119 @@ async function executeFetch(run: PlanRun, fetch: PreparedFetch, cursor: Cursor):
   }
   if (represented.length === 0) return; // no entity matches the type conditions of `requires`
   if (Object.hasOwn(variables, 'representations')) throw new Error('Variables cannot contain key "representations"');
-  const representations = `"representations":[${[...distinct.keys()].join(',')}]`;
   const others = JSON.stringify(variables).slice(1, -1); // the fetch's other variables, without their braces
-  const body = `${fetch.bodyPrefix}{${representations}${others ? `,${others}` : ''}}}`;
-  const answer = await send(run, fetch, cursor, body, representationOf);
-  if (!answer.data) return;
-  const received = answer.data._entities;
-  if (!Array.isArray(received)) throw new Error('Expected "data._entities" in response to be an array');
-  if (received.length !== distinct.size) {
-    throw new Error(`Expected "data._entities" to contain ${distinct.size} elements`);
-  }
+  const received = await fetchParts(run, fetch, cursor, [...distinct.keys()], representationOf, (parts) => ({
+    body: `${fetch.bodyPrefix}{"representations":[${parts.join(',')}]${others ? `,${others}` : ''}}}`,
+    received: (answer) => {
+      if (!answer.data) return null;
+      const list = answer.data._entities;
+      if (!Array.isArray(list)) throw new Error('Expected "data._entities" in response to be an array');
+      if (list.length !== parts.length)
+        throw new Error(`Expected "data._entities" to contain ${parts.length} elements`);
+      return list as (Json | null)[];
+    },
+  }));
   represented.forEach((entity, index) => {
     // A representation sent once for several entities is merged into each (later fetches merge into it alike).
-    const value = received[representationOf[index] as number] as Json | null;
+    const value = received[representationOf[index] as number] ?? null;
     if (value && !value.__typename) value.__typename = entity.__typename;
     if (value) applyRewrites(run, node.outputRewrites, value);
     deepMerge(entity, value);
   });
+}
+
+/** How a fetch of some parts is sent, and which data answers each part. */
+type Request = (parts: string[]) => { body: string; received: (answer: SubgraphAnswer) => (Json | null)[] | null };
+
+/**
+ * The data of each part of a fetch (a root fetch's variables, or an `_entities` fetch's representations): from
+ * the cache where it holds them, from the subgraph for the rest (only those are sent); what the subgraph answers
+ * without error is kept. When the subgraph is unreachable and the cache still holds every missing part, past
+ * its max-age but within the stale-if-error allowance, those are served instead and reported in `stale`.
+ */
+async function fetchParts(
+  run: PlanRun,
+  fetch: PreparedFetch,
+  cursor: Cursor,
+  parts: string[],
+  representationOf: number[] | null,
+  request: Request,
+): Promise<(Json | null)[]> {
+  const service = fetch.node.serviceName;
+  const cache = fetch.mutation ? null : run.cache;
+  const hits = cache ? await cache.lookup(service, fetch.cachePrefix, parts) : [];
+  const data: (Json | null)[] = parts.map((_part, index) => (hits[index]?.fresh ? hits[index].data : null));
+  const missing = parts.flatMap((_part, index) => (hits[index]?.fresh ? [] : [index]));
+  if (missing.length === 0) return data;
+
+  cache?.fetched(service, missing.length);
+  const sent = missing.map((index) => parts[index] as string);
+  const { body, received } = request(sent);
+  const fetchedAt = Date.now();
+  const answer = await run.send(fetch, body);
+  const stale = missing.map((index) => hits[index]);
+  if (cache && unreachable(answer) && stale.every((hit) => hit?.servableStale)) {
+    for (const [position, index] of missing.entries()) {
+      const hit = stale[position] as CacheHit;
+      data[index] = hit.data;
+      cache.servedStale(service);
+      for (const path of partPaths(cursor, hit.data, index, representationOf)) {
+        run.stale.push({ path, ageSeconds: Math.floor(hit.ageSeconds) });
+      }
+    }
+    return data;
+  }
+  const errors = answer.errors ?? [];
+  if (errors.length > 0) {
+    const span = trace.getActiveSpan() as Span | undefined;
+    span?.setStatus({ code: SpanStatusCode.ERROR });
+    // An `_entities` index names the position in what was sent: back to the part it stands for.
+    const renumbered = representationOf
+      ? errors.map((error) =>
+          typeof error.path?.[1] === 'number'
+            ? {
+                ...error,
+                path: [error.path[0] as string, missing[error.path[1]] ?? error.path[1], ...error.path.slice(2)],
+              }
+            : error,
+        )
+      : errors;
+    run.errors.push(...subgraphErrors(renumbered, fetch.node, cursor, representationOf));
+  }
+  const values = received(answer);
+  if (!values) return data;
+  const reads = answer.extensions?.cacheTags as CacheReads | undefined;
+  // An error at an entity spoils that entity for the cache; any other error spoils the whole fetch.
+  const spoiled = new Set<number>();
+  let allSpoiled = false;
+  for (const error of errors) {
+    const at = representationOf ? error.path?.[1] : undefined;
+    if (typeof at === 'number') spoiled.add(at);
+    else allSpoiled = true;
+  }
+  const hint = answer.cacheHint;
+  for (const [position, index] of missing.entries()) {
+    const value = values[position] ?? null;
+    data[index] = value;
+    if (!cache || !hint || allSpoiled || value === null || spoiled.has(position)) continue;
+    const tags = [...(reads?.fetch ?? []), ...(representationOf ? (reads?.entities?.[position] ?? []) : [])];
+    cache.store(service, fetch.cachePrefix, parts[index] as string, value, tags, hint, fetchedAt);
+  }
+  return data;
+}
+
+/** The subgraph could not be reached: nothing but SERVICE_UNAVAILABLE came back (the subgraph client's answer). */
+const unreachable = (answer: SubgraphAnswer) =>
+  !answer.data &&
+  !!answer.errors?.length &&
+  answer.errors.every((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE');
+
+/** Where a part's data goes in the client's answer: its root fields, or the paths of the entities it stands for. */
+function partPaths(cursor: Cursor, data: Json, part: number, representationOf: number[] | null): ResponsePath[] {
+  if (!representationOf) return Object.keys(data).map((key) => [...cursor.path, key]);
+  const paths: ResponsePath[] = [];
+  hydratePaths([], cursor.path, cursor.root, paths);
+  return paths.filter((_path, entity) => representationOf[entity] === part);
 }
 
 /** The request's values of the variables this fetch uses (undefined ones left out). */
@@ -159,22 +268,6 @@ function variablesFor(node: FetchNode, provided: Json): Json {
     if (Object.hasOwn(provided, name) && provided[name] !== undefined) variables[name] = provided[name];
   }
   return variables;
-}
-
-async function send(
-  run: PlanRun,
-  fetch: PreparedFetch,
-  cursor: Cursor,
-  body: string,
-  representationOf: number[] | null,
-): Promise<SubgraphAnswer> {
-  const answer = await run.send(fetch, body);
-  if (answer.errors?.length) {
-    const span = trace.getActiveSpan() as Span | undefined;
-    span?.setStatus({ code: SpanStatusCode.ERROR });
-    run.errors.push(...subgraphErrors(answer.errors, fetch.node, cursor, representationOf));
-  }
-  return answer;
 }
 
 /**

@@ -28,10 +28,16 @@ import {
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import { LRUCache } from 'lru-cache';
+import type { FetchCache } from '../cache/fetch-cache.js';
 import type { RouterContext } from '../context.js';
-import { executePlan } from './execute-plan.js';
+import { executePlan, type PlanRun } from './execute-plan.js';
 import { booleanDefaults, compileShaper, type Shaper } from './shape.js';
-import { createSubgraphClient, type FetchObserver, type SubgraphFetchPolicy } from './subgraph-client.js';
+import {
+  type CacheHint,
+  createSubgraphClient,
+  type FetchObserver,
+  type SubgraphFetchPolicy,
+} from './subgraph-client.js';
 
 /**
  * The router's executor: Apollo's query planner plans, our code runs the plan and shapes the answer.
@@ -50,6 +56,8 @@ export interface PlanExecutorOptions {
   warmDocuments?: Iterable<string>;
   /** Operations kept prepared (least recently used go first). */
   maxOperations?: number;
+  /** The fetch cache; none: every fetch goes to its subgraph. */
+  cache?: FetchCache | null;
 }
 
 interface PreparedOperation {
@@ -70,6 +78,7 @@ export function createPlanExecutor({
   onFetch,
   warmDocuments = [],
   maxOperations = 2_000,
+  cache = null,
 }: PlanExecutorOptions) {
   const supergraph = Supergraph.build(supergraphSdl);
   const apiSchema = supergraph.apiSchema();
@@ -152,7 +161,10 @@ export function createPlanExecutor({
 
     const context = request.context;
     const errors: (GraphQLError | Error)[] = [];
+    const stale: PlanRun['stale'] = [];
     const gathered: Json = Object.create(null);
+    // Each subgraph's Cache-Control, and each cached part's, limits the whole answer's.
+    const restrict = (hint: CacheHint) => request.overallCachePolicy?.restrict(hint);
     if (prepared.plan.node) {
       if (prepared.plan.node.kind === 'Subscription') {
         return { errors: [new GraphQLError('subscriptions are not supported by this router yet')] };
@@ -163,18 +175,18 @@ export function createPlanExecutor({
           defaults: prepared.defaults,
           errors,
           isOfType,
+          stale,
+          cache:
+            cache && operation.operation === 'query'
+              ? cache.forRequest(context.viewer, context.pipeline, restrict)
+              : null,
           send: (fetch, body) => {
             const headers: Record<string, string> = { 'content-type': 'application/json' };
             injectTraceContext({ set: (name: string, value: string) => (headers[name] = value) });
             if (context.requestId) headers['x-request-id'] = context.requestId;
             if (context.authorization) headers.authorization = context.authorization;
             return client.send(fetch.node.serviceName, { body, mutation: fetch.mutation, headers }).then((answer) => {
-              // Each subgraph's Cache-Control limits the whole answer's (what the response cache keeps it for).
-              if (answer.cacheHint) request.overallCachePolicy?.restrict(answer.cacheHint);
-              const changed = answer.extensions?.invalidates;
-              if (Array.isArray(changed)) {
-                for (const tag of changed) if (typeof tag === 'string') context.pipeline.invalidations.add(tag);
-              }
+              if (answer.cacheHint) restrict(answer.cacheHint);
               return answer;
             });
           },
@@ -189,10 +201,17 @@ export function createPlanExecutor({
         ? (executeSync({ schema, document: prepared.introspection, variableValues: variables }).data as Json)
         : null;
       const { data, incomplete } = prepared.shaper.shape(gathered, variables, introspected);
+      const extensions: Json = {};
+      // Parts served past their max-age while their subgraph was unreachable: where, and how old.
+      if (stale.length > 0) extensions.stale = stale;
       // Values that could not be completed are reported when nothing else went wrong: otherwise the error that
       // caused them already explains the nulls (Apollo Gateway's rule, and the Router's `valueCompletion`).
-      if (errors.length === 0 && incomplete.length > 0) return { data, extensions: { valueCompletion: incomplete } };
-      return errors.length === 0 ? { data } : { errors: errors as GraphQLError[], data };
+      if (errors.length === 0 && incomplete.length > 0) extensions.valueCompletion = incomplete;
+      return {
+        data,
+        ...(errors.length > 0 ? { errors: errors as GraphQLError[] } : {}),
+        ...(Object.keys(extensions).length > 0 ? { extensions } : {}),
+      };
     } catch (error) {
       return { errors: [error instanceof GraphQLError ? error : new GraphQLError((error as Error).message)] };
     }

@@ -2,10 +2,12 @@ import { badUserInput, notFound, requireAdmin, userError } from '@shop/platform'
 import {
   type PageRequest,
   type RequestBase,
+  readsList,
   SubgraphUnavailable,
   serviceUnavailable,
   toConnection,
 } from '@shop/subgraph-runtime';
+import { faqListReads, productFaqsReads } from './cache.js';
 import type { Prisma } from './generated/prisma/client.js';
 import type { FaqLoaders } from './loaders.js';
 import type { ProductsClient } from './products-client.js';
@@ -33,12 +35,7 @@ export function createFaqService(
   products: ProductsClient,
   request: RequestBase,
 ) {
-  const { viewer, changes } = request;
-  /** The FAQ changed; lists of FAQs (by topic, search, product) may hold or order others now. */
-  const changed = (id: string) => {
-    changes.entity('Faq', id);
-    changes.lists('Faq');
-  };
+  const { viewer } = request;
   async function validInput(input: FaqInput): Promise<Prisma.FaqUncheckedUpdateInput> {
     const data: Prisma.FaqUncheckedUpdateInput = {};
     for (const field of ['question', 'answer', 'topic'] as const) {
@@ -78,28 +75,27 @@ export function createFaqService(
       };
       const rows = await repository.listFaqs(query, page.after, page.first + 1);
       const count = () => repository.countFaqs(query);
-      return toConnection(rows, page, (faq) => faq.createdAt, count, loaders.faqById);
+      return readsList(
+        toConnection(rows, page, (faq) => faq.createdAt, count, loaders.faqById),
+        faqListReads(query),
+      );
     },
-    faqsOfProduct: (productId: string) => loaders.faqsOfProduct.load(productId),
+    faqsOfProduct: async (productId: string) =>
+      readsList(await loaders.faqsOfProduct.load(productId), productFaqsReads(productId)),
 
     createFaq: async (input: FaqInput) => {
       requireAdmin(viewer);
       const faq = await repository.createFaq((await validInput(input)) as Prisma.FaqUncheckedCreateInput);
-      changed(faq.id);
       return faq;
     },
     updateFaq: async (id: string, input: FaqInput) => {
       requireAdmin(viewer);
       if (!(await loaders.faqById.load(id))) throw notFound('FAQ', id);
-      const faq = await repository.updateFaq(id, await validInput(input));
-      changed(id);
-      return faq;
+      return repository.updateFaq(id, await validInput(input));
     },
     deleteFaq: async (id: string) => {
       requireAdmin(viewer);
-      const deleted = await repository.deleteFaq(id);
-      if (deleted) changed(id);
-      return deleted;
+      return repository.deleteFaq(id);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from '@shop/platform';
 import { defineSubgraph, prismaClient } from '@shop/subgraph-runtime';
+import { faqCache } from './cache.js';
 import type { FaqContext } from './context.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { createFaqLoaders } from './loaders.js';
@@ -21,6 +22,7 @@ export default defineSubgraph({
   }),
   createClient: prismaClient(PrismaClient),
   seed: seedQuestions,
+  cache: faqCache,
   codegen: {
     context: 'FaqContext',
     mappers: {

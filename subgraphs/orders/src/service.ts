@@ -1,5 +1,6 @@
 import { badUserInput, requireAdmin, requireViewer, userError, type Viewer } from '@shop/platform';
-import { type PageRequest, type RequestBase, toConnection } from '@shop/subgraph-runtime';
+import { type PageRequest, type RequestBase, readsList, toConnection } from '@shop/subgraph-runtime';
+import { ordersOfUserReads, ordersReads } from './cache.js';
 import type { OrderLoaders } from './loaders.js';
 import { type PlaceOrderSaga, requestHashOf } from './place-order-saga.js';
 import type { StockItem } from './products-client.js';
@@ -16,13 +17,7 @@ export function createOrderService(
   saga: PlaceOrderSaga,
   request: RequestBase,
 ) {
-  const { viewer, changes } = request;
-  /** What placing, cancelling or shipping changes, for the router's response cache (README: "Response cache"). */
-  const changed = (order: { id?: string; items: { productId: string }[] }, stockMoved: boolean) => {
-    if (order.id) changes.entity('Order', order.id);
-    else changes.lists('Order'); // a new order joins its owner's lists
-    if (stockMoved) for (const item of order.items) changes.entity('Product', item.productId);
-  };
+  const { viewer } = request;
   const canSee = (order: OrderWithItems, who: Viewer) => who.role === 'ADMIN' || order.userId === who.id;
 
   return {
@@ -37,14 +32,17 @@ export function createOrderService(
       const owner = signedIn.role === 'ADMIN' ? null : signedIn.id;
       const rows = await repository.listOrders(owner, page.after, page.first + 1);
       const count = () => repository.countOrders(owner);
-      return toConnection(rows, page, (order) => order.createdAt, count, loaders.orderById);
+      return readsList(
+        toConnection(rows, page, (order) => order.createdAt, count, loaders.orderById),
+        ordersReads(owner),
+      );
     },
-    ordersOfUser: (userId: string, page: PageRequest) => {
+    ordersOfUser: async (userId: string, page: PageRequest) => {
       const signedIn = requireViewer(viewer);
       if (signedIn.role !== 'ADMIN' && signedIn.id !== userId) {
         throw userError('FORBIDDEN', "only the user and admins may read a user's orders");
       }
-      return loaders.ordersOfUser(userId, page);
+      return readsList(await loaders.ordersOfUser(userId, page), ordersOfUserReads(userId));
     },
 
     /** Same key and same items from the same user: the same order (or the same error), never a second one. */
@@ -54,7 +52,6 @@ export function createOrderService(
         throw badUserInput('idempotencyKey must be 1 to 100 letters, digits or ._:-', 'idempotencyKey');
       }
       const wanted = validItems(items);
-      changed({ items: wanted }, true); // recorded first: the stock may move even if placing then fails
       if (idempotencyKey) {
         const earlier = await repository.findOrderByIdempotencyKey(signedIn.id, idempotencyKey);
         if (earlier) return saga.outcomeOf(earlier, requestHashOf(wanted), request.requestId);
@@ -73,7 +70,6 @@ export function createOrderService(
       if (order.status === 'CANCELLED') return order;
       if (order.status === 'SHIPPED')
         throw userError('CONFLICT', 'this order has shipped and can no longer be cancelled');
-      changed(order, true);
       const by = signedIn.id === order.userId ? 'the customer' : 'an administrator';
       const after = await saga.cancel(order, `cancelled by ${by}`, request.requestId);
       if (after.status === 'SHIPPED')
@@ -89,7 +85,6 @@ export function createOrderService(
       if (order.status !== 'CONFIRMED') {
         throw userError('CONFLICT', `only a CONFIRMED order can ship; this one is ${order.status}`);
       }
-      changed(order, false);
       const after = await saga.ship(order, request.requestId);
       if (after.status === 'SHIPPED') return after;
       if (after.status === 'CANCELLED') throw userError('CONFLICT', 'this order was cancelled meanwhile');

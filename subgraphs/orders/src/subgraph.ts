@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from '@shop/platform';
 import { defineSubgraph, prismaClient } from '@shop/subgraph-runtime';
+import { ordersCache } from './cache.js';
 import type { OrdersContext } from './context.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { createOrderLoaders } from './loaders.js';
@@ -30,6 +31,7 @@ export default defineSubgraph({
   settings,
   createClient: prismaClient(PrismaClient),
   seed: seedOrders,
+  cache: ordersCache,
   errorCodes: {
     [ORDER_NOT_PLACED]: {
       httpStatus: 200,

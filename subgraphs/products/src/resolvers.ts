@@ -1,11 +1,16 @@
-import { DateTime } from '@shop/subgraph-runtime';
+import { DateTime, readKey } from '@shop/subgraph-runtime';
+import { skuLookup } from './cache.js';
 import type { Resolvers } from './schema.generated.js';
 
 /** Thin: GraphQL shapes in, service calls out. Typed by the code generated from schema.graphql. */
 export const resolvers: Resolvers = {
   DateTime,
   Query: {
-    product: (_, args, { products }) => products.product(args),
+    product: (_, args, context, info) => {
+      // A SKU nobody has yet may be given to a product later: the lookup reads that SKU.
+      if (args.sku != null) readKey(context, info, skuLookup(args.sku));
+      return context.products.product(args);
+    },
     products: (_, args, { products, pageRequest }) => {
       const order = args.orderBy ?? 'NEWEST';
       return products.products(args.filter, order, pageRequest(args, `products:${order}`));

@@ -1,5 +1,6 @@
 import { badUserInput, notFound, requireAdmin, requireInternalCaller, userError } from '@shop/platform';
-import { type PageRequest, type RequestBase, retryConflicts, toConnection } from '@shop/subgraph-runtime';
+import { type PageRequest, type RequestBase, readsList, retryConflicts, toConnection } from '@shop/subgraph-runtime';
+import { catalogueReads, categoryList, categoryPageReads } from './cache.js';
 import { Prisma } from './generated/prisma/client.js';
 import type { ProductLoaders } from './loaders.js';
 import {
@@ -45,7 +46,7 @@ export const MAX_STOCK = 1_000_000_000;
 
 /** Catalogue rules: validation, authorization, and what each operation means. */
 export function createProductService(repository: ProductRepository, loaders: ProductLoaders, request: RequestBase) {
-  const { viewer, changes } = request;
+  const { viewer } = request;
   async function queryOf(filter: ProductFilter | null | undefined): Promise<ProductQuery | null> {
     const search = filter?.search?.trim();
     if (search && search.length > MAX_SEARCH_LENGTH) {
@@ -87,10 +88,13 @@ export function createProductService(repository: ProductRepository, loaders: Pro
       if (args.id != null) return loaders.productById.load(args.id);
       return loaders.productBySku.load(args.sku ?? '');
     },
-    products: async (filter: ProductFilter | null | undefined, order: ProductOrder, page: PageRequest) =>
-      listProducts(await queryOf(filter), order, page),
-    productsInCategory: (categoryId: string, page: PageRequest) => loaders.productsOfCategory(categoryId, page),
-    categories: () => repository.listCategories(),
+    products: async (filter: ProductFilter | null | undefined, order: ProductOrder, page: PageRequest) => {
+      const query = await queryOf(filter);
+      return readsList(await listProducts(query, order, page), catalogueReads(query, order, filter?.category ?? null));
+    },
+    productsInCategory: async (categoryId: string, page: PageRequest) =>
+      readsList(await loaders.productsOfCategory(categoryId, page), categoryPageReads(categoryId)),
+    categories: async () => readsList(await repository.listCategories(), [categoryList]),
 
     createProduct: async (input: ProductInput) => {
       requireAdmin(viewer);
@@ -98,14 +102,12 @@ export function createProductService(repository: ProductRepository, loaders: Pro
       const product = await repository
         .createProduct(data as Prisma.ProductUncheckedCreateInput)
         .catch(explainWriteError);
-      changes.lists('Product');
       return product;
     },
     updateProduct: async (id: string, input: ProductInput) => {
       requireAdmin(viewer);
       await existingProduct(id);
       const product = await repository.updateProduct(id, await validProductInput(input)).catch(explainWriteError);
-      changed(id); // a new name, price or category can move it in lists, or out of them
       return product;
     },
     /**
@@ -115,9 +117,7 @@ export function createProductService(repository: ProductRepository, loaders: Pro
     deleteProduct: async (id: string) => {
       requireAdmin(viewer);
       await existingProduct(id);
-      const archived = await repository.archiveProduct(id);
-      changed(id);
-      return archived;
+      return repository.archiveProduct(id);
     },
     restockProduct: async (id: string, quantity: number) => {
       requireAdmin(viewer);
@@ -126,7 +126,6 @@ export function createProductService(repository: ProductRepository, loaders: Pro
       await existingProduct(id);
       const product = await repository.restockProduct(id, quantity, MAX_STOCK);
       if (!product) throw badUserInput(`a product holds at most ${MAX_STOCK} units; restock less`, 'quantity');
-      changed(id); // back in stock: lists filtered by inStock change
       return product;
     },
 
@@ -166,12 +165,6 @@ export function createProductService(repository: ProductRepository, loaders: Pro
    * OUT_OF_STOCK naming each product and what is left; NOT_FOUND for ids that name no product, and
    * PRODUCT_ARCHIVED for products no longer sold.
    */
-  /** The product changed in a way that lists may show (README: "Response cache"). */
-  function changed(id: string): void {
-    changes.entity('Product', id);
-    changes.lists('Product');
-  }
-
   async function shortageError(productIds: string[]) {
     const known = new Map((await repository.findProductsByIds(productIds)).map((product) => [product.id, product]));
     const unknown = productIds.filter((id) => !known.has(id));

@@ -1,5 +1,6 @@
 import { z } from '@shop/platform';
 import { defineSubgraph, prismaClient } from '@shop/subgraph-runtime';
+import { productsCache } from './cache.js';
 import type { ProductsContext } from './context.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { createProductLoaders } from './loaders.js';
@@ -17,6 +18,7 @@ export default defineSubgraph({
   settings: z.object({}),
   createClient: prismaClient(PrismaClient),
   seed: seedCatalogue,
+  cache: productsCache,
   errorCodes: {
     OUT_OF_STOCK: {
       httpStatus: 200,

@@ -9,7 +9,8 @@ import {
   unauthenticated,
   userError,
 } from '@shop/platform';
-import { type PageRequest, type RequestBase, toConnection } from '@shop/subgraph-runtime';
+import { type PageRequest, type RequestBase, readsList, toConnection } from '@shop/subgraph-runtime';
+import { userListReads } from './cache.js';
 import { Prisma } from './generated/prisma/client.js';
 import type { UserLoaders } from './loaders.js';
 import type { User, UserRepository } from './repository.js';
@@ -36,7 +37,7 @@ export function createUserService(
   request: RequestBase,
   closedAccounts: ClosedAccounts,
 ) {
-  const { viewer, changes } = request;
+  const { viewer } = request;
   // Once signUp or logIn succeeds, the rest of this request acts as that user (it may read its own email).
   let current = viewer;
   const authPayload = async (user: User) => {
@@ -54,7 +55,10 @@ export function createUserService(
     users: async (page: PageRequest) => {
       requireAdmin(viewer);
       const rows = await repository.listUsers(page.after, page.first + 1);
-      return toConnection(rows, page, (user) => user.createdAt, repository.countUsers);
+      return readsList(
+        toConnection(rows, page, (user) => user.createdAt, repository.countUsers),
+        userListReads,
+      );
     },
     /** Emails are for the account holder and admins. */
     emailOf: (user: User) => {
@@ -76,7 +80,6 @@ export function createUserService(
           }
           throw error;
         });
-      changes.lists('User');
       return authPayload(user);
     },
     logIn: async (emailInput: string, password: string) => {
@@ -89,8 +92,6 @@ export function createUserService(
       const signedIn = requireViewer(viewer);
       const data = input.name === undefined ? {} : { name: validName(input.name) };
       const user = await repository.updateUser(signedIn.id, data);
-      changes.entity('User', user.id);
-      changes.lists('User'); // lists are ordered by sign-up, but show names
       return user;
     },
     /** Erases the holder's personal data and refuses the account's tokens from now on (here at once). */
@@ -103,8 +104,6 @@ export function createUserService(
       }
       const closedAt = new Date();
       await repository.closeUser(user.id, closedAt);
-      changes.entity('User', user.id);
-      changes.lists('User');
       closedAccounts.add({ id: user.id, closedAt });
       return true;
     },

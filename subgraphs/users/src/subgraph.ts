@@ -1,5 +1,6 @@
 import { createTokenSigner, StartupError, z } from '@shop/platform';
 import { defineSubgraph, prismaClient } from '@shop/subgraph-runtime';
+import { usersCache } from './cache.js';
 import type { UsersContext } from './context.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { createUserLoaders } from './loaders.js';
@@ -22,6 +23,7 @@ export default defineSubgraph({
   settings,
   createClient: prismaClient(PrismaClient),
   seed: seedAccounts,
+  cache: usersCache,
   // The accounts are ours: closures come from our own table, as fresh as the last commit.
   closedAccountsSource: (prisma) => createUserRepository(prisma).findClosedSince,
   codegen: {
