@@ -50,6 +50,8 @@ const server = createServer((request, response) => {
           defaults: {},
           errors: errors as Error[],
           isOfType: (typename, condition) => typename === condition,
+          cache: null,
+          stale: [],
           send: (fetch, body) => client.send(fetch.node.serviceName, { body, mutation: fetch.mutation, headers }),
         },
         plan.node,

@@ -3,8 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { composeServices } from '@apollo/composition';
 import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
+import { createLogger } from '@shop/platform';
 import { type GraphQLSchema, graphql, parse } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createFetchCache } from '../cache/fetch-cache.js';
+import { memoryStore } from '../cache/store.js';
 import { newPipeline, type RouterContext } from '../context.js';
 import { createPlanExecutor } from '../executor/plan-executor.js';
 
@@ -48,6 +51,11 @@ const served: Record<'catalogue' | 'reviews', Served> = {
   reviews: { attempts: 0, bodies: [], headers: [], down: false },
 };
 let shelf: string[] = [];
+/** Each subgraph's Cache-Control (reviews: none, so not cacheable, unless a test says otherwise). */
+const cacheControlOf: Record<'catalogue' | 'reviews', string | null> = {
+  catalogue: 'max-age=30, public',
+  reviews: null,
+};
 
 const catalogueSchema = buildSubgraphSchema({
   typeDefs: parse(catalogue),
@@ -94,7 +102,8 @@ function subgraphServer(schema: GraphQLSchema, record: Served) {
       record.headers.push(request.headers);
       const result = await graphql({ schema, source: body.query, variableValues: body.variables });
       response.setHeader('content-type', 'application/json');
-      if (record === served.catalogue) response.setHeader('cache-control', 'max-age=30, public');
+      const header = cacheControlOf[record === served.catalogue ? 'catalogue' : 'reviews'];
+      if (header) response.setHeader('cache-control', header);
       response.end(JSON.stringify(result));
     });
   });
@@ -102,6 +111,8 @@ function subgraphServer(schema: GraphQLSchema, record: Served) {
 
 const servers: http.Server[] = [];
 let apollo: ApolloServer<RouterContext>;
+/** The same executor with the fetch cache on. */
+let cached: ApolloServer<RouterContext>;
 
 beforeAll(async () => {
   const urls: Record<string, string> = {};
@@ -127,8 +138,24 @@ beforeAll(async () => {
   });
   apollo = new ApolloServer<RouterContext>({ gateway });
   await apollo.start();
+  cached = new ApolloServer<RouterContext>({
+    gateway: createPlanExecutor({
+      supergraphSdl: composed.supergraphSdl,
+      urls,
+      policy: { timeoutMs: 2_000, retries: 0, shareIdenticalQueries: false, connections: 4 },
+      onFetch: () => undefined,
+      cache: createFetchCache({
+        store: memoryStore(100),
+        staleIfErrorSeconds: 60,
+        log: createLogger('test', 'silent'),
+        onPart: () => undefined,
+      }),
+    }),
+  });
+  await cached.start();
 });
 afterAll(async () => {
+  await cached?.stop();
   await apollo?.stop(); // stops the executor too
   for (const server of servers) {
     server.closeAllConnections();
@@ -139,14 +166,15 @@ beforeEach(() => {
   for (const record of Object.values(served))
     Object.assign(record, { attempts: 0, bodies: [], headers: [], down: false });
   shelf = ['b1', 'b4', 'b1'];
+  cacheControlOf.reviews = null;
 });
 
 /** The Cache-Control of the last answer, as Apollo Server sets it from the subgraphs' hints. */
 let cacheControl: string | undefined;
 
-async function run(query: string, variables: Record<string, unknown> = {}, authorization?: string) {
+async function run(query: string, variables: Record<string, unknown> = {}, authorization?: string, server = apollo) {
   const context: RouterContext = { requestId: 'r-1', viewer: null, authorization, pipeline: newPipeline() };
-  const response = await apollo.executeOperation({ query, variables }, { contextValue: context });
+  const response = await server.executeOperation({ query, variables }, { contextValue: context });
   if (response.body.kind !== 'single') throw new Error('expected a single answer');
   cacheControl = response.http.headers.get('cache-control');
   return JSON.parse(JSON.stringify(response.body.singleResult)) as {
@@ -279,5 +307,58 @@ describe('the plan executor', () => {
     const answer = await run('query ($id: ID!) { book(id: $id) { id } }', { id: { not: 'an id' } });
     expect(answer.errors?.[0]?.message).toMatch(/Variable "\$id"/);
     expect(served.catalogue.bodies).toHaveLength(0);
+  });
+});
+
+describe('the plan executor with the fetch cache', () => {
+  const runCached = (query: string) => run(query, {}, undefined, cached);
+
+  it('serves an entity cached by one query to another, sending only the entities it lacks', async () => {
+    cacheControlOf.reviews = 'max-age=30, public';
+    expect((await runCached('{ book(id: "b1") { reviews { stars } } }')).data).toEqual({
+      book: { reviews: [{ stars: 2 }] },
+    });
+    const answer = await runCached('{ shelf { id reviews { stars } } }');
+    expect(answer.data).toEqual({
+      shelf: [
+        { id: 'b1', reviews: [{ stars: 2 }] },
+        { id: 'b4', reviews: [{ stars: 2 }] },
+        { id: 'b1', reviews: [{ stars: 2 }] },
+      ],
+    });
+    expect(served.reviews.bodies.map((body) => body.variables?.representations)).toEqual([
+      [{ __typename: 'Book', id: 'b1' }],
+      [{ __typename: 'Book', id: 'b4' }],
+    ]);
+    await runCached('{ shelf { id reviews { stars } } }');
+    expect(served.reviews.bodies).toHaveLength(2); // every part cached now
+  });
+
+  it('keeps neither an entity that failed nor an answer its subgraph says is not cacheable', async () => {
+    cacheControlOf.reviews = 'max-age=30, public';
+    await runCached('{ book(id: "b2") { reviews { stars } } }');
+    await runCached('{ book(id: "b2") { reviews { stars } } }');
+    expect(served.reviews.bodies).toHaveLength(2);
+    cacheControlOf.reviews = null;
+    await runCached('{ book(id: "b4") { rating } }');
+    await runCached('{ book(id: "b4") { rating } }');
+    expect(served.reviews.bodies).toHaveLength(4);
+  });
+
+  it('serves a public part past its max-age while its subgraph is unreachable, saying where and how old', async () => {
+    cacheControlOf.reviews = 'max-age=1, public';
+    // Selections no other test uses: parts of their own in the cache.
+    const query = '{ book(id: "b3") { title } b4: book(id: "b4") { id reviews { stars author } } }';
+    const fresh = await runCached(query);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    served.reviews.down = true;
+    const answer = await runCached(query);
+    expect(answer.data).toEqual(fresh.data);
+    expect(answer.errors).toBeUndefined();
+    expect(answer.extensions?.stale).toEqual([{ path: ['b4'], ageSeconds: 1 }]);
+    expect(cacheControl).toBe('no-store');
+    // Nothing cached for b1's reviews: the outage shows.
+    const uncached = await runCached('{ book(id: "b1") { reviews { stars author } } }');
+    expect(uncached.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
   });
 });
