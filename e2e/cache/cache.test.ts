@@ -49,7 +49,7 @@ describe.each(['memory', 'redis'] as const)(`the response cache in %s, on ${data
     supergraph.request<Data>(query, variables, { url, ...(token ? { token } : {}) });
 
   beforeAll(async () => {
-    const env = store === 'redis' ? { REDIS_URL, CACHE_PREFIX: `${prefix}${store}:` } : {};
+    const env = store === 'redis' ? { CACHE: 'on', REDIS_URL, CACHE_PREFIX: `${prefix}${store}:` } : { CACHE: 'on' };
     url = (await supergraph.startRouter(env)).url;
     productId = (await supergraph.createProduct(admin, { name: `Cached Lamp ${store}`, stock: 10, price: 1500 })).id;
   });
@@ -149,6 +149,7 @@ describe('Redis going away', () => {
   it('answers uncached while Redis is down, and drops what a missed invalidation left stale when it is back', async () => {
     const link = await startTcpLink(6379);
     const router = await supergraph.startRouter({
+      CACHE: 'on',
       REDIS_URL: `redis://127.0.0.1:${link.port}`,
       CACHE_PREFIX: `${prefix}outage:`,
     });

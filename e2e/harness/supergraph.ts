@@ -168,9 +168,12 @@ export async function startSupergraph({
       urls[name] = urlOf(server, '/graphql');
       proxies[name]?.retarget(urls[name]);
     }
-    /** A router in front of these subgraphs; `env` overrides its settings (`<NAME>_URL`, NODE_ENV, limits, …). */
+    /**
+     * A router in front of these subgraphs; `env` overrides its settings (`<NAME>_URL`, NODE_ENV, limits, …).
+     * Its cache is off unless `CACHE: 'on'`: tests of other things see every fetch reach its subgraph.
+     */
     async function startRouter(env: Record<string, string | undefined> = {}) {
-      const routerEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env };
+      const routerEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent', CACHE: 'off', ...env };
       const overridden = Object.entries(subgraphUrlOverrides(names, routerEnv)).filter(([, url]) => url);
       const urlOverrides: Record<string, string | undefined> = { ...urls, ...Object.fromEntries(overridden) };
       const usersUrl = urlOverrides.users ?? '';

@@ -193,7 +193,7 @@ describe.skipIf(databaseKind === 'postgres')('tracing and metrics across the fiv
     const text = await (await fetch(`http://127.0.0.1:${ports.metrics}/metrics`)).text();
     expect(text).toMatch(/router_request_duration_seconds_count\{operation="MyOrders"\} [1-9]/);
     expect(text).toMatch(/router_subgraph_fetch_duration_seconds_count\{subgraph="orders"\} [1-9]/);
-    expect(text).toMatch(/router_response_cache_requests_total\{result="miss"\} [1-9]/);
+    expect(text).toMatch(/router_cache_parts_total\{subgraph="orders",result="miss"\} [1-9]/);
     expect(text).toContain('router_errors_total');
     expect(text).toContain('process_cpu_user_seconds_total');
     expect((await fetch(`http://127.0.0.1:${ports.router}/metrics`)).status).toBe(404);

@@ -76,6 +76,7 @@ export async function createRouter({
       staleIfErrorSeconds: settings.staleIfErrorSeconds,
       log,
       onPart: metrics.cachePart,
+      follows: (subgraph) => feed.follows(subgraph),
     });
     const keepSeconds = fetches.keepSeconds;
     const feed = createChangeFeed({
@@ -119,6 +120,8 @@ export async function createRouter({
   await apollo.start();
   // A router that starts with Redis away answers uncached until it is back; one that finds it starts cached.
   await cache?.fetches.ready(REDIS_READY_TIMEOUT_MS);
+  // The cache serves a subgraph's fetches once it follows its changes: the first reads come before any request.
+  await cache?.feed.start(READY_TIMEOUT_MS);
 
   const schemaHash = createHash('sha256').update(supergraphSdl).digest('hex').slice(0, 16);
   /**

@@ -90,7 +90,7 @@ export async function startSubgraph<Client extends PrismaLike, Settings, Context
   );
   const everyJob: BackgroundJob[] = [
     ...(instance.jobs ?? []),
-    { name: 'prune-cache-changes', everyMs: 60_000, run: pruneChanges },
+    ...(pruneChanges ? [{ name: 'prune-cache-changes', everyMs: 60_000, run: pruneChanges }] : []),
   ];
   const jobs = everyJob.map((job) => {
     let running: Promise<unknown> | null = null;

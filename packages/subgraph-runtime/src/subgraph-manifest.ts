@@ -64,8 +64,11 @@ export interface SubgraphManifest<Client extends PrismaLike, Settings, Context e
    * service. The service that owns accounts reads them from its own table instead of asking itself over HTTP.
    */
   closedAccountsSource?: (prisma: Client) => (since: Date) => Promise<ClosedAccount[]>;
-  /** The types whose rows it owns and what a change to a row means in cache tags (README: "Cache"). */
-  cache: CacheDescription;
+  /**
+   * The types whose rows it owns and what a change to a row means in cache tags (README: "Cache"). Without it
+   * the subgraph has no change log for the routers to follow, and they never cache its fetches.
+   */
+  cache?: CacheDescription;
   /** The error codes of this subgraph's own domain, declared once here (README: "Errors"). */
   errorCodes?: ErrorCodeDeclarations;
   /** Resolver types for GraphQL Code Generator: the context type and the row type behind each GraphQL type. */

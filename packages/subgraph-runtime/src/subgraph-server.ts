@@ -52,8 +52,8 @@ export interface SubgraphOptions<Context extends RequestBase> {
   resolvers: object;
   /** Adds the service's per-request parts (loaders, service layer) to the base context. */
   context: (base: RequestBase) => Context;
-  /** The types it owns and what its row changes mean, for the routers' caches. */
-  cache: CacheDescription;
+  /** The types it owns and what its row changes mean, for the routers' caches (none: no change log). */
+  cache?: CacheDescription | undefined;
 }
 
 /** What createSubgraph needs from the service's main (or a test): database, settings, logger, token checks. */
@@ -95,14 +95,14 @@ export async function createSubgraph<Context extends RequestBase>(
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       requestLogging(runtime.log),
-      reportReads(options.cache.entities),
+      ...(options.cache ? [reportReads(options.cache.entities)] : []),
     ],
     formatError: (formatted, error) => maskUnexpected(formatted, error, options.service, runtime.log, production),
   });
-  const changes = changesReader(runtime.prisma, options.cache);
+  const changes = options.cache ? changesReader(runtime.prisma, options.cache) : null;
   const routes: Record<string, Route> = {
     '/metrics': metricsRoute,
-    '/changes': changes.route(runtime.internalToken),
+    ...(changes ? { '/changes': changes.route(runtime.internalToken) } : {}),
     '/health': (_request, response) => sendJson(response, 200, { status: 'ok' }),
     '/ready': async (_request, response) => {
       const ready = await databaseAnswers(runtime.prisma).catch(() => false);
@@ -124,7 +124,7 @@ export async function createSubgraph<Context extends RequestBase>(
     },
   });
   await apollo.start();
-  return { apollo, handler, pruneChanges: changes.prune };
+  return { apollo, handler, pruneChanges: changes?.prune };
 }
 
 function maskUnexpected(

@@ -149,6 +149,7 @@ beforeAll(async () => {
         staleIfErrorSeconds: 60,
         log: createLogger('test', 'silent'),
         onPart: () => undefined,
+        follows: () => true,
       }),
     }),
   });

@@ -4,7 +4,7 @@ import type { ChangesPage } from '@shop/subgraph-runtime';
 
 /**
  * Follows every subgraph's committed changes (`GET /changes?since=`, README: "Cache") and hands their tags to
- * the cache to drop. Each subgraph is read every `intervalMs`, and at once after a mutation (`catchUp`), so the
+ * the cache to drop. Each subgraph is read at `start`, every `intervalMs`, and at once after a mutation (`catchUp`), so the
  * mutation's answer leaves only after what it changed, here and in other subgraphs, was dropped.
  *
  * Where a replica is in each subgraph's change log is kept by `positions` (in Redis when the cache is shared,
@@ -39,11 +39,11 @@ export interface PositionStore {
 export const freshPositions: PositionStore = { get: async () => undefined, set: async () => undefined };
 
 export function createChangeFeed(options: ChangeFeedOptions) {
+  /** Subgraphs whose change log this replica has read at least once: the cache may serve and keep their fetches. */
+  const following = new Set<string>();
   const followers = Object.entries(options.urls).map(([name, url]) => follow(name, new URL('/changes', url)));
-  const timer = setInterval(() => {
-    for (const follower of followers) void follower.readSoon();
-  }, options.intervalMs);
-  timer.unref();
+  const readAll = () => Promise.all(followers.map((follower) => follower.readSoon())).then(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
 
   function follow(subgraph: string, url: URL) {
     let at: Position | null | undefined;
@@ -71,8 +71,12 @@ export function createChangeFeed(options: ChangeFeedOptions) {
         await options.drop(page.tags);
       }
       const next = { epoch: page.epoch, position: page.position };
-      if (next.epoch !== at?.epoch || next.position !== at.position) await options.positions.set(subgraph, next);
+      // Not saved (Redis away): a replica starting later reads from an older position again, which only drops more.
+      if (next.epoch !== at?.epoch || next.position !== at.position) {
+        await options.positions.set(subgraph, next).catch(() => undefined);
+      }
       at = next;
+      following.add(subgraph);
       if (failing) options.log.info({ subgraph }, 'cache: reading changes again');
       failing = false;
     }
@@ -84,6 +88,8 @@ export function createChangeFeed(options: ChangeFeedOptions) {
         (running = context
           .with(ROOT_CONTEXT, read)
           .catch((error: unknown) => {
+            // Changes may be committed that this replica cannot see: the cache stops using the subgraph's parts.
+            following.delete(subgraph);
             if (!failing) options.log.warn({ err: error, subgraph }, 'cache: cannot read changes; retrying');
             failing = true;
           })
@@ -102,7 +108,17 @@ export function createChangeFeed(options: ChangeFeedOptions) {
 
   return {
     /** Reads every subgraph's changes now (after a mutation), resolving once they are dropped. */
-    catchUp: () => Promise.all(followers.map((follower) => follower.readSoon())).then(() => undefined),
+    catchUp: readAll,
+    /**
+     * Whether this replica follows the subgraph's changes. Until its first read, a change could slip between a
+     * fetch and the position the feed starts at: the cache neither serves nor keeps that subgraph's fetches.
+     */
+    follows: (subgraph: string) => following.has(subgraph),
+    /** Reads every subgraph now and every interval after; resolves after the first reads, or `timeoutMs` anyway. */
+    start: (timeoutMs: number) => {
+      timer ??= setInterval(readAll, options.intervalMs).unref();
+      return Promise.race([readAll(), new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+    },
     stop: () => clearInterval(timer),
   };
 }

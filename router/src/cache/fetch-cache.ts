@@ -21,6 +21,8 @@ export interface FetchCacheOptions {
   staleIfErrorSeconds: number;
   log: Logger;
   onPart: (subgraph: string, result: 'hit' | 'miss' | 'stale', parts: number) => void;
+  /** Whether the change feed follows the subgraph: only then are its fetches served from and kept in the cache. */
+  follows: (subgraph: string) => boolean;
 }
 
 /** A part found in the cache. */
@@ -57,7 +59,7 @@ export interface RequestCache {
 const DROP_MEMORY_MS = 120_000;
 const SUBGRAPH_TAG = (subgraph: string) => `@subgraph:${subgraph}`;
 
-export function createFetchCache({ store, staleIfErrorSeconds, log, onPart }: FetchCacheOptions) {
+export function createFetchCache({ store, staleIfErrorSeconds, log, onPart, follows }: FetchCacheOptions) {
   const droppedAt = new Map<string, number>();
   let lastPrune = Date.now();
   let reported = false;
@@ -92,6 +94,7 @@ export function createFetchCache({ store, staleIfErrorSeconds, log, onPart }: Fe
       `${scope}\n${subgraph}\n${prefix}\n${part}`;
     return {
       async lookup(subgraph, prefix, parts) {
+        if (!follows(subgraph)) return parts.map(() => null);
         const keys = parts.flatMap((part) =>
           own
             ? [keyOf('p', subgraph, prefix, part), keyOf(own, subgraph, prefix, part)]
@@ -132,7 +135,7 @@ export function createFetchCache({ store, staleIfErrorSeconds, log, onPart }: Fe
       },
       store(subgraph, prefix, part, data, tags, hint, fetchedAt) {
         const scope = hint.scope === 'PRIVATE' ? 'PRIVATE' : 'PUBLIC';
-        if (hint.maxAge <= 0 || (scope === 'PRIVATE' && !own)) return;
+        if (hint.maxAge <= 0 || (scope === 'PRIVATE' && !own) || !follows(subgraph)) return;
         const entry: CachedFetch = {
           data: JSON.stringify(data),
           maxAge: hint.maxAge,
