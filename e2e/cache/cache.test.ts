@@ -3,7 +3,7 @@ import net from 'node:net';
 import { databaseKind } from '@shop/subgraph-runtime/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Supergraph, startSupergraph } from '../harness/supergraph.js';
+import { errorCodes, type Supergraph, startSupergraph } from '../harness/supergraph.js';
 
 /**
  * The router's response cache, through real HTTP, real subgraphs and databases, in memory and in Redis: it
@@ -142,6 +142,34 @@ describe.each(['memory', 'redis'] as const)(`the response cache in %s, on ${data
     );
     expect(created.body.errors).toBeUndefined();
     expect((await faqs()).data?.product.faqs).toEqual([{ question: 'Dimmable?' }]);
+  });
+});
+
+describe(`a subgraph going away, on ${databaseKind}`, () => {
+  it('serves public parts it holds past their max-age, saying how old, and never private ones', async () => {
+    const router = await supergraph.startRouter({ CACHE: 'on' });
+    const read = <Data>(query: string, variables: Record<string, unknown> = {}, token?: string) =>
+      supergraph.request<Data>(query, variables, { url: router.url, ...(token ? { token } : {}) });
+    const { id } = await supergraph.createProduct(admin, { name: 'Stale Lamp', stock: 2 });
+    const fresh = await read<Product>(PRODUCT, { id });
+    await read(ME, {}, ada);
+    await supergraph.stopSubgraph('products');
+    await supergraph.stopSubgraph('users');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 600)); // the change feed notices it cannot read them
+      const stale = await read<Product>(PRODUCT, { id });
+      expect(stale.body.data).toEqual(fresh.body.data);
+      expect(stale.body.errors).toBeUndefined();
+      expect(stale.body.extensions?.stale).toEqual([{ path: ['product'], ageSeconds: expect.any(Number) }]);
+      expect(stale.headers.get('cache-control')).toBe('no-store');
+      const mine = await read<{ me: null }>(ME, {}, ada);
+      expect(mine.body.data?.me).toBeNull();
+      expect(errorCodes(mine)).toContain('SERVICE_UNAVAILABLE');
+    } finally {
+      await supergraph.restartSubgraph('products');
+      await supergraph.restartSubgraph('users');
+      await router.stop();
+    }
   });
 });
 

@@ -21,7 +21,10 @@ export interface FetchCacheOptions {
   staleIfErrorSeconds: number;
   log: Logger;
   onPart: (subgraph: string, result: 'hit' | 'miss' | 'stale', parts: number) => void;
-  /** Whether the change feed follows the subgraph: only then are its fetches served from and kept in the cache. */
+  /**
+   * Whether the change feed follows the subgraph: only then are its fetches kept, and served as fresh. (While it
+   * does not, a kept PUBLIC part may still stand in for its subgraph when that is unreachable: stale-if-error.)
+   */
   follows: (subgraph: string) => boolean;
 }
 
@@ -94,7 +97,7 @@ export function createFetchCache({ store, staleIfErrorSeconds, log, onPart, foll
       `${scope}\n${subgraph}\n${prefix}\n${part}`;
     return {
       async lookup(subgraph, prefix, parts) {
-        if (!follows(subgraph)) return parts.map(() => null);
+        const vouched = follows(subgraph);
         const keys = parts.flatMap((part) =>
           own
             ? [keyOf('p', subgraph, prefix, part), keyOf(own, subgraph, prefix, part)]
@@ -116,7 +119,7 @@ export function createFetchCache({ store, staleIfErrorSeconds, log, onPart, foll
           const entry = (own ? entries[index * width + 1] : null) ?? entries[index * width] ?? null;
           if (!entry || droppedSince(entry.tags, entry.fetchedAt)) return null;
           const ageSeconds = Math.max(0, (now - entry.fetchedAt) / 1000);
-          const fresh = ageSeconds <= entry.maxAge;
+          const fresh = vouched && ageSeconds <= entry.maxAge;
           const hit: CacheHit = {
             data: JSON.parse(entry.data),
             fresh,
