@@ -49,6 +49,8 @@ const settings = z
     BENCH_MIX_CONNECTIONS: z.coerce.number().int().min(1).default(16),
     BENCH_MIX_DURATION_S: z.coerce.number().int().min(1).default(15),
     BENCH_MIX_WARMUP_S: z.coerce.number().int().min(0).default(5),
+    /** Targets with a cache (ours, the baseline) warm up this long instead: measured in their steady state. */
+    BENCH_MIX_CACHE_WARMUP_S: z.coerce.number().int().min(0).default(180),
     BENCH_MIX_ROUNDS: z.coerce.number().int().min(1).default(2),
     /** Before any target: the subgraphs warmed through stock (and the baseline's through the baseline). */
     BENCH_MIX_SUBGRAPH_WARMUP_S: z.coerce.number().int().min(0).default(30),
@@ -534,8 +536,12 @@ const baselineUrls = () =>
     SERVICES.map((service) => [variablesOf(service).url, `http://127.0.0.1:${BASELINE_PORTS[service]}/graphql`]),
   );
 
+/** Our routers' metrics on ports of their own, read for the cache's hit share per subgraph. */
+const metricsPort = (target: MixTarget) => MIX_PORTS[target] + 100;
+const CACHED_TARGETS: readonly MixTarget[] = ['ours', 'baseline'];
+
 function startMixTarget(target: MixTarget, supergraphFile: string, baseline: Baseline | null): ServerProcess {
-  const env = routerEnv(MIX_PORTS[target], supergraphFile);
+  const env = routerEnv(MIX_PORTS[target], supergraphFile, { ROUTER_METRICS_PORT: String(metricsPort(target)) });
   // BENCH_MIX_PROFILE=<target>: a CPU profile of that target's process under the mix, in results/profiles/.
   const nodeOptions =
     settings.BENCH_MIX_PROFILE === target ? ['--cpu-prof', '--cpu-prof-dir', path.join(RESULTS_DIR, 'profiles')] : [];
@@ -580,6 +586,21 @@ interface MixAccount {
   rssMb: number | null;
   /** The next visit of the measured sequence: each round goes on where the last one stopped. */
   nextVisit: number;
+  /** Parts of subgraph fetches the router's cache was asked for in the measured windows, by `subgraph result`. */
+  cacheParts: Record<string, number>;
+}
+
+/** `router_cache_parts_total` of a target that has it, by `subgraph result` (empty for the others). */
+async function cacheParts(target: MixTarget): Promise<Record<string, number>> {
+  if (target !== 'ours') return {};
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort(target)}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (const [, subgraph, result, count] of text.matchAll(
+    /^router_cache_parts_total\{subgraph="([^"]+)",result="([^"]+)"\} (\d+)/gm,
+  )) {
+    counts[`${subgraph} ${result}`] = Number(count);
+  }
+  return counts;
 }
 
 /**
@@ -608,7 +629,10 @@ async function measureMix(
       // The floor does not shape its answers: it is checked by the effects of its orders only.
       compare: target !== 'floor',
     };
-    if (settings.BENCH_MIX_WARMUP_S > 0) {
+    const warmupSeconds = CACHED_TARGETS.includes(target)
+      ? settings.BENCH_MIX_CACHE_WARMUP_S
+      : settings.BENCH_MIX_WARMUP_S;
+    if (warmupSeconds > 0) {
       await runMix(
         {
           ...common,
@@ -616,7 +640,7 @@ async function measureMix(
           visits: traffic.warmup,
           firstVisit: Math.floor(Math.random() * traffic.warmup.length),
           references: references.warmup,
-          durationSeconds: settings.BENCH_MIX_WARMUP_S,
+          durationSeconds: warmupSeconds,
         },
         account.warmup,
       );
@@ -626,6 +650,7 @@ async function measureMix(
       subgraphs: subgraphs.reduce((sum, subgraph) => sum + subgraph.cpuSeconds(), 0),
     });
     const sqlBefore = await sqlTotal(ports);
+    const partsBefore = await cacheParts(target);
     const cpuBefore = cpu();
     const run = await runMix(
       {
@@ -639,6 +664,10 @@ async function measureMix(
       account.tally,
     );
     const cpuAfter = cpu();
+    const partsAfter = await cacheParts(target);
+    for (const [key, count] of Object.entries(partsAfter)) {
+      account.cacheParts[key] = (account.cacheParts[key] ?? 0) + count - (partsBefore[key] ?? 0);
+    }
     account.nextVisit += run.visitsSent;
     account.sql += (await sqlTotal(ports)) - sqlBefore;
     account.cpu.gateway += cpuAfter.gateway - cpuBefore.gateway;
@@ -667,6 +696,7 @@ function mixResult(target: MixTarget, account: MixAccount): MixTargetResult {
     cpu_ms_per_request: { gateway: perRequest(account.cpu.gateway), subgraphs: perRequest(account.cpu.subgraphs) },
     sql_per_request: result.requests > 0 ? round(account.sql / result.requests, 2) : null,
     rss_mb: account.rssMb,
+    ...(Object.keys(account.cacheParts).length > 0 ? { cache_parts: partShares(account.cacheParts) } : {}),
   };
   say(
     `mix ${target}: ${result.rps} req/s, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, ${measured.errors} errors, ` +
@@ -674,6 +704,28 @@ function mixResult(target: MixTarget, account: MixAccount): MixTargetResult {
   );
   for (const problem of measured.wrong) say(`mix ${target}: WRONG: ${problem}`);
   return measured;
+}
+
+/** Per subgraph: parts asked for, and the share answered from the cache (and served stale). */
+function partShares(counts: Record<string, number>): NonNullable<MixTargetResult['cache_parts']> {
+  const subgraphs = [...new Set(Object.keys(counts).map((key) => key.split(' ')[0] as string))].sort();
+  const of = (subgraph: string, result: string) => counts[`${subgraph} ${result}`] ?? 0;
+  const shares = Object.fromEntries(
+    subgraphs.map((subgraph) => {
+      const asked = of(subgraph, 'hit') + of(subgraph, 'miss');
+      return [
+        subgraph,
+        {
+          parts: asked,
+          hit_share: asked > 0 ? round(of(subgraph, 'hit') / asked, 3) : 0,
+          stale: of(subgraph, 'stale'),
+        },
+      ];
+    }),
+  );
+  const hits = subgraphs.reduce((sum, subgraph) => sum + of(subgraph, 'hit'), 0);
+  const asked = subgraphs.reduce((sum, subgraph) => sum + of(subgraph, 'hit') + of(subgraph, 'miss'), 0);
+  return { all: { parts: asked, hit_share: asked > 0 ? round(hits / asked, 3) : 0, stale: 0 }, ...shares };
 }
 
 /** Tokens minted with the run's development key, as the users service would issue them. */
@@ -707,7 +759,15 @@ async function runRealisticMix(supergraphFile: string, databasesLabel: string) {
   const accounts = new Map<MixTarget, MixAccount>(
     targets.map((target) => [
       target,
-      { tally: newTally(), warmup: newTally(), cpu: { gateway: 0, subgraphs: 0 }, sql: 0, rssMb: null, nextVisit: 0 },
+      {
+        tally: newTally(),
+        warmup: newTally(),
+        cpu: { gateway: 0, subgraphs: 0 },
+        sql: 0,
+        rssMb: null,
+        nextVisit: 0,
+        cacheParts: {},
+      },
     ]),
   );
   if (settings.BENCH_MIX_SUBGRAPH_WARMUP_S > 0) {
@@ -827,6 +887,7 @@ async function main(): Promise<void> {
         rounds: settings.BENCH_MIX_ROUNDS,
         duration_s: settings.BENCH_MIX_DURATION_S,
         warmup_s: settings.BENCH_MIX_WARMUP_S,
+        cache_warmup_s: settings.BENCH_MIX_CACHE_WARMUP_S,
         customers: READERS,
         buyers: BUYERS.count,
       },

@@ -15,9 +15,15 @@ export interface MixResult {
   /** Failed requests, answers with errors, and wrong answers (`wrong` examples below). */
   errors: number;
   wrong: string[];
-  by_operation: Partial<Record<Operation, { requests: number; p50_ms: number; p95_ms: number }>>;
-  /** Share of answers the target said came from its response cache (`x-cache: HIT`). */
+  by_operation: Partial<
+    Record<
+      Operation,
+      { requests: number; p50_ms: number; p95_ms: number; cache_hit_share: number; cache_partial_share: number }
+    >
+  >;
+  /** Share of answers the target said came wholly from its cache (`x-cache: HIT`), and partly (`PARTIAL`). */
   cache_hit_share: number;
+  cache_partial_share: number;
 }
 
 /** Reference answers by request, shared by every target of a run. */
@@ -35,6 +41,9 @@ export interface MixTally {
   wrong: string[];
   errors: number;
   hits: number;
+  partial: number;
+  /** Per operation: answers wholly and partly from the cache. */
+  cacheByOperation: Map<Operation, { hits: number; partial: number }>;
   seconds: number;
 }
 
@@ -44,6 +53,8 @@ export const newTally = (): MixTally => ({
   wrong: [],
   errors: 0,
   hits: 0,
+  partial: 0,
+  cacheByOperation: new Map(),
   seconds: 0,
 });
 
@@ -102,7 +113,15 @@ export async function runMix(
         const own = byOperation.get(step.operation) ?? [];
         byOperation.set(step.operation, own);
         own.push(elapsed);
-        if (cache === 'HIT') tally.hits++;
+        const cached = tally.cacheByOperation.get(step.operation) ?? { hits: 0, partial: 0 };
+        tally.cacheByOperation.set(step.operation, cached);
+        if (cache === 'HIT') {
+          tally.hits++;
+          cached.hits++;
+        } else if (cache === 'PARTIAL') {
+          tally.partial++;
+          cached.partial++;
+        }
         const answer = parse(text);
         if (status !== 200 || !answer || answer.errors || !answer.data) {
           tally.errors++;
@@ -152,15 +171,25 @@ export function summariseMix(tally: MixTally): MixResult {
     by_operation: Object.fromEntries(
       [...tally.byOperation].map(([operation, values]) => {
         const sorted = [...values].sort((a, b) => a - b);
+        const cached = tally.cacheByOperation.get(operation) ?? { hits: 0, partial: 0 };
         return [
           operation,
-          { requests: sorted.length, p50_ms: percentile(sorted, 0.5), p95_ms: percentile(sorted, 0.95) },
+          {
+            requests: sorted.length,
+            p50_ms: percentile(sorted, 0.5),
+            p95_ms: percentile(sorted, 0.95),
+            cache_hit_share: share(cached.hits, sorted.length),
+            cache_partial_share: share(cached.partial, sorted.length),
+          },
         ];
       }),
     ),
-    cache_hit_share: latencies.length > 0 ? Math.round((tally.hits / latencies.length) * 1000) / 1000 : 0,
+    cache_hit_share: share(tally.hits, latencies.length),
+    cache_partial_share: share(tally.partial, latencies.length),
   };
 }
+
+const share = (part: number, all: number) => (all > 0 ? Math.round((part / all) * 1000) / 1000 : 0);
 
 function parse(text: string): { data?: unknown; errors?: unknown } | null {
   try {
