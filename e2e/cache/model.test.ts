@@ -79,6 +79,9 @@ function reads() {
       {},
       ada,
     ],
+    // The same entity fetch (ada's User) with another argument: a part of its own.
+    ['query ($n: Int) { me { orders(first: $n) { totalCount edges { node { status } } } } }', { n: 1 }, ada],
+    ['query ($n: Int) { me { orders(first: $n) { totalCount edges { node { status } } } } }', { n: 3 }, ada],
     ['{ orders(first: 3) { totalCount edges { node { status user { name } } } } }', {}, admin],
   ] as [string, Record<string, unknown>, string?][];
 }

@@ -43,7 +43,9 @@ export const variables = baseEnvironment.omit({ USERS_URL: true }).extend({
   CACHE_PREFIX: z.string().min(1).default('shop:cache:'),
   /** Parts kept in each replica's memory at most (least recently used go first). */
   CACHE_MAX_ENTRIES: limit(50_000),
-  /** How long past its max-age a public part may be served while its subgraph is unreachable (0: never). */
+  /** How long a part stays fresh while its subgraph's changes are followed, when longer than its max-age. */
+  CACHE_FRESH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
+  /** How long past that a public part may be served while its subgraph is unreachable (0: never). */
   CACHE_STALE_IF_ERROR_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   /** How often each subgraph's committed changes are read (a change reaches this replica's cache within it). */
   CACHE_CHANGES_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).default(250),
@@ -73,6 +75,7 @@ export const environment = variables.transform(
     REDIS_URL,
     CACHE_PREFIX,
     CACHE_MAX_ENTRIES,
+    CACHE_FRESH_SECONDS,
     CACHE_STALE_IF_ERROR_SECONDS,
     CACHE_CHANGES_POLL_MS,
     ...shared
@@ -108,6 +111,7 @@ export const environment = variables.transform(
             redisUrl: REDIS_URL ?? null,
             prefix: CACHE_PREFIX,
             maxEntries: CACHE_MAX_ENTRIES,
+            freshForSeconds: CACHE_FRESH_SECONDS,
             staleIfErrorSeconds: CACHE_STALE_IF_ERROR_SECONDS,
             changesPollMs: CACHE_CHANGES_POLL_MS,
           },

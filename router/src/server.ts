@@ -73,6 +73,7 @@ export async function createRouter({
     const shared = settings.redisUrl ? redisStore(settings.redisUrl, settings.prefix, log) : null;
     const fetches = createFetchCache({
       store: shared ? layeredStore(memory, shared, (entry) => keepSeconds(entry)) : memory,
+      freshForSeconds: settings.freshForSeconds,
       staleIfErrorSeconds: settings.staleIfErrorSeconds,
       log,
       onPart: metrics.cachePart,

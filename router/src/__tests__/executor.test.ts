@@ -146,6 +146,7 @@ beforeAll(async () => {
       onFetch: () => undefined,
       cache: createFetchCache({
         store: memoryStore(100),
+        freshForSeconds: 0,
         staleIfErrorSeconds: 60,
         log: createLogger('test', 'silent'),
         onPart: () => undefined,

@@ -19,10 +19,11 @@ const linus: Viewer = { id: 'linus', role: 'CUSTOMER' } as Viewer;
 const PUBLIC: CacheHint = { maxAge: 30, scope: 'PUBLIC' };
 const PRIVATE: CacheHint = { maxAge: 15, scope: 'PRIVATE' };
 
-function cacheOn(backing: CacheStore = memoryStore(100), staleIfErrorSeconds = 300) {
+function cacheOn(backing: CacheStore = memoryStore(100), staleIfErrorSeconds = 300, freshForSeconds = 0) {
   const parts: string[] = [];
   const cache = createFetchCache({
     store: backing,
+    freshForSeconds,
     staleIfErrorSeconds,
     log,
     onPart: (subgraph, result, count) => parts.push(`${subgraph}:${result}:${count}`),
@@ -131,12 +132,21 @@ describe('the fetch cache', () => {
     expect(await read(ada, 'private')).toBeNull(); // private parts are kept for their max-age only
   });
 
+  it('keeps a part fresh past its max-age while its subgraph is followed, up to the fresh time', async () => {
+    const { store, read } = cacheOn(memoryStore(100), 0, 60);
+    await store(null, 'followed', { id: 1 }, [], PUBLIC, Date.now() - 45_000);
+    expect((await read(null, 'followed'))?.fresh).toBe(true);
+    await store(null, 'too old', { id: 1 }, [], PUBLIC, Date.now() - 61_000);
+    expect(await read(null, 'too old')).toBeNull();
+  });
+
   it('counts hits and the parts that went to a subgraph', async () => {
     const { store, request, parts } = cacheOn();
     await store(null, 'p', { id: 1 }, []);
     const pipeline = newPipeline();
     const cache = createFetchCache({
       store: memoryStore(1),
+      freshForSeconds: 0,
       staleIfErrorSeconds: 0,
       log,
       onPart: () => undefined,

@@ -17,7 +17,12 @@ import type { CachedFetch, CacheStore } from './store.js';
  */
 export interface FetchCacheOptions {
   store: CacheStore;
-  /** How long past its max-age a PUBLIC part may still be served while its subgraph is unreachable. */
+  /**
+   * How long a part stays fresh while the change feed follows its subgraph, when that is longer than its
+   * max-age: a part nothing changed since it was fetched is still exact (every committed change drops it).
+   */
+  freshForSeconds: number;
+  /** How long past that a PUBLIC part may still be served while its subgraph is unreachable. */
   staleIfErrorSeconds: number;
   log: Logger;
   onPart: (subgraph: string, result: 'hit' | 'miss' | 'stale', parts: number) => void;
@@ -62,7 +67,14 @@ export interface RequestCache {
 const DROP_MEMORY_MS = 120_000;
 const SUBGRAPH_TAG = (subgraph: string) => `@subgraph:${subgraph}`;
 
-export function createFetchCache({ store, staleIfErrorSeconds, log, onPart, follows }: FetchCacheOptions) {
+export function createFetchCache({
+  store,
+  freshForSeconds,
+  staleIfErrorSeconds,
+  log,
+  onPart,
+  follows,
+}: FetchCacheOptions) {
   const droppedAt = new Map<string, number>();
   let lastPrune = Date.now();
   let reported = false;
@@ -73,9 +85,11 @@ export function createFetchCache({ store, staleIfErrorSeconds, log, onPart, foll
 
   const droppedSince = (tags: string[], fetchedAt: number) =>
     tags.some((tag) => (droppedAt.get(tag) ?? Number.NEGATIVE_INFINITY) >= fetchedAt);
-  /** How long an entry is kept: its max-age, and for PUBLIC ones the stale-if-error allowance after it. */
+  /** How long a part is fresh: its max-age, or longer while its subgraph's changes are followed. */
+  const freshFor = (entry: Pick<CachedFetch, 'maxAge'>) => Math.max(entry.maxAge, freshForSeconds);
+  /** How long from now an entry is kept: while fresh, and for PUBLIC ones the stale-if-error allowance after. */
   const keepSeconds = (entry: Pick<CachedFetch, 'maxAge' | 'scope' | 'fetchedAt'>) =>
-    (entry.fetchedAt - Date.now()) / 1000 + entry.maxAge + (entry.scope === 'PUBLIC' ? staleIfErrorSeconds : 0);
+    (entry.fetchedAt - Date.now()) / 1000 + freshFor(entry) + (entry.scope === 'PUBLIC' ? staleIfErrorSeconds : 0);
 
   async function drop(tags: string[]): Promise<void> {
     const now = Date.now();
@@ -119,18 +133,19 @@ export function createFetchCache({ store, staleIfErrorSeconds, log, onPart, foll
           const entry = (own ? entries[index * width + 1] : null) ?? entries[index * width] ?? null;
           if (!entry || droppedSince(entry.tags, entry.fetchedAt)) return null;
           const ageSeconds = Math.max(0, (now - entry.fetchedAt) / 1000);
-          const fresh = vouched && ageSeconds <= entry.maxAge;
+          const fresh = vouched && ageSeconds <= freshFor(entry);
           const hit: CacheHit = {
             data: JSON.parse(entry.data),
             fresh,
-            servableStale: entry.scope === 'PUBLIC' && ageSeconds <= entry.maxAge + staleIfErrorSeconds,
+            servableStale: entry.scope === 'PUBLIC' && ageSeconds <= freshFor(entry) + staleIfErrorSeconds,
             ageSeconds,
             entry,
           };
           if (fresh) {
             onPart(subgraph, 'hit', 1);
             pipeline.cache.hits++;
-            pipeline.cache.oldestSeconds = Math.max(pipeline.cache.oldestSeconds, ageSeconds);
+            // Age (for downstream caches, which hear of no change): past its max-age a part counts as used up.
+            pipeline.cache.oldestSeconds = Math.max(pipeline.cache.oldestSeconds, Math.min(ageSeconds, entry.maxAge));
             restrict({ maxAge: entry.maxAge, scope: entry.scope });
           }
           return hit;

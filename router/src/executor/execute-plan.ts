@@ -117,7 +117,7 @@ async function executeFetch(run: PlanRun, fetch: PreparedFetch, cursor: Cursor):
 
   if (!node.requires) {
     const variablesText = JSON.stringify(variables);
-    const [data] = await fetchParts(run, fetch, cursor, [variablesText], null, (parts) => ({
+    const [data] = await fetchParts(run, fetch, cursor, fetch.cachePrefix, [variablesText], null, (parts) => ({
       body: `${fetch.bodyPrefix}${parts[0]}}`,
       received: (answer) => (answer.data ? [answer.data] : null),
     }));
@@ -147,7 +147,9 @@ async function executeFetch(run: PlanRun, fetch: PreparedFetch, cursor: Cursor):
   if (represented.length === 0) return; // no entity matches the type conditions of `requires`
   if (Object.hasOwn(variables, 'representations')) throw new Error('Variables cannot contain key "representations"');
   const others = JSON.stringify(variables).slice(1, -1); // the fetch's other variables, without their braces
-  const received = await fetchParts(run, fetch, cursor, [...distinct.keys()], representationOf, (parts) => ({
+  // The fetch's other variables (a field's arguments) are part of every entity's key.
+  const keyPrefix = `${fetch.cachePrefix}\n${others}`;
+  const received = await fetchParts(run, fetch, cursor, keyPrefix, [...distinct.keys()], representationOf, (parts) => ({
     body: `${fetch.bodyPrefix}{"representations":[${parts.join(',')}]${others ? `,${others}` : ''}}}`,
     received: (answer) => {
       if (!answer.data) return null;
@@ -180,13 +182,14 @@ async function fetchParts(
   run: PlanRun,
   fetch: PreparedFetch,
   cursor: Cursor,
+  keyPrefix: string,
   parts: string[],
   representationOf: number[] | null,
   request: Request,
 ): Promise<(Json | null)[]> {
   const service = fetch.node.serviceName;
   const cache = fetch.mutation ? null : run.cache;
-  const hits = cache ? await cache.lookup(service, fetch.cachePrefix, parts) : [];
+  const hits = cache ? await cache.lookup(service, keyPrefix, parts) : [];
   const data: (Json | null)[] = parts.map((_part, index) => (hits[index]?.fresh ? hits[index].data : null));
   const missing = parts.flatMap((_part, index) => (hits[index]?.fresh ? [] : [index]));
   if (missing.length === 0) return data;
@@ -242,7 +245,7 @@ async function fetchParts(
     data[index] = value;
     if (!cache || !hint || allSpoiled || value === null || spoiled.has(position)) continue;
     const tags = [...(reads?.fetch ?? []), ...(representationOf ? (reads?.entities?.[position] ?? []) : [])];
-    cache.store(service, fetch.cachePrefix, parts[index] as string, value, tags, hint, fetchedAt);
+    cache.store(service, keyPrefix, parts[index] as string, value, tags, hint, fetchedAt);
   }
   return data;
 }
