@@ -35,9 +35,8 @@ export class Reads {
       this.fetch.add(tag);
       return;
     }
-    let tags = this.entities.get(entity);
-    if (!tags) this.entities.set(entity, (tags = new Set()));
-    tags.add(tag);
+    const tags = this.entities.get(entity) ?? new Set<string>();
+    this.entities.set(entity, tags.add(tag));
   }
 
   toJSON(): CacheReads | null {
