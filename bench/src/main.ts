@@ -49,7 +49,10 @@ const settings = z
     BENCH_MIX_CONNECTIONS: z.coerce.number().int().min(1).default(16),
     BENCH_MIX_DURATION_S: z.coerce.number().int().min(1).default(15),
     BENCH_MIX_WARMUP_S: z.coerce.number().int().min(0).default(5),
-    /** Targets with a cache (ours, the baseline) warm up this long instead: measured in their steady state. */
+    /**
+     * Targets with a cache (ours, the baseline) warm up this long instead: at least three minutes; their full
+     * steady state comes after the time a part stays fresh (CACHE_FRESH_SECONDS, 600).
+     */
     BENCH_MIX_CACHE_WARMUP_S: z.coerce.number().int().min(0).default(180),
     BENCH_MIX_ROUNDS: z.coerce.number().int().min(1).default(2),
     /** Before any target: the subgraphs warmed through stock (and the baseline's through the baseline). */

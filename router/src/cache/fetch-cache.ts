@@ -7,9 +7,10 @@ import type { CachedFetch, CacheStore } from './store.js';
 /**
  * The router's cache of subgraph fetches (README: "Cache"). The executor asks it per part of a fetch: a root
  * fetch is one part (its variables), an `_entities` fetch one part per distinct representation, so an entity
- * cached by any query serves every other query that needs it. Parts are kept for the max-age the subgraph's
- * `@cacheControl` hints give its answer: PUBLIC ones for everybody, PRIVATE ones under the verified user and
- * role, never shared and never kept for anonymous callers.
+ * cached by any query serves every other query that needs it. A part is fresh for the max-age its subgraph's
+ * `@cacheControl` hints give the answer, or longer (`freshForSeconds`) while the change feed follows that
+ * subgraph: PUBLIC parts for everybody, PRIVATE ones under the verified user and role, never shared and never
+ * kept for anonymous callers.
  *
  * Each part carries the tags its subgraph said it read; a committed change names tags, and every part carrying
  * one is dropped (change-feed.ts). A part whose fetch started before a drop of one of its tags is neither kept
@@ -41,7 +42,6 @@ export interface CacheHit {
   /** Usable while the subgraph is unreachable (PUBLIC, not too old). */
   servableStale: boolean;
   ageSeconds: number;
-  entry: CachedFetch;
 }
 
 /** One request's use of the cache, for the executor. */
@@ -139,7 +139,6 @@ export function createFetchCache({
             fresh,
             servableStale: entry.scope === 'PUBLIC' && ageSeconds <= freshFor(entry) + staleIfErrorSeconds,
             ageSeconds,
-            entry,
           };
           if (fresh) {
             onPart(subgraph, 'hit', 1);
