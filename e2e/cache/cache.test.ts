@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCodes, type Supergraph, startSupergraph } from '../harness/supergraph.js';
 
 /**
- * The router's response cache, through real HTTP, real subgraphs and databases, in memory and in Redis: it
- * never serves an answer to another user, and the next read after a mutation shows what the mutation changed,
- * even when the client did not select it. Redis going away makes answers uncached, never failed or stale.
+ * The router's fetch cache, through real HTTP, real subgraphs and databases, in memory and in Redis: it
+ * never serves a private part to another user, and the next read after a mutation shows what the mutation
+ * changed, even when the client did not select it. A subgraph going away: public parts stand in, marked stale.
+ * Redis going away leaves the memory level serving, never a failed or stale answer.
  */
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `shop-test:${process.pid}:${randomBytes(4).toString('hex')}:`;
@@ -42,7 +43,7 @@ const ME = '{ me { id name email orders(first: 5) { edges { node { number status
 
 type Product = { product: { id: string; name: string; price: { amount: number }; stock: number } };
 
-describe.each(['memory', 'redis'] as const)(`the response cache in %s, on ${databaseKind}`, (store) => {
+describe.each(['memory', 'redis'] as const)(`the fetch cache in %s, on ${databaseKind}`, (store) => {
   let url: string;
   let productId: string;
   const read = <Data>(query: string, variables: Record<string, unknown> = {}, token?: string) =>
@@ -174,7 +175,7 @@ describe(`a subgraph going away, on ${databaseKind}`, () => {
 });
 
 describe('Redis going away', () => {
-  it('answers uncached while Redis is down, and drops what a missed invalidation left stale when it is back', async () => {
+  it('answers from memory while Redis is down, and drops what a missed drop left stale in Redis when it is back', async () => {
     const link = await startTcpLink(6379);
     const router = await supergraph.startRouter({
       CACHE: 'on',

@@ -283,7 +283,7 @@ describe(`nullability when an owner fails, on ${databaseKind}`, () => {
       'DELETE FROM products WHERE id = $1::uuid',
       productId,
     );
-    // A row deleted behind the services' back is news to the response cache too: ask a router without one.
+    // A row deleted behind the services' back: ask a router without a cache, as the other tests here do.
     const uncached = await supergraph.startRouter({ CACHE: 'off' });
     const response = await supergraph.request<MyOrders>(MY_ORDERS, {}, { token: ada, url: uncached.url });
     await uncached.stop();
