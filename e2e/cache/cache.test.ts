@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { databaseKind } from '@shop/subgraph-runtime/testing';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteRedisKeys, TEST_REDIS_URL } from '../harness/redis.js';
 import { errorCodes, type Supergraph, startSupergraph } from '../harness/supergraph.js';
 
 /**
@@ -11,7 +11,7 @@ import { errorCodes, type Supergraph, startSupergraph } from '../harness/supergr
  * changed, even when the client did not select it. A subgraph going away: public parts stand in, marked stale.
  * Redis going away leaves the memory level serving, never a failed or stale answer.
  */
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_REDIS_URL;
 const prefix = `shop-test:${process.pid}:${randomBytes(4).toString('hex')}:`;
 
 let supergraph: Supergraph;
@@ -26,15 +26,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await supergraph?.close();
-  // Only what this file created: every key under its own prefix.
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  redis.disconnect();
+  await deleteRedisKeys(prefix); // only what this file created
 });
 
 const PRODUCT = 'query ($id: ID!) { product(id: $id) { id name price { amount } stock } }';
