@@ -16,7 +16,12 @@ import {
 } from '@shop/platform';
 import { environment as routerEnvironment, subgraphUrlOverrides } from '@shop/router/env';
 import { createRouter } from '@shop/router/server';
-import { openSubgraphDatabase, parseSubgraphEnvironment, startSubgraph } from '@shop/subgraph-runtime';
+import {
+  openSubgraphDatabase,
+  type PreparedReads,
+  parseSubgraphEnvironment,
+  startSubgraph,
+} from '@shop/subgraph-runtime';
 import { createTestDatabase, type TestDatabase } from '@shop/subgraph-runtime/testing';
 import { loadSubgraphs, REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
@@ -106,6 +111,8 @@ export async function startSupergraph({
   const subgraphRequests: Record<string, number> = Object.fromEntries(names.map((name) => [name, 0]));
   /** Each subgraph's database, for tests that look at its tables directly. */
   const prisma: Record<string, SqlClient> = {};
+  /** Each subgraph's prepared hot reads (for tests that build a repository on its database). */
+  const reads: Record<string, PreparedReads> = {};
   /**
    * Each service's own list of closed accounts, polled from users as in production (every
    * `closedAccountsPollMs`; by default rarely, so polling does not count in the SQL statement tests).
@@ -140,13 +147,16 @@ export async function startSupergraph({
       const database = await openSubgraphDatabase(manifest, testDatabase.location, { logQueries: true });
       closers.push(() => database.close());
       await manifest.seed(database.prisma);
-      (database.prisma as QueryEventClient).$on('query', (event) => {
+      const count = (statement: string) => {
         // Routers reading the change log poll in the background: not the work of any request a test sends.
-        if (event.query.includes('cache_change_log')) return;
+        if (statement.includes('cache_change_log')) return;
         sql.counts[name] = (sql.counts[name] ?? 0) + 1;
-        sql.statements.push({ service: name, sql: event.query });
-      });
+        sql.statements.push({ service: name, sql: statement });
+      };
+      (database.prisma as QueryEventClient).$on('query', (event) => count(event.query));
+      database.reads.onStatement(count);
       prisma[name] = database.prisma;
+      reads[name] = database.reads;
       const subgraph = await startSubgraph(manifest, env.settings, {
         database,
         env: env.shared,
@@ -259,6 +269,7 @@ export async function startSupergraph({
       startRouter,
       subgraphUrls: urls,
       prisma,
+      reads,
       sql,
       subgraphRequests,
       logLines,

@@ -80,7 +80,7 @@ describe.each(SEEDS)(`the order saga under explored interleavings on ${databaseK
   it('keeps initial stock = stock + units in CONFIRMED/SHIPPED orders, nothing left open, and every answer true', async () => {
     const ordersDb = supergraph.prisma.orders as SqlClient;
     const productsDb = supergraph.prisma.products as SqlClient;
-    const realRepository = createOrderRepository(supergraph.prisma.orders as never);
+    const realRepository = createOrderRepository(supergraph.prisma.orders as never, supergraph.reads.orders as never);
     const realProducts = createProductsClient(supergraph.subgraphUrls.products, supergraph.internalToken);
     const log = createLogger('saga-test', 'silent');
     let runs = 0;

@@ -17,14 +17,23 @@ const changeLogReads = new Counter({
   labelNames: ['service'] as const,
 });
 
-/** Counts every statement of a Prisma client opened with query events (`logQueries`). */
-export function countSqlStatements(prisma: unknown, service: string): void {
+/**
+ * Counts every statement a service's database sends: Prisma's (a client opened with query events, `logQueries`)
+ * and its prepared hot reads.
+ */
+export function countSqlStatements(
+  database: { prisma: unknown; reads: { onStatement(listener: (sql: string) => void): void } },
+  service: string,
+): void {
   const counter = sqlStatements.labels(service);
   const reads = changeLogReads.labels(service);
-  (prisma as { $on(event: 'query', listener: (event: { query: string }) => void): void }).$on('query', (event) =>
-    // The routers poll the change log several times a second whatever the traffic: counted on their own.
-    event.query.includes('cache_change_log') ? reads.inc() : counter.inc(),
+  // The routers poll the change log several times a second whatever the traffic: counted on their own.
+  const count = (sql: string) => (sql.includes('cache_change_log') ? reads.inc() : counter.inc());
+  (database.prisma as { $on(event: 'query', listener: (event: { query: string }) => void): void }).$on(
+    'query',
+    (event) => count(event.query),
   );
+  database.reads.onStatement(count);
 }
 
 /** Process-wide metrics; once per process, in a service's main. */

@@ -1,61 +1,77 @@
 import DataLoader from 'dataloader';
+import type { PreparedReads, ReadStatement } from './database/prepared-reads.js';
 import { isId } from './loaders.js';
 import { type Connection, type PageRequest, type SortValue, toConnection } from './pagination.js';
 
-/** What a raw SQL query needs to know about a paginated relation, e.g. the orders of each user. */
+/** What the SQL needs to know about a paginated relation, e.g. the orders of each user. */
 export interface GroupedPageSpec {
+  /** Names its prepared statements (unique in the service). */
+  name: string;
   table: string;
+  /** The row's columns as the row type names them, on the table as `t` (e.g. `t."created_at" AS "createdAt"`). */
+  columns: string;
+  /** Columns computed only for the rows on the page, on `"ranked"` (whose `"_key"` is the row's id). */
+  pageColumns?: string;
   groupColumn: string;
   sortColumn: string;
   sortType: 'timestamptz' | 'text' | 'int4';
   direction: 'asc' | 'desc';
-  /** Which rows belong in pages at all, as SQL written in code (e.g. `"archived_at" IS NULL`); all by default. */
+  /** Which rows belong in pages at all, as SQL written in code on `t` (e.g. `t."archived_at" IS NULL`); all by default. */
   rowsShown?: string;
 }
 
-/**
- * One SQL statement that finds, for every group key, the ids of the first `first + 1` rows after the cursor:
- * a window function numbers each group's rows in page order. Identifiers come from code, values are bound.
- */
-export function groupedPageIdsSql(
-  spec: GroupedPageSpec,
-  keys: string[],
-  page: PageRequest,
-): { sql: string; params: unknown[] } {
-  const beyond = spec.direction === 'asc' ? '>' : '<';
-  const params: unknown[] = [page.first + 1, keys];
-  let cursorCondition = '';
-  if (page.after) {
-    params.push(page.after.value, page.after.id);
-    cursorCondition = `AND ("${spec.sortColumn}", "id") ${beyond} ($3::${spec.sortType}, $4::uuid)`;
-  }
-  const sql = `SELECT "group", "id" FROM (
-    SELECT "${spec.groupColumn}"::text AS "group", "id"::text AS "id",
-           ROW_NUMBER() OVER (PARTITION BY "${spec.groupColumn}" ORDER BY "${spec.sortColumn}" ${spec.direction}, "id" ${spec.direction}) AS "position"
-    FROM "${spec.table}"
-    WHERE "${spec.groupColumn}" = ANY($2::uuid[]) ${cursorCondition} ${spec.rowsShown ? `AND (${spec.rowsShown})` : ''}
-  ) AS ranked WHERE "position" <= $1 ORDER BY "group", "position"`;
-  return { sql, params };
+/** A row on a key's page, with the key's count of rows when it was asked for. */
+export interface GroupedRow<Row> {
+  group: string;
+  total: number | null;
+  row: Row;
 }
 
-/** Runs groupedPageIdsSql on a Prisma client: the ids on each key's page, in page order, in one statement. */
-export function queryGroupedPageIds(
-  prisma: { $queryRawUnsafe<T>(query: string, ...values: unknown[]): Promise<T> },
+/**
+ * One statement for every key's page: the first `first + 1` rows after the cursor, each key's rows numbered in
+ * page order by a window function, and (when the client selected `totalCount`) each key's count by another
+ * window taken before the cursor. Identifiers come from code, values are bound; one prepared statement per
+ * shape (cursor or not, count or not).
+ */
+export function groupedPageStatement(spec: GroupedPageSpec, page: PageRequest): ReadStatement {
+  const beyond = spec.direction === 'asc' ? '>' : '<';
+  const direction = spec.direction.toUpperCase();
+  const count = page.withCount ? `, count(*) OVER (PARTITION BY t."${spec.groupColumn}")::int AS "_total"` : '';
+  const cursor = page.after ? `WHERE ("paged"."_sort", "paged"."_key") ${beyond} ($3::${spec.sortType}, $4::uuid)` : '';
+  const text = `SELECT "ranked".* ${spec.pageColumns ? `, ${spec.pageColumns}` : ''} FROM (
+    SELECT "paged".*, ROW_NUMBER() OVER (PARTITION BY "paged"."_group" ORDER BY "paged"."_sort" ${direction}, "paged"."_key" ${direction}) AS "_position"
+    FROM (
+      SELECT ${spec.columns}, t."${spec.groupColumn}"::text AS "_group", t."${spec.sortColumn}" AS "_sort", t."id" AS "_key"${count}
+      FROM "${spec.table}" t
+      WHERE t."${spec.groupColumn}" = ANY($2::uuid[]) ${spec.rowsShown ? `AND (${spec.rowsShown})` : ''}
+    ) AS "paged" ${cursor}
+  ) AS "ranked" WHERE "_position" <= $1 ORDER BY "_group", "_position"`;
+  return { name: `${spec.name}:${page.after ? 'after' : 'first'}:${page.withCount ? 'count' : 'rows'}`, text };
+}
+
+/** Runs groupedPageStatement: the rows on each key's page, in page order, and each key's count when asked. */
+export async function queryGroupedPages<Row>(
+  reads: PreparedReads,
   spec: GroupedPageSpec,
   keys: string[],
   page: PageRequest,
-): Promise<{ group: string; id: string }[]> {
-  const { sql, params } = groupedPageIdsSql(spec, keys, page);
-  return prisma.$queryRawUnsafe<{ group: string; id: string }[]>(sql, ...params);
+  toRow: (raw: Record<string, unknown>) => Row,
+): Promise<GroupedRow<Row>[]> {
+  const params: unknown[] = [page.first + 1, keys];
+  if (page.after) params.push(page.after.value, page.after.id);
+  const rows = await reads.query<Record<string, unknown>>(groupedPageStatement(spec, page), params);
+  return rows.map(({ _group, _sort, _key, _total, _position, ...raw }) => ({
+    group: _group as string,
+    total: typeof _total === 'number' ? _total : null,
+    row: toRow(raw),
+  }));
 }
 
 export interface GroupedPagesOptions<Row extends { id: string }> {
   sortValue: (row: Row) => SortValue;
-  /** Runs groupedPageIdsSql for these keys. */
-  pageIds: (keys: string[], page: PageRequest) => Promise<{ group: string; id: string }[]>;
-  /** Loads the rows for those ids in one query. */
-  rowsByIds: (ids: string[]) => Promise<Row[]>;
-  /** Counts rows per key in one query (only when a client asks for totalCount). */
+  /** Runs queryGroupedPages for these keys. */
+  pages: (keys: string[], page: PageRequest) => Promise<GroupedRow<Row>[]>;
+  /** Counts rows per key: only for a page that came back empty after a cursor (its count came with no row). */
   countByKeys: (keys: string[]) => Promise<Map<string, number>>;
 }
 
@@ -66,12 +82,17 @@ interface PageOfKey {
   pageKey: string;
 }
 
+interface KeyPage<Row> {
+  rows: Row[];
+  total: number | null;
+}
+
 /**
  * A per-request loader of one page of a relation per key (each user's orders, each category's products).
- * All keys asked for with the same page arguments in one tick share two queries, not two per key.
+ * All keys asked for with the same page arguments in one tick share one statement, their counts included.
  */
 export function groupedPagesLoader<Row extends { id: string }>(options: GroupedPagesOptions<Row>) {
-  const pages = new DataLoader<PageOfKey, Row[], string>(
+  const pages = new DataLoader<PageOfKey, KeyPage<Row>, string>(
     async (requests) => {
       const keysByPage = new Map<string, { page: PageRequest; keys: Set<string> }>();
       for (const { key, page, pageKey } of requests) {
@@ -79,22 +100,18 @@ export function groupedPagesLoader<Row extends { id: string }>(options: GroupedP
         if (isId(key)) entry.keys.add(key);
         keysByPage.set(pageKey, entry);
       }
-      const rowsByGroup = new Map<string, Row[]>();
+      const byGroup = new Map<string, KeyPage<Row>>();
       for (const [pageKey, { page, keys }] of keysByPage) {
-        const found = keys.size > 0 ? await options.pageIds([...keys], page) : [];
-        const rows = found.length > 0 ? await options.rowsByIds(found.map((entry) => entry.id)) : [];
-        const rowById = new Map(rows.map((row) => [row.id, row]));
-        for (const { group, id } of found) {
-          const row = rowById.get(id);
-          if (!row) continue;
+        const found = keys.size > 0 ? await options.pages([...keys], page) : [];
+        for (const { group, total, row } of found) {
           const groupKey = `${group}|${pageKey}`;
-          const list = rowsByGroup.get(groupKey);
-          if (list) list.push(row);
-          else rowsByGroup.set(groupKey, [row]);
+          const entry = byGroup.get(groupKey) ?? { rows: [], total };
+          entry.rows.push(row);
+          byGroup.set(groupKey, entry);
         }
       }
-      // `found` is in page order (the database's collation decides), and so is each group's list.
-      return requests.map(({ key, pageKey }) => rowsByGroup.get(`${key}|${pageKey}`) ?? []);
+      // Rows come in page order (the database's collation decides), and so does each group's list.
+      return requests.map(({ key, pageKey }) => byGroup.get(`${key}|${pageKey}`) ?? { rows: [], total: null });
     },
     { cacheKeyFn: ({ key, pageKey }) => `${key}|${pageKey}` },
   );
@@ -105,8 +122,11 @@ export function groupedPagesLoader<Row extends { id: string }>(options: GroupedP
   });
 
   return async (key: string, page: PageRequest): Promise<Connection<Row>> => {
-    const pageKey = JSON.stringify([page.first, page.after?.value ?? null, page.after?.id ?? null]);
-    const rows = await pages.load({ key, page, pageKey });
-    return toConnection(rows, page, options.sortValue, () => counts.load(key));
+    const pageKey = JSON.stringify([page.first, page.after?.value ?? null, page.after?.id ?? null, page.withCount]);
+    const { rows, total } = await pages.load({ key, page, pageKey });
+    // A count came with the rows, or the key has no rows at all; no row after a cursor: counted apart.
+    const counted = total ?? (page.withCount && !page.after ? 0 : null);
+    const count = () => (counted !== null ? Promise.resolve(counted) : counts.load(key));
+    return toConnection(rows, page, options.sortValue, count);
   };
 }

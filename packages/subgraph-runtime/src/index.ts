@@ -10,8 +10,15 @@ export { type DatabaseFailure, databaseFailureOf, retryConflicts } from './datab
 export { applyMigrations, MigrationError, readMigrations, type SqlSession } from './database/migrations.js';
 export { type Database, openDatabase } from './database/open.js';
 export { ensurePgliteTemplate } from './database/pglite-template.js';
+export type { PreparedReads, ReadStatement } from './database/prepared-reads.js';
 export { type DatabaseLocation, MEMORY_DATABASE_URL, parseDatabaseUrl, redact } from './database/url.js';
-export { type GroupedPageSpec, groupedPagesLoader, queryGroupedPageIds } from './grouped-pages.js';
+export {
+  type GroupedPageSpec,
+  type GroupedRow,
+  groupedPageStatement,
+  groupedPagesLoader,
+  queryGroupedPages,
+} from './grouped-pages.js';
 export { groupLoader, isId, rowLoader } from './loaders.js';
 export {
   afterCursor,
@@ -22,6 +29,7 @@ export {
   type PageArguments,
   type PageRequest,
   type PageRequester,
+  selectsField,
   toConnection,
 } from './pagination.js';
 export { openSubgraphDatabase, runSubgraph, type SubgraphPlumbing, startSubgraph } from './run-subgraph.js';
@@ -44,4 +52,4 @@ export {
   type SubgraphSetup,
 } from './subgraph-manifest.js';
 export { createSubgraph, type RequestBase, type SubgraphOptions, type SubgraphRuntime } from './subgraph-server.js';
-export { containsText } from './text-search.js';
+export { containsPattern, containsText } from './text-search.js';

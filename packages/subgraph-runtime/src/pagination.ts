@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { badUserInput } from '@shop/platform';
+import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from 'graphql';
 
 export const PAGE_SIZE = { default: 20, max: 100 } as const;
 
@@ -10,6 +11,8 @@ export const PAGE_SIZE = { default: 20, max: 100 } as const;
 export interface PageRequest {
   first: number;
   after: Cursor | null;
+  /** Whether the client selected `totalCount`: a count nobody asked for is not run. */
+  withCount: boolean;
   cursorOf: (value: SortValue, id: string) => string;
 }
 
@@ -61,8 +64,11 @@ export function cursorCodec(secret: string) {
   };
 
   return {
-    /** The page `args` ask for in `list` (which names the list and its ordering). */
-    pageRequest(args: PageArguments, list: string): PageRequest {
+    /**
+     * The page `args` ask for in `list` (which names the list and its ordering). With the resolver's `info`, the
+     * count is asked for only when the client selected `totalCount`.
+     */
+    pageRequest(args: PageArguments, list: string, info?: GraphQLResolveInfo): PageRequest {
       const first = args.first ?? PAGE_SIZE.default;
       if (!Number.isInteger(first) || first < 0 || first > PAGE_SIZE.max) {
         throw badUserInput(`first must be between 0 and ${PAGE_SIZE.max} (got ${first})`, 'first');
@@ -70,6 +76,7 @@ export function cursorCodec(secret: string) {
       return {
         first,
         after: args.after == null ? null : decode(list, args.after),
+        withCount: info ? selectsField(info, 'totalCount') : true,
         cursorOf: (value, id) => encode(list, value, id),
       };
     },
@@ -97,9 +104,21 @@ export interface Connection<Node> {
   totalCount: () => Promise<number>;
 }
 
+/** Whether the field being resolved selects `name` (directly, or in a fragment on it). */
+export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
+  const visit = (selectionSet: SelectionSetNode | undefined): boolean =>
+    (selectionSet?.selections ?? []).some((selection) => {
+      if (selection.kind === Kind.FIELD) return selection.name.value === name;
+      if (selection.kind === Kind.INLINE_FRAGMENT) return visit(selection.selectionSet);
+      return visit(info.fragments[selection.name.value]?.selectionSet);
+    });
+  return info.fieldNodes.some((node) => visit(node.selectionSet));
+}
+
 /**
  * Builds a Relay connection from up to `first + 1` rows (the extra row only tells that another page exists).
  * With `loader`, the rows are put in the request's loader, so resolving them again as entities costs nothing.
+ * Cursors are signed only when a client reads them (getters): most read `endCursor` at most.
  */
 export function toConnection<Node extends { id: string }>(
   rows: Node[],
@@ -109,14 +128,24 @@ export function toConnection<Node extends { id: string }>(
   loader?: { prime(id: string, row: NoInfer<Node>): unknown },
 ): Connection<Node> {
   for (const row of loader ? rows : []) loader?.prime(row.id, row);
-  const edges = rows.slice(0, page.first).map((node) => ({ cursor: page.cursorOf(sortValue(node), node.id), node }));
+  const nodes = rows.slice(0, page.first);
+  const cursorOf = (node: Node | undefined) => (node ? page.cursorOf(sortValue(node), node.id) : null);
   return {
-    edges,
+    edges: nodes.map((node) => ({
+      node,
+      get cursor() {
+        return cursorOf(node) as string;
+      },
+    })),
     pageInfo: {
       hasNextPage: rows.length > page.first,
       hasPreviousPage: page.after !== null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return cursorOf(nodes[0]);
+      },
+      get endCursor() {
+        return cursorOf(nodes.at(-1));
+      },
     },
     totalCount,
   };

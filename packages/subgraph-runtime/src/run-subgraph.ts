@@ -72,6 +72,7 @@ export async function startSubgraph<Client extends PrismaLike, Settings, Context
   const { database, log, keys, internalToken, closedAccounts } = plumbing;
   const instance = await manifest.start({
     prisma: database.prisma,
+    reads: database.reads,
     settings,
     log,
     keys,
@@ -176,13 +177,13 @@ export async function runSubgraph<Client extends PrismaLike, Settings, Context e
       logQueries: true,
       migrations: shared.MIGRATE_ON_START === 'true' ? 'apply' : 'verify',
     });
-    countSqlStatements(database.prisma, service);
+    countSqlStatements(database, service);
     const { verifyToken, closedAccounts } = await createServiceTokenVerifier(
       shared,
       keys.publicPem,
       internalToken,
       log,
-      manifest.closedAccountsSource?.(database.prisma),
+      manifest.closedAccountsSource?.(database),
     );
     collectProcessMetrics();
     if (database.migrations.applied.length > 0)

@@ -13,6 +13,7 @@ import {
   z,
 } from '@shop/platform';
 import type { CacheDescription } from './cache-changes.js';
+import type { PreparedReads } from './database/prepared-reads.js';
 import { type DatabaseLocation, parseDatabaseUrl } from './database/url.js';
 import type { RequestBase } from './subgraph-server.js';
 
@@ -30,6 +31,8 @@ export interface BackgroundJob {
 /** What a subgraph's `start` is given: its database client, its own settings, and the shared plumbing. */
 export interface SubgraphSetup<Client, Settings> {
   prisma: Client;
+  /** Prepared statements for the hot reads (one statement per fetch), beside Prisma. */
+  reads: PreparedReads;
   settings: Settings;
   log: Logger;
   keys: { privatePem?: string | undefined; publicPem: string };
@@ -63,7 +66,10 @@ export interface SubgraphManifest<Client extends PrismaLike, Settings, Context e
    * Where this service learns which accounts are closed (their tokens are refused). Unset: it asks the users
    * service. The service that owns accounts reads them from its own table instead of asking itself over HTTP.
    */
-  closedAccountsSource?: (prisma: Client) => (since: Date) => Promise<ClosedAccount[]>;
+  closedAccountsSource?: (database: {
+    prisma: Client;
+    reads: PreparedReads;
+  }) => (since: Date) => Promise<ClosedAccount[]>;
   /**
    * The types whose rows it owns and what a change to a row means in cache tags (README: "Cache"). Without it
    * the subgraph has no change log for the routers to follow, and they never cache its fetches.

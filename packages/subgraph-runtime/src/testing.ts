@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { PreparedReads } from './database/prepared-reads.js';
 import {
   type DatabaseLocation,
   MEMORY_DATABASE_URL,
@@ -108,6 +109,7 @@ export async function openMigratedTwice<Client extends { $disconnect(): Promise<
     firstRun: first.migrations,
     secondRun: second.migrations,
     prisma: second.prisma,
+    reads: second.reads,
     location,
     close: async () => {
       await second.close();
@@ -137,6 +139,10 @@ export function migratedDatabase<Client extends { $disconnect(): Promise<void> }
     get prisma(): Client {
       if (!opened) throw new Error('the database opens before the tests run (beforeAll)');
       return opened.prisma;
+    },
+    get reads(): PreparedReads {
+      if (!opened) throw new Error('the database opens before the tests run (beforeAll)');
+      return opened.reads;
     },
   };
 }

@@ -1,5 +1,11 @@
-import { afterCursor, type Cursor, containsText } from '@shop/subgraph-runtime';
-import type { Prisma, PrismaClient } from './generated/prisma/client.js';
+import {
+  type Cursor,
+  containsPattern,
+  containsText,
+  type PreparedReads,
+  type ReadStatement,
+} from '@shop/subgraph-runtime';
+import type { Faq, Prisma, PrismaClient } from './generated/prisma/client.js';
 
 export type { Faq } from './generated/prisma/client.js';
 
@@ -9,8 +15,66 @@ export interface FaqQuery {
   productId?: string | undefined;
 }
 
+/** An FAQ's columns as the row type names them, on `f`. */
+const FAQ_COLUMNS = `f."id", f."question", f."answer", f."topic", f."product_id" AS "productId",
+  f."created_at" AS "createdAt", f."updated_at" AS "updatedAt"`;
+
+const FAQS_BY_IDS: ReadStatement = {
+  name: 'faqs:by-ids',
+  text: `SELECT ${FAQ_COLUMNS} FROM "faqs" f WHERE f."id" = ANY($1::uuid[])`,
+};
+const FAQS_BY_PRODUCTS: ReadStatement = {
+  name: 'faqs:by-products',
+  text: `SELECT ${FAQ_COLUMNS} FROM "faqs" f WHERE f."product_id" = ANY($1::uuid[]) ORDER BY f."created_at", f."id"`,
+};
+
+/**
+ * A page of FAQs, newest first, as one statement: `take` rows after the cursor and (`withCount`) the count of
+ * every match by a window taken before the cursor. Each shape of filters is its own prepared statement.
+ */
+function faqPageStatement(query: FaqQuery, after: Cursor | null, take: number, withCount: boolean) {
+  const params: unknown[] = [];
+  const bind = (value: unknown, type: string) => {
+    params.push(value);
+    return `$${params.length}::${type}`;
+  };
+  const shape: string[] = [];
+  const conditions = ['TRUE'];
+  if (query.search !== undefined) {
+    const pattern = bind(containsPattern(query.search), 'text');
+    conditions.push(`(f."question" ILIKE ${pattern} OR f."answer" ILIKE ${pattern})`);
+    shape.push('search');
+  }
+  if (query.topic !== undefined) {
+    conditions.push(`f."topic" = ${bind(query.topic, 'text')}`);
+    shape.push('topic');
+  }
+  if (query.productId !== undefined) {
+    conditions.push(`f."product_id" = ${bind(query.productId, 'uuid')}`);
+    shape.push('product');
+  }
+  const cursorOn = (on: string, column: string) =>
+    after ? `(${on}."${column}", ${on}."id") < (${bind(after.value, 'timestamptz')}, ${bind(after.id, 'uuid')})` : null;
+  if (after) shape.push('after');
+  const where = conditions.join(' AND ');
+  let text: string;
+  if (withCount) {
+    const cursor = cursorOn('"matching"', 'createdAt');
+    text = `SELECT * FROM (
+      SELECT ${FAQ_COLUMNS}, count(*) OVER ()::int AS "_total" FROM "faqs" f WHERE ${where}
+    ) AS "matching" ${cursor ? `WHERE ${cursor}` : ''}
+    ORDER BY "matching"."createdAt" DESC, "matching"."id" DESC LIMIT ${bind(take, 'int4')}`;
+    shape.push('count');
+  } else {
+    const cursor = cursorOn('f', 'created_at');
+    text = `SELECT ${FAQ_COLUMNS} FROM "faqs" f WHERE ${where}${cursor ? ` AND ${cursor}` : ''}
+      ORDER BY f."created_at" DESC, f."id" DESC LIMIT ${bind(take, 'int4')}`;
+  }
+  return { statement: { name: `faqs:page:${shape.join('+')}`, text }, params };
+}
+
 /** The only code that talks to the FAQ database. */
-export function createFaqRepository(prisma: PrismaClient) {
+export function createFaqRepository(prisma: PrismaClient, reads: PreparedReads) {
   const whereOf = (query: FaqQuery): Prisma.FaqWhereInput => ({
     ...(query.search
       ? {
@@ -21,16 +85,16 @@ export function createFaqRepository(prisma: PrismaClient) {
     ...(query.productId !== undefined ? { productId: query.productId } : {}),
   });
   return {
-    findFaqsByIds: (ids: string[]) => prisma.faq.findMany({ where: { id: { in: ids } } }),
+    findFaqsByIds: (ids: string[]) => reads.query<Faq>(FAQS_BY_IDS, [ids]),
     /** Every FAQ of these products, oldest first, in one query. */
-    findFaqsByProductIds: (productIds: string[]) =>
-      prisma.faq.findMany({ where: { productId: { in: productIds } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
-    listFaqs: (query: FaqQuery, after: Cursor | null, take: number) =>
-      prisma.faq.findMany({
-        where: { AND: [whereOf(query), afterCursor('createdAt', 'desc', after) as Prisma.FaqWhereInput] },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take,
-      }),
+    findFaqsByProductIds: (productIds: string[]) => reads.query<Faq>(FAQS_BY_PRODUCTS, [productIds]),
+    /** One page in one statement, with the count of every match when asked (null: empty page after a cursor). */
+    listFaqs: async (query: FaqQuery, page: { after: Cursor | null; take: number; withCount: boolean }) => {
+      const { statement, params } = faqPageStatement(query, page.after, page.take, page.withCount);
+      const rows = await reads.query<Faq & { _total?: number }>(statement, params);
+      const total = rows.length > 0 ? (rows[0]?._total ?? null) : page.after ? null : 0;
+      return { faqs: rows.map(({ _total, ...faq }) => faq), total };
+    },
     countFaqs: (query: FaqQuery) => prisma.faq.count({ where: whereOf(query) }),
     createFaq: (data: Prisma.FaqUncheckedCreateInput) => prisma.faq.create({ data }),
     updateFaq: (id: string, data: Prisma.FaqUncheckedUpdateInput) => prisma.faq.update({ where: { id }, data }),

@@ -6,7 +6,7 @@ export const resolvers: Resolvers = {
   DateTime,
   Query: {
     faq: (_, { id }, { faqs }) => faqs.faq(id),
-    faqs: (_, args, { faqs, pageRequest }) => faqs.faqs(args, pageRequest(args, 'faqs')),
+    faqs: (_, args, { faqs, pageRequest }, info) => faqs.faqs(args, pageRequest(args, 'faqs', info)),
   },
   Mutation: {
     createFaq: (_, { input }, { faqs }) => faqs.createFaq(input),

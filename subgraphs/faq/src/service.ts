@@ -73,10 +73,14 @@ export function createFaqService(
         topic: filter.topic ?? undefined,
         productId: filter.productId ?? undefined,
       };
-      const rows = await repository.listFaqs(query, page.after, page.first + 1);
-      const count = () => repository.countFaqs(query);
+      const { faqs, total } = await repository.listFaqs(query, {
+        after: page.after,
+        take: page.first + 1,
+        withCount: page.withCount,
+      });
+      const count = () => (total !== null ? Promise.resolve(total) : repository.countFaqs(query));
       return readsList(
-        toConnection(rows, page, (faq) => faq.createdAt, count, loaders.faqById),
+        toConnection(faqs, page, (faq) => faq.createdAt, count, loaders.faqById),
         faqListReads(query),
       );
     },

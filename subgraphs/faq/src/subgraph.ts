@@ -32,8 +32,8 @@ export default defineSubgraph({
     },
   },
   resolvers,
-  start: ({ prisma, settings, internalToken }) => {
-    const repository = createFaqRepository(prisma);
+  start: ({ prisma, reads, settings, internalToken }) => {
+    const repository = createFaqRepository(prisma, reads);
     const products = createProductsClient(settings.PRODUCTS_URL, internalToken);
     return {
       context: (base): FaqContext => {

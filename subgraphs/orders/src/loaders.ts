@@ -7,8 +7,7 @@ export function createOrderLoaders(repository: OrderRepository) {
     orderById: rowLoader(repository.findOrdersByIds, (order) => order.id),
     ordersOfUser: groupedPagesLoader({
       sortValue: (order) => order.createdAt,
-      pageIds: repository.orderPageIdsByUser,
-      rowsByIds: repository.findOrdersByIds,
+      pages: repository.orderPagesByUser,
       countByKeys: repository.countOrdersByUser,
     }),
   };

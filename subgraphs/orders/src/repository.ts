@@ -3,7 +3,9 @@ import {
   type Cursor,
   type GroupedPageSpec,
   type PageRequest,
-  queryGroupedPageIds,
+  type PreparedReads,
+  queryGroupedPages,
+  type ReadStatement,
 } from '@shop/subgraph-runtime';
 import type { Prisma, PrismaClient } from './generated/prisma/client.js';
 import { ORDER_TRANSITIONS, type OrderTransition, type SagaState, UNSETTLED_STATES } from './order-states.js';
@@ -20,9 +22,29 @@ export const orderNumber = (order: { number: number }) => `SO-${String(order.num
 
 const withItems = { items: { orderBy: { id: 'asc' } } } as const satisfies Prisma.OrderInclude;
 
-/** A user's orders page, newest first. */
+/** An order's columns as the row type names them, on `t`. */
+const ORDER_COLUMNS = `t."id", t."number", t."user_id" AS "userId", t."status"::text AS "status",
+  t."total_amount" AS "totalAmount", t."currency"::text AS "currency", t."idempotency_key" AS "idempotencyKey",
+  t."request_hash" AS "requestHash", t."stock_state"::text AS "stockState", t."cancel_reason" AS "cancelReason",
+  t."failure_code" AS "failureCode", t."claimed_by" AS "claimedBy", t."claimed_until" AS "claimedUntil",
+  t."created_at" AS "createdAt", t."updated_at" AS "updatedAt"`;
+/** An order's items in id order as one JSON column (json_agg), for the order whose id is `orderId` (SQL). */
+const itemsOf = (orderId: string) => `(SELECT coalesce(json_agg(json_build_object(
+    'id', i."id", 'orderId', i."order_id", 'productId', i."product_id", 'quantity', i."quantity",
+    'unitPriceAmount', i."unit_price_amount", 'productName', i."product_name", 'productSku', i."product_sku"
+  ) ORDER BY i."id"), '[]'::json) FROM "order_items" i WHERE i."order_id" = ${orderId}) AS "items"`;
+
+const ORDERS_BY_IDS: ReadStatement = {
+  name: 'orders:by-ids',
+  text: `SELECT ${ORDER_COLUMNS}, ${itemsOf('t."id"')} FROM "orders" t WHERE t."id" = ANY($1::uuid[])`,
+};
+
+/** A user's orders page, newest first, each order's items aggregated for the orders on the page only. */
 const USER_ORDERS: GroupedPageSpec = {
+  name: 'orders:of-users',
   table: 'orders',
+  columns: ORDER_COLUMNS,
+  pageColumns: itemsOf('"ranked"."_key"'),
   groupColumn: 'user_id',
   sortColumn: 'created_at',
   sortType: 'timestamptz',
@@ -30,10 +52,10 @@ const USER_ORDERS: GroupedPageSpec = {
 };
 
 /** The only code that talks to the orders database. */
-export function createOrderRepository(prisma: PrismaClient) {
+export function createOrderRepository(prisma: PrismaClient, reads: PreparedReads) {
   const ownedBy = (userId: string | null): Prisma.OrderWhereInput => (userId ? { userId } : {});
   return {
-    findOrdersByIds: (ids: string[]) => prisma.order.findMany({ where: { id: { in: ids } }, include: withItems }),
+    findOrdersByIds: (ids: string[]) => reads.query<OrderWithItems>(ORDERS_BY_IDS, [ids]),
     findOrderByIdempotencyKey: (userId: string, idempotencyKey: string) =>
       prisma.order.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } }, include: withItems }),
 
@@ -47,9 +69,9 @@ export function createOrderRepository(prisma: PrismaClient) {
       }),
     countOrders: (userId: string | null) => prisma.order.count({ where: ownedBy(userId) }),
 
-    /** For many users at once, the ids on each one's page (one statement). */
-    orderPageIdsByUser: (userIds: string[], page: PageRequest) =>
-      queryGroupedPageIds(prisma, USER_ORDERS, userIds, page),
+    /** For many users at once, each one's page with items (and count when asked for) in one statement. */
+    orderPagesByUser: (userIds: string[], page: PageRequest) =>
+      queryGroupedPages(reads, USER_ORDERS, userIds, page, (row) => row as unknown as OrderWithItems),
     countOrdersByUser: async (userIds: string[]) => {
       const counts = await prisma.order.groupBy({
         by: ['userId'],

@@ -7,7 +7,7 @@ export const resolvers: Resolvers = {
   DateTime,
   Query: {
     order: (_, { id }, { orders }) => orders.order(id),
-    orders: (_, args, { orders, pageRequest }) => orders.orders(pageRequest(args, 'orders')),
+    orders: (_, args, { orders, pageRequest }, info) => orders.orders(pageRequest(args, 'orders', info)),
   },
   Mutation: {
     placeOrder: (_, { input, idempotencyKey }, { orders }) => orders.placeOrder(input.items, idempotencyKey),
@@ -29,6 +29,7 @@ export const resolvers: Resolvers = {
   User: {
     // Orders contributes a field to users' User: the reference itself is all it needs.
     __resolveReference: (reference) => reference,
-    orders: (user, args, { orders, pageRequest }) => orders.ordersOfUser(user.id, pageRequest(args, 'user.orders')),
+    orders: (user, args, { orders, pageRequest }, info) =>
+      orders.ordersOfUser(user.id, pageRequest(args, 'user.orders', info)),
   },
 };

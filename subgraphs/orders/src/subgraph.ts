@@ -49,8 +49,8 @@ export default defineSubgraph({
     },
   },
   resolvers,
-  start: ({ prisma, settings, log, internalToken }) => {
-    const repository = createOrderRepository(prisma);
+  start: ({ prisma, reads, settings, log, internalToken }) => {
+    const repository = createOrderRepository(prisma, reads);
     const products = createProductsClient(settings.PRODUCTS_URL, internalToken);
     const saga = createPlaceOrderSaga({
       repository,

@@ -13,13 +13,16 @@ const list = (dimension: string) => cacheTag.list('Product', dimension);
 export const categoryList = cacheTag.list('Category', 'all');
 export const skuLookup = (sku: string) => list(`sku:${sku}`);
 
-/** The tags a catalogue list reads: its filters' dimensions and its ordering. */
-export function catalogueReads(query: ProductQuery | null, order: ProductOrder, categorySlug: string | null): string[] {
-  if (!query) return [categoryList]; // an unknown category: empty until a category takes that slug
+/**
+ * The tags a catalogue list reads: its filters' dimensions and its ordering. `categoryId` is the filtered
+ * category's id when the page showed a product of it; an empty page of a category (or of an unknown slug) reads
+ * `Product[all]` instead, which every product joining or leaving any category drops.
+ */
+export function catalogueReads(query: ProductQuery, order: ProductOrder, categoryId: string | null): string[] {
   const tags = query.ids ? query.ids.map((id) => cacheTag.entity('Product', id)) : [];
-  if (query.categoryId !== undefined) tags.push(list(`category:${query.categoryId}`));
-  if (categorySlug !== null) tags.push(categoryList);
-  if (!query.ids && query.categoryId === undefined) tags.push(list('all'));
+  if (query.categorySlug !== undefined) {
+    tags.push(categoryList, list(categoryId ? `category:${categoryId}` : 'all'));
+  } else if (!query.ids) tags.push(list('all'));
   if (query.inStock !== undefined) tags.push(list('inStock'));
   if (query.minPrice !== undefined || query.maxPrice !== undefined || order.startsWith('PRICE'))
     tags.push(list('price'));

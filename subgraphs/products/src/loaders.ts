@@ -13,8 +13,7 @@ export function createProductLoaders(repository: ProductRepository) {
     categoryById: rowLoader(repository.findCategoriesByIds, (category) => category.id),
     productsOfCategory: groupedPagesLoader({
       sortValue: (product) => product.name,
-      pageIds: repository.productPageIdsByCategory,
-      rowsByIds: repository.findProductsByIds,
+      pages: repository.productPagesByCategory,
       countByKeys: repository.countProductsByCategory,
     }),
   };

@@ -1,12 +1,14 @@
 import {
-  afterCursor,
   type Cursor,
+  containsPattern,
   containsText,
   type GroupedPageSpec,
   type PageRequest,
-  queryGroupedPageIds,
+  type PreparedReads,
+  queryGroupedPages,
+  type ReadStatement,
 } from '@shop/subgraph-runtime';
-import type { Prisma, PrismaClient, Product } from './generated/prisma/client.js';
+import type { Category, Prisma, PrismaClient, Product } from './generated/prisma/client.js';
 import {
   RESERVATION_TRANSITIONS,
   type ReservationStatus,
@@ -16,32 +18,72 @@ import {
 
 export type { Category, Product } from './generated/prisma/client.js';
 
+/** A product as the hot reads return it: its category joined in the same statement (null: none). */
+export type ProductWithCategory = Product & { category: Category | null };
+/** What resolvers get as a Product: from a hot read (category joined) or from a write (category loaded). */
+export type ProductRow = Product & { category?: Category | null };
+
 /** What a SKU looks like; nothing else can name a product, so nothing else is looked up. */
 export const SKU = /^[A-Z0-9][A-Z0-9-]{1,63}$/;
 
 export type ProductOrder = 'NEWEST' | 'NAME_ASC' | 'PRICE_ASC' | 'PRICE_DESC';
 
-/** Each API ordering as (column, direction); id in the same direction breaks ties. */
+/** Each API ordering as (field, column, direction, type); id in the same direction breaks ties. */
 export const PRODUCT_ORDERS = {
-  NEWEST: { field: 'createdAt', direction: 'desc' },
-  NAME_ASC: { field: 'name', direction: 'asc' },
-  PRICE_ASC: { field: 'priceAmount', direction: 'asc' },
-  PRICE_DESC: { field: 'priceAmount', direction: 'desc' },
-} as const satisfies Record<ProductOrder, { field: keyof Product; direction: 'asc' | 'desc' }>;
+  NEWEST: { field: 'createdAt', column: 'created_at', direction: 'desc', type: 'timestamptz' },
+  NAME_ASC: { field: 'name', column: 'name', direction: 'asc', type: 'text' },
+  PRICE_ASC: { field: 'priceAmount', column: 'price_amount', direction: 'asc', type: 'int4' },
+  PRICE_DESC: { field: 'priceAmount', column: 'price_amount', direction: 'desc', type: 'int4' },
+} as const satisfies Record<
+  ProductOrder,
+  { field: keyof Product; column: string; direction: 'asc' | 'desc'; type: string }
+>;
+
+/** A product's columns as the row type names them, and its category's, on `p` and `c`. */
+const PRODUCT_COLUMNS = `p."id", p."sku", p."name", p."description", p."price_amount" AS "priceAmount",
+  p."price_currency"::text AS "priceCurrency", p."stock", p."category_id" AS "categoryId",
+  p."created_at" AS "createdAt", p."updated_at" AS "updatedAt", p."archived_at" AS "archivedAt",
+  c."slug" AS "categorySlug", c."name" AS "categoryName", c."created_at" AS "categoryCreatedAt"`;
+const PRODUCTS_AND_CATEGORIES = `"products" p LEFT JOIN "categories" c ON c."id" = p."category_id"`;
+
+function productOf(raw: Record<string, unknown>): ProductWithCategory {
+  const { categorySlug, categoryName, categoryCreatedAt, ...product } = raw as unknown as Product & {
+    categorySlug: string;
+    categoryName: string;
+    categoryCreatedAt: Date;
+  };
+  const category = product.categoryId
+    ? { id: product.categoryId, slug: categorySlug, name: categoryName, createdAt: categoryCreatedAt }
+    : null;
+  return { ...product, category };
+}
+
+const PRODUCTS_BY_IDS: ReadStatement = {
+  name: 'products:by-ids',
+  text: `SELECT ${PRODUCT_COLUMNS} FROM ${PRODUCTS_AND_CATEGORIES} WHERE p."id" = ANY($1::uuid[])`,
+};
+const PRODUCTS_BY_SKUS: ReadStatement = {
+  name: 'products:by-skus',
+  text: `SELECT ${PRODUCT_COLUMNS} FROM ${PRODUCTS_AND_CATEGORIES} WHERE p."sku" = ANY($1::text[])`,
+};
 
 /** A category's products page in name order. */
 const CATEGORY_PRODUCTS: GroupedPageSpec = {
+  name: 'products:of-categories',
   table: 'products',
+  columns: `t."id", t."sku", t."name", t."description", t."price_amount" AS "priceAmount",
+    t."price_currency"::text AS "priceCurrency", t."stock", t."category_id" AS "categoryId",
+    t."created_at" AS "createdAt", t."updated_at" AS "updatedAt", t."archived_at" AS "archivedAt"`,
   groupColumn: 'category_id',
   sortColumn: 'name',
   sortType: 'text',
   direction: 'asc',
-  rowsShown: '"archived_at" IS NULL',
+  rowsShown: 't."archived_at" IS NULL',
 };
 
 export interface ProductQuery {
   search?: string | undefined;
-  categoryId?: string | undefined;
+  categorySlug?: string | undefined;
   minPrice?: number | undefined;
   maxPrice?: number | undefined;
   inStock?: boolean | undefined;
@@ -53,8 +95,78 @@ export interface StockChange {
   quantity: number;
 }
 
+/**
+ * A catalogue page as one statement: the products on sale that `query` matches, their categories joined, `take`
+ * rows after the cursor, and (`withCount`) the count of all matches by a window taken before the cursor. The
+ * text depends only on which filters are present: each shape is its own prepared statement.
+ */
+function catalogueStatement(
+  query: ProductQuery,
+  order: ProductOrder,
+  after: Cursor | null,
+  take: number,
+  withCount: boolean,
+): { statement: ReadStatement; params: unknown[] } {
+  const params: unknown[] = [];
+  const bind = (value: unknown, type: string) => {
+    params.push(value);
+    return `$${params.length}::${type}`;
+  };
+  const shape: string[] = [order];
+  const conditions = ['p."archived_at" IS NULL'];
+  if (query.search !== undefined) {
+    const pattern = bind(containsPattern(query.search), 'text');
+    conditions.push(`(p."name" ILIKE ${pattern} OR p."description" ILIKE ${pattern} OR p."sku" ILIKE ${pattern})`);
+    shape.push('search');
+  }
+  if (query.categorySlug !== undefined) {
+    conditions.push(`c."slug" = ${bind(query.categorySlug, 'text')}`);
+    shape.push('category');
+  }
+  if (query.minPrice !== undefined) {
+    conditions.push(`p."price_amount" >= ${bind(query.minPrice, 'int4')}`);
+    shape.push('min');
+  }
+  if (query.maxPrice !== undefined) {
+    conditions.push(`p."price_amount" <= ${bind(query.maxPrice, 'int4')}`);
+    shape.push('max');
+  }
+  if (query.inStock !== undefined) {
+    conditions.push(query.inStock ? 'p."stock" > 0' : 'p."stock" <= 0');
+    shape.push(query.inStock ? 'in-stock' : 'out-of-stock');
+  }
+  if (query.ids !== undefined) {
+    conditions.push(`p."id" = ANY(${bind(query.ids, 'uuid[]')})`);
+    shape.push('ids');
+  }
+  const { field, column, direction, type } = PRODUCT_ORDERS[order];
+  const beyond = direction === 'asc' ? '>' : '<';
+  const sorted = (on: string, sortColumn: string) =>
+    `ORDER BY ${on}."${sortColumn}" ${direction}, ${on}."id" ${direction} LIMIT ${bind(take, 'int4')}`;
+  const afterCursor = (on: string, sortColumn: string) =>
+    after
+      ? `(${on}."${sortColumn}", ${on}."id") ${beyond} (${bind(after.value, type)}, ${bind(after.id, 'uuid')})`
+      : null;
+  if (after) shape.push('after');
+  const where = conditions.join(' AND ');
+  let text: string;
+  if (withCount) {
+    // The count over every match, then the cursor: the window is taken before the page is cut.
+    const cursor = afterCursor('"matching"', field);
+    text = `SELECT * FROM (
+      SELECT ${PRODUCT_COLUMNS}, count(*) OVER ()::int AS "_total" FROM ${PRODUCTS_AND_CATEGORIES} WHERE ${where}
+    ) AS "matching" ${cursor ? `WHERE ${cursor}` : ''} ${sorted('"matching"', field)}`;
+    shape.push('count');
+  } else {
+    const cursor = afterCursor('p', column);
+    text = `SELECT ${PRODUCT_COLUMNS} FROM ${PRODUCTS_AND_CATEGORIES}
+      WHERE ${where}${cursor ? ` AND ${cursor}` : ''} ${sorted('p', column)}`;
+  }
+  return { statement: { name: `products:catalogue:${shape.join('+')}`, text }, params };
+}
+
 /** The only code that talks to the products database. */
-export function createProductRepository(prisma: PrismaClient) {
+export function createProductRepository(prisma: PrismaClient, reads: PreparedReads) {
   // The catalogue lists only products on sale: archived ones are still found by id or SKU (references).
   const whereOf = (query: ProductQuery): Prisma.ProductWhereInput => ({
     archivedAt: null,
@@ -67,7 +179,7 @@ export function createProductRepository(prisma: PrismaClient) {
           ],
         }
       : {}),
-    ...(query.categoryId !== undefined ? { categoryId: query.categoryId } : {}),
+    ...(query.categorySlug !== undefined ? { category: { slug: query.categorySlug } } : {}),
     ...(query.minPrice !== undefined || query.maxPrice !== undefined
       ? { priceAmount: { gte: query.minPrice, lte: query.maxPrice } }
       : {}),
@@ -76,26 +188,32 @@ export function createProductRepository(prisma: PrismaClient) {
   });
 
   return {
-    findProductsByIds: (ids: string[]) => prisma.product.findMany({ where: { id: { in: ids } } }),
-    findProductsBySkus: (skus: string[]) => prisma.product.findMany({ where: { sku: { in: skus } } }),
+    findProductsByIds: async (ids: string[]) =>
+      (await reads.query<Record<string, unknown>>(PRODUCTS_BY_IDS, [ids])).map(productOf),
+    findProductsBySkus: async (skus: string[]) =>
+      (await reads.query<Record<string, unknown>>(PRODUCTS_BY_SKUS, [skus])).map(productOf),
     findCategoriesByIds: (ids: string[]) => prisma.category.findMany({ where: { id: { in: ids } } }),
-    findCategoryBySlug: (slug: string) => prisma.category.findUnique({ where: { slug } }),
     listCategories: () => prisma.category.findMany({ orderBy: { name: 'asc' } }),
 
-    /** One page of products: `take` rows after the cursor in the given order. */
-    listProducts: (query: ProductQuery, order: ProductOrder, after: Cursor | null, take: number) => {
-      const { field, direction } = PRODUCT_ORDERS[order];
-      return prisma.product.findMany({
-        where: { AND: [whereOf(query), afterCursor(field, direction, after) as Prisma.ProductWhereInput] },
-        orderBy: [{ [field]: direction }, { id: direction }],
-        take,
-      });
+    /**
+     * One catalogue page in one statement: `take` rows after the cursor in the given order, their categories,
+     * and with `withCount` the number of all matches (null when the page is empty after a cursor: no row carried it).
+     */
+    listProducts: async (
+      query: ProductQuery,
+      order: ProductOrder,
+      page: { after: Cursor | null; take: number; withCount: boolean },
+    ) => {
+      const { statement, params } = catalogueStatement(query, order, page.after, page.take, page.withCount);
+      const rows = await reads.query<Record<string, unknown>>(statement, params);
+      const total = rows.length > 0 ? ((rows[0]?._total as number | undefined) ?? null) : page.after ? null : 0;
+      return { products: rows.map(({ _total, ...row }) => productOf(row)), total };
     },
     countProducts: (query: ProductQuery) => prisma.product.count({ where: whereOf(query) }),
 
-    /** For many categories at once, the ids on each one's page (one statement). */
-    productPageIdsByCategory: (categoryIds: string[], page: PageRequest) =>
-      queryGroupedPageIds(prisma, CATEGORY_PRODUCTS, categoryIds, page),
+    /** For many categories at once, each one's page (and count when asked for) in one statement. */
+    productPagesByCategory: (categoryIds: string[], page: PageRequest) =>
+      queryGroupedPages(reads, CATEGORY_PRODUCTS, categoryIds, page, (row) => row as unknown as Product),
     countProductsByCategory: async (categoryIds: string[]) => {
       const counts = await prisma.product.groupBy({
         by: ['categoryId'],

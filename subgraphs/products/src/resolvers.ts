@@ -11,9 +11,9 @@ export const resolvers: Resolvers = {
       if (args.sku != null) readKey(context, info, skuLookup(args.sku));
       return context.products.product(args);
     },
-    products: (_, args, { products, pageRequest }) => {
+    products: (_, args, { products, pageRequest }, info) => {
       const order = args.orderBy ?? 'NEWEST';
-      return products.products(args.filter, order, pageRequest(args, `products:${order}`));
+      return products.products(args.filter, order, pageRequest(args, `products:${order}`, info));
     },
     categories: (_, __, { products }) => products.categories(),
     stockReservation: (_, { orderId }, { products }) => products.stockReservation(orderId),
@@ -32,10 +32,16 @@ export const resolvers: Resolvers = {
     __resolveReference: (reference, { loaders }) =>
       'id' in reference ? loaders.productById.load(reference.id) : loaders.productBySku.load(reference.sku),
     price: (product) => ({ amount: product.priceAmount, currency: product.priceCurrency }),
-    category: (product, _, { loaders }) => (product.categoryId ? loaders.categoryById.load(product.categoryId) : null),
+    // The hot reads join the category; rows from writes load it (one query per tick).
+    category: (product, _, { loaders }) =>
+      product.category !== undefined
+        ? product.category
+        : product.categoryId
+          ? loaders.categoryById.load(product.categoryId)
+          : null,
   },
   Category: {
-    products: (category, args, { products, pageRequest }) =>
-      products.productsInCategory(category.id, pageRequest(args, 'category.products')),
+    products: (category, args, { products, pageRequest }, info) =>
+      products.productsInCategory(category.id, pageRequest(args, 'category.products', info)),
   },
 };

@@ -47,7 +47,7 @@ export const MAX_STOCK = 1_000_000_000;
 /** Catalogue rules: validation, authorization, and what each operation means. */
 export function createProductService(repository: ProductRepository, loaders: ProductLoaders, request: RequestBase) {
   const { viewer } = request;
-  async function queryOf(filter: ProductFilter | null | undefined): Promise<ProductQuery | null> {
+  function queryOf(filter: ProductFilter | null | undefined): ProductQuery {
     const search = filter?.search?.trim();
     if (search && search.length > MAX_SEARCH_LENGTH) {
       throw badUserInput(`search is limited to ${MAX_SEARCH_LENGTH} characters`, 'filter.search');
@@ -59,27 +59,14 @@ export function createProductService(repository: ProductRepository, loaders: Pro
       const value = filter?.[bound];
       if (value != null && value < 0) throw badUserInput(`${bound} cannot be negative`, `filter.${bound}`);
     }
-    let categoryId: string | undefined;
-    if (filter?.category != null) {
-      const category = await repository.findCategoryBySlug(filter.category);
-      if (!category) return null; // an unknown category has no products
-      categoryId = category.id;
-    }
     return {
       search: search || undefined,
-      categoryId,
+      categorySlug: filter?.category ?? undefined, // an unknown category has no products
       minPrice: filter?.minPrice ?? undefined,
       maxPrice: filter?.maxPrice ?? undefined,
       inStock: filter?.inStock ?? undefined,
       ids: filter?.ids ? [...filter.ids] : undefined,
     };
-  }
-
-  async function listProducts(query: ProductQuery | null, order: ProductOrder, page: PageRequest) {
-    const { field } = PRODUCT_ORDERS[order];
-    const rows = query ? await repository.listProducts(query, order, page.after, page.first + 1) : [];
-    const count = () => (query ? repository.countProducts(query) : Promise.resolve(0));
-    return toConnection(rows, page, (product) => product[field], count, loaders.productById);
   }
 
   return {
@@ -88,9 +75,20 @@ export function createProductService(repository: ProductRepository, loaders: Pro
       if (args.id != null) return loaders.productById.load(args.id);
       return loaders.productBySku.load(args.sku ?? '');
     },
+    /** A catalogue page: one statement, with the count only when the client selected `totalCount`. */
     products: async (filter: ProductFilter | null | undefined, order: ProductOrder, page: PageRequest) => {
-      const query = await queryOf(filter);
-      return readsList(await listProducts(query, order, page), catalogueReads(query, order, filter?.category ?? null));
+      const query = queryOf(filter);
+      const { field } = PRODUCT_ORDERS[order];
+      const { products, total } = await repository.listProducts(query, order, {
+        after: page.after,
+        take: page.first + 1,
+        withCount: page.withCount,
+      });
+      const count = () => (total !== null ? Promise.resolve(total) : repository.countProducts(query));
+      for (const product of products)
+        if (product.category) loaders.categoryById.prime(product.category.id, product.category);
+      const connection = toConnection(products, page, (product) => product[field], count, loaders.productById);
+      return readsList(connection, catalogueReads(query, order, products[0]?.categoryId ?? null));
     },
     productsInCategory: async (categoryId: string, page: PageRequest) =>
       readsList(await loaders.productsOfCategory(categoryId, page), categoryPageReads(categoryId)),

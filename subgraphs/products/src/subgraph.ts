@@ -32,14 +32,14 @@ export default defineSubgraph({
   codegen: {
     context: 'ProductsContext',
     mappers: {
-      Product: './repository.js#Product as ProductRow',
+      Product: './repository.js#ProductRow',
       Category: './repository.js#Category as CategoryRow',
       ProductConnection: './context.js#ProductConnectionRow',
     },
   },
   resolvers,
-  start: ({ prisma }) => {
-    const repository = createProductRepository(prisma);
+  start: ({ prisma, reads }) => {
+    const repository = createProductRepository(prisma, reads);
     return {
       context: (base): ProductsContext => {
         const loaders = createProductLoaders(repository);

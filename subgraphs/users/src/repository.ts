@@ -1,16 +1,23 @@
 import type { ClosedAccount } from '@shop/platform';
-import { afterCursor, type Cursor } from '@shop/subgraph-runtime';
-import type { LoginThrottle, Prisma, PrismaClient } from './generated/prisma/client.js';
+import { afterCursor, type Cursor, type PreparedReads, type ReadStatement } from '@shop/subgraph-runtime';
+import type { LoginThrottle, Prisma, PrismaClient, User } from './generated/prisma/client.js';
 
 export type { LoginThrottle, User } from './generated/prisma/client.js';
 
 /** What a closed account's name reads. */
 export const CLOSED_NAME = 'Closed account';
 
+const USERS_BY_IDS: ReadStatement = {
+  name: 'users:by-ids',
+  text: `SELECT u."id", u."email", u."name", u."password_hash" AS "passwordHash", u."role"::text AS "role",
+    u."created_at" AS "createdAt", u."updated_at" AS "updatedAt", u."closed_at" AS "closedAt"
+    FROM "users" u WHERE u."id" = ANY($1::uuid[])`,
+};
+
 /** The only code that talks to the users database. */
-export function createUserRepository(prisma: PrismaClient) {
+export function createUserRepository(prisma: PrismaClient, reads: PreparedReads) {
   return {
-    findUsersByIds: (ids: string[]) => prisma.user.findMany({ where: { id: { in: ids } } }),
+    findUsersByIds: (ids: string[]) => reads.query<User>(USERS_BY_IDS, [ids]),
     findUserByEmail: (email: string) => prisma.user.findUnique({ where: { email } }),
     listUsers: (after: Cursor | null, take: number) =>
       prisma.user.findMany({

@@ -7,7 +7,7 @@ export const resolvers: Resolvers = {
   Query: {
     me: (_, __, { users }) => users.me(),
     user: (_, { id }, { users }) => users.user(id),
-    users: (_, args, { users, pageRequest }) => users.users(pageRequest(args, 'users')),
+    users: (_, args, { users, pageRequest }, info) => users.users(pageRequest(args, 'users', info)),
     closedAccounts: (_, { since }, { users }) => users.closedAccounts(since),
   },
   Mutation: {

@@ -25,16 +25,16 @@ export default defineSubgraph({
   seed: seedAccounts,
   cache: usersCache,
   // The accounts are ours: closures come from our own table, as fresh as the last commit.
-  closedAccountsSource: (prisma) => createUserRepository(prisma).findClosedSince,
+  closedAccountsSource: ({ prisma, reads }) => createUserRepository(prisma, reads).findClosedSince,
   codegen: {
     context: 'UsersContext',
     mappers: { User: './repository.js#User as UserRow', UserConnection: './context.js#UserConnectionRow' },
   },
   resolvers,
-  start: async ({ prisma, settings, keys, closedAccounts }) => {
+  start: async ({ prisma, reads, settings, keys, closedAccounts }) => {
     if (!keys.privatePem) throw new StartupError('JWT_PRIVATE_KEY is required: the users service signs tokens');
     const signToken = await createTokenSigner(keys.privatePem, settings.JWT_TTL_SECONDS);
-    const repository = createUserRepository(prisma);
+    const repository = createUserRepository(prisma, reads);
     return {
       context: (base): UsersContext => {
         const loaders = createUserLoaders(repository);

@@ -14,6 +14,7 @@ import {
 } from './migrations.js';
 import { lockDataDir } from './pglite-lock.js';
 import { pgliteTemplateFor } from './pglite-template.js';
+import { type PreparedReads, pgliteReads, postgresReads } from './prepared-reads.js';
 import { type DatabaseLocation, redact } from './url.js';
 
 /**
@@ -32,6 +33,8 @@ interface PrismaLike {
 
 export interface Database<Client extends PrismaLike> {
   prisma: Client;
+  /** The hot reads' prepared statements on the same connections (prepared-reads.ts). */
+  reads: PreparedReads;
   location: DatabaseLocation;
   /** The migration run at open: whether the database was new, which migrations were applied. */
   migrations: MigrationResult;
@@ -93,6 +96,7 @@ async function openPostgres<Client extends PrismaLike>(
   const prisma = options.createClient(new PrismaPg(pool));
   return {
     prisma,
+    reads: postgresReads(pool),
     location: options.location,
     migrations,
     close: async () => {
@@ -119,6 +123,7 @@ async function openPglite<Client extends PrismaLike>(
     const prisma = options.createClient(new PrismaPGlite(session));
     return {
       prisma,
+      reads: pgliteReads(session),
       location: options.location,
       migrations,
       close: async () => {

@@ -9,7 +9,7 @@ const database = migratedDatabase<PrismaClient>(subgraph);
 
 describe(`faq database on ${databaseKind}`, () => {
   it('creates, reads, searches, updates and deletes FAQs', async () => {
-    const repository = createFaqRepository(database.prisma);
+    const repository = createFaqRepository(database.prisma, database.reads);
     const productId = randomUUID();
     const faq = await repository.createFaq({
       question: 'Is it waterproof?',
@@ -36,7 +36,7 @@ describe(`faq database on ${databaseKind}`, () => {
 
 describe('faq ids', () => {
   it('are unique', async () => {
-    const repository = createFaqRepository(database.prisma);
+    const repository = createFaqRepository(database.prisma, database.reads);
     const faq = await repository.createFaq({ question: 'q', answer: 'a', topic: 't' });
     await expect(repository.createFaq({ id: faq.id, question: 'q2', answer: 'a2', topic: 't' })).rejects.toMatchObject({
       code: 'P2002',

@@ -21,7 +21,7 @@ const order = (userId: string, idempotencyKey: string | null = null) => ({
 
 describe(`orders database on ${databaseKind}`, () => {
   it('creates, reads, updates and deletes orders with their items, numbered in order', async () => {
-    const repository = createOrderRepository(database.prisma);
+    const repository = createOrderRepository(database.prisma, database.reads);
     const userId = randomUUID();
     const first = await repository.createOrder(order(userId));
     const second = await repository.createOrder(order(userId));
@@ -38,14 +38,19 @@ describe(`orders database on ${databaseKind}`, () => {
   });
 
   it('pages many users orders in one statement', async () => {
-    const repository = createOrderRepository(database.prisma);
+    const repository = createOrderRepository(database.prisma, database.reads);
     const users = [randomUUID(), randomUUID()];
     for (const userId of users) for (let index = 0; index < 3; index++) await repository.createOrder(order(userId));
-    const ids = await repository.orderPageIdsByUser(
+    const pages = await repository.orderPagesByUser(
       users,
       cursorCodec('test').pageRequest({ first: 2 }, 'user.orders'),
     );
-    expect(ids.filter((row) => row.group === users[0])).toHaveLength(3); // first + 1, to tell there is more
+    const first = pages.filter((entry) => entry.group === users[0]);
+    expect(first).toHaveLength(3); // first + 1, to tell there is more
+    expect(first.map((entry) => entry.total)).toEqual([3, 3, 3]); // each user's count, in the same statement
+    expect(first[0]?.row.items).toEqual([expect.objectContaining({ quantity: expect.any(Number) })]);
+    expect(first[0]?.row.createdAt).toBeInstanceOf(Date);
+    expect((await repository.findOrdersByIds([first[0]?.row.id as string]))[0]).toEqual(first[0]?.row);
     expect(Object.fromEntries(await repository.countOrdersByUser(users))).toEqual({
       [users[0] as string]: 3,
       [users[1] as string]: 3,
@@ -53,7 +58,7 @@ describe(`orders database on ${databaseKind}`, () => {
   });
 
   it('allows one order per user and idempotency key', async () => {
-    const repository = createOrderRepository(database.prisma);
+    const repository = createOrderRepository(database.prisma, database.reads);
     const userId = randomUUID();
     await repository.createOrder(order(userId, 'key-1'));
     await expect(repository.createOrder(order(userId, 'key-1'))).rejects.toMatchObject({ code: 'P2002' });
@@ -62,7 +67,7 @@ describe(`orders database on ${databaseKind}`, () => {
   });
 
   it('moves an order only along its transitions, each once', async () => {
-    const repository = createOrderRepository(database.prisma);
+    const repository = createOrderRepository(database.prisma, database.reads);
     const pending = await repository.createOrder({ ...order(randomUUID()), status: 'PENDING', stockState: 'UNKNOWN' });
     expect(await repository.transition(pending.id, 'ship')).toBe(false); // PENDING cannot ship
     const confirmed = await repository.confirm(pending.id, new Map([[pending.items[0]?.productId as string, 120]]));
@@ -85,7 +90,7 @@ describe(`orders database on ${databaseKind}`, () => {
   });
 
   it('lets one worker at a time claim an order, and concurrent sweeps claim different orders', async () => {
-    const repository = createOrderRepository(database.prisma);
+    const repository = createOrderRepository(database.prisma, database.reads);
     const target = await repository.createOrder({ ...order(randomUUID()), status: 'PENDING', stockState: 'UNKNOWN' });
     expect(await repository.claim(target.id, 'worker-a', 60_000)).toBe(true);
     expect(await repository.claim(target.id, 'worker-b', 60_000)).toBe(false);

@@ -9,7 +9,7 @@ const database = migratedDatabase<PrismaClient>(subgraph);
 
 describe(`products database on ${databaseKind}`, () => {
   it('creates, reads, updates and deletes products and categories', async () => {
-    const repository = createProductRepository(database.prisma);
+    const repository = createProductRepository(database.prisma, database.reads);
     const category = await database.prisma.category.create({ data: { slug: 'tea', name: 'Tea' } });
     const created = await repository.createProduct({
       sku: 'TEA-SENCHA',
@@ -22,7 +22,19 @@ describe(`products database on ${databaseKind}`, () => {
     });
     expect((await repository.findProductsByIds([created.id]))[0]?.name).toBe('Sencha');
     expect((await repository.findProductsBySkus(['TEA-SENCHA']))[0]?.id).toBe(created.id);
-    expect(await repository.countProducts({ categoryId: category.id })).toBe(1);
+    expect(await repository.countProducts({ categorySlug: 'tea' })).toBe(1);
+    // One statement: the page, its categories joined, and the count of every match when asked for.
+    const page = { after: null, take: 10, withCount: true };
+    expect(await repository.listProducts({ categorySlug: 'tea', search: 'sench' }, 'NAME_ASC', page)).toEqual({
+      products: [expect.objectContaining({ id: created.id, category: expect.objectContaining({ slug: 'tea' }) })],
+      total: 1,
+    });
+    expect(await repository.listProducts({ categorySlug: 'coffee' }, 'NEWEST', page)).toEqual({
+      products: [],
+      total: 0,
+    });
+    expect((await repository.listProducts({ search: '100%' }, 'NEWEST', page)).total).toBe(0); // % is not a wildcard
+    expect((await repository.listProducts({ minPrice: 990, maxPrice: 990 }, 'PRICE_ASC', page)).total).toBe(1);
 
     const updated = await repository.updateProduct(created.id, { priceAmount: 1090 });
     expect(updated.priceAmount).toBe(1090);
@@ -34,8 +46,8 @@ describe(`products database on ${databaseKind}`, () => {
     expect(await repository.archiveProduct(created.id)).toBe(true);
     expect(await repository.archiveProduct(created.id)).toBe(false);
     expect((await repository.findProductsByIds([created.id]))[0]?.archivedAt).toBeInstanceOf(Date);
-    expect(await repository.countProducts({ categoryId: category.id })).toBe(0);
-    expect(await repository.listProducts({ search: 'Sencha' }, 'NAME_ASC', null, 10)).toEqual([]);
+    expect(await repository.countProducts({ categorySlug: 'tea' })).toBe(0);
+    expect(await repository.listProducts({ search: 'Sencha' }, 'NAME_ASC', page)).toEqual({ products: [], total: 0 });
     await expect(repository.reserveStock(randomUUID(), [{ productId: created.id, quantity: 1 }])).rejects.toMatchObject(
       {
         productIds: [created.id],
@@ -44,7 +56,7 @@ describe(`products database on ${databaseKind}`, () => {
   });
 
   it('enforces unique SKUs and category slugs', async () => {
-    const repository = createProductRepository(database.prisma);
+    const repository = createProductRepository(database.prisma, database.reads);
     const product = { sku: 'DUP-1', name: 'One', description: 'd', priceAmount: 1, priceCurrency: 'EUR', stock: 1 };
     await repository.createProduct(product);
     const duplicate = await repository.createProduct({ ...product, name: 'Two' }).catch((error: unknown) => error);
@@ -58,7 +70,7 @@ describe(`products database on ${databaseKind}`, () => {
   });
 
   it('reserves stock for all items or none, never below zero, and gives it back exactly once', async () => {
-    const repository = createProductRepository(database.prisma);
+    const repository = createProductRepository(database.prisma, database.reads);
     const base = { description: 'd', priceAmount: 100, priceCurrency: 'EUR' };
     const a = await repository.createProduct({ ...base, sku: 'STOCK-A', name: 'A', stock: 2 });
     const b = await repository.createProduct({ ...base, sku: 'STOCK-B', name: 'B', stock: 1 });
@@ -95,7 +107,7 @@ describe(`products database on ${databaseKind}`, () => {
   });
 
   it('never releases a committed reservation; only returning gives its units back, once', async () => {
-    const repository = createProductRepository(database.prisma);
+    const repository = createProductRepository(database.prisma, database.reads);
     const base = { description: 'd', priceAmount: 100, priceCurrency: 'EUR' };
     const product = await repository.createProduct({ ...base, sku: 'STOCK-C', name: 'C', stock: 5 });
     const stock = async () => (await repository.findProductsByIds([product.id]))[0]?.stock;

@@ -8,7 +8,7 @@ const database = migratedDatabase<PrismaClient>(subgraph);
 
 describe(`users database on ${databaseKind}`, () => {
   it('creates, reads, updates and deletes users', async () => {
-    const repository = createUserRepository(database.prisma);
+    const repository = createUserRepository(database.prisma, database.reads);
     const user = await repository.createUser({ email: 'grace@shop.test', name: 'Grace', passwordHash: 'x' });
     expect(user.role).toBe('CUSTOMER');
     expect((await repository.findUserByEmail('grace@shop.test'))?.id).toBe(user.id);
@@ -20,7 +20,7 @@ describe(`users database on ${databaseKind}`, () => {
   });
 
   it('enforces unique emails', async () => {
-    const repository = createUserRepository(database.prisma);
+    const repository = createUserRepository(database.prisma, database.reads);
     await repository.createUser({ email: 'twice@shop.test', name: 'One', passwordHash: 'x' });
     await expect(
       repository.createUser({ email: 'twice@shop.test', name: 'Two', passwordHash: 'y' }),
