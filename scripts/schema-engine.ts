@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import * as bindings from '@prisma/schema-engine-wasm/schema_engine_bg';
-import { applyMigrations, readMigrations } from '@shop/subgraph-runtime';
+import { applyMigrations, PGLITE_EXTENSIONS, readMigrations } from '@shop/subgraph-runtime';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 
 /**
@@ -20,7 +20,7 @@ export async function diffMigrationsToSchema(
   migrationsDir: string,
   output: 'sql' | 'summary',
 ): Promise<{ changed: boolean; text: string }> {
-  const shadow = new PGlite();
+  const shadow = new PGlite({ extensions: PGLITE_EXTENSIONS });
   try {
     const { exec } = shadow;
     await applyMigrations(

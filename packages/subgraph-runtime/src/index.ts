@@ -9,6 +9,7 @@ export { Reads, readKey, readsList } from './cache-reads.js';
 export { type DatabaseFailure, databaseFailureOf, retryConflicts } from './database/failures.js';
 export { applyMigrations, MigrationError, readMigrations, type SqlSession } from './database/migrations.js';
 export { type Database, openDatabase } from './database/open.js';
+export { PGLITE_EXTENSIONS } from './database/pglite-extensions.js';
 export { ensurePgliteTemplate } from './database/pglite-template.js';
 export type { PreparedReads, ReadStatement } from './database/prepared-reads.js';
 export { type DatabaseLocation, MEMORY_DATABASE_URL, parseDatabaseUrl, redact } from './database/url.js';

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { PGLITE_EXTENSIONS } from './database/pglite-extensions.js';
 import type { PreparedReads } from './database/prepared-reads.js';
 import {
   type DatabaseLocation,
@@ -76,7 +77,7 @@ export async function openSqlSession(location: DatabaseLocation): Promise<SqlSes
       close: () => client.end(),
     };
   }
-  const db = await PGlite.create(location.dataDir ?? undefined);
+  const db = await PGlite.create(location.dataDir ?? undefined, { extensions: PGLITE_EXTENSIONS });
   return {
     query: async (sql, params) => (await db.query(sql, params)).rows as never,
     exec: async (script) => void (await db.exec(script)),

@@ -12,6 +12,7 @@ import {
   readMigrations,
   type SqlSession,
 } from './migrations.js';
+import { PGLITE_EXTENSIONS } from './pglite-extensions.js';
 import { lockDataDir } from './pglite-lock.js';
 import { pgliteTemplateFor } from './pglite-template.js';
 import { type PreparedReads, pgliteReads, postgresReads } from './prepared-reads.js';
@@ -114,7 +115,10 @@ async function openPglite<Client extends PrismaLike>(
   let db: PGlite | undefined;
   try {
     const template = dataDir ? pgliteTemplateFor(dataDir) : null;
-    db = dataDir ? await PGlite.create(dataDir, template ? { loadDataDir: template } : {}) : await PGlite.create();
+    const extensions = PGLITE_EXTENSIONS;
+    db = dataDir
+      ? await PGlite.create(dataDir, template ? { loadDataDir: template, extensions } : { extensions })
+      : await PGlite.create({ extensions });
     const session = db;
     const migrations = await migrate(options, {
       query: async (sql, params) => (await session.query(sql, params)).rows as never,
