@@ -464,6 +464,7 @@ const MIX_PORTS: Record<MixTarget, number> = {
   hive: 4523,
   hive_rust: 4524,
   baseline: 4525,
+  baseline_stock: 4527,
   floor: 4526,
 };
 const BASELINE_PORTS: Record<string, number> = Object.fromEntries(
@@ -560,6 +561,13 @@ function startMixTarget(target: MixTarget, supergraphFile: string, baseline: Bas
       return start(target, 'bench/src/gateways/hive.ts', { ...env, BENCH_HIVE_ROUTER_RUNTIME: 'true' }, nodeOptions);
     case 'floor':
       return start(target, 'bench/src/gateways/plan-floor.ts', env, nodeOptions);
+    case 'baseline_stock':
+      return start(
+        target,
+        'bench/src/gateways/stock.ts',
+        { ...env, SUPERGRAPH_FILE: (baseline as Baseline).supergraphFile },
+        nodeOptions,
+      );
     case 'baseline': {
       const { root, supergraphFile: baselineSupergraph, env: baselineEnv } = baseline as Baseline;
       return start(
@@ -574,7 +582,10 @@ function startMixTarget(target: MixTarget, supergraphFile: string, baseline: Bas
   }
 }
 
-const mixUrl = (target: MixTarget) => `http://127.0.0.1:${MIX_PORTS[target]}${target === 'stock' ? '/' : '/graphql'}`;
+const STOCK_TARGETS: readonly MixTarget[] = ['stock', 'baseline_stock'];
+const ON_BASELINE: readonly MixTarget[] = ['baseline', 'baseline_stock'];
+const mixUrl = (target: MixTarget) =>
+  `http://127.0.0.1:${MIX_PORTS[target]}${STOCK_TARGETS.includes(target) ? '/' : '/graphql'}`;
 
 /** SQL statements the subgraphs on these ports have sent so far, summed. */
 const sqlTotal = async (ports: Record<string, number>) =>
@@ -621,8 +632,8 @@ async function measureMix(
   tokens: (user: number) => string,
 ): Promise<void> {
   const server = startMixTarget(target, supergraphFile, baseline);
-  const subgraphs = target === 'baseline' ? (baseline as Baseline).subgraphs : benchSubgraphs;
-  const ports = target === 'baseline' ? BASELINE_PORTS : PORTS;
+  const subgraphs = ON_BASELINE.includes(target) ? (baseline as Baseline).subgraphs : benchSubgraphs;
+  const ports = ON_BASELINE.includes(target) ? BASELINE_PORTS : PORTS;
   try {
     await waitFor(server, answersGraphQL(mixUrl(target)));
     const common = {
@@ -751,9 +762,9 @@ async function mintTokens(): Promise<(user: number) => string> {
  */
 async function runRealisticMix(supergraphFile: string, databasesLabel: string) {
   const targets = MIX_TARGETS.filter((target) => settings.BENCH_MIX_TARGETS.split(',').includes(target)).filter(
-    (target) => target !== 'baseline' || settings.BENCH_BASELINE_REF,
+    (target) => !ON_BASELINE.includes(target) || settings.BENCH_BASELINE_REF,
   );
-  const baseline = targets.includes('baseline')
+  const baseline = targets.some((target) => ON_BASELINE.includes(target))
     ? await startBaseline(settings.BENCH_BASELINE_REF, `${databasesLabel}-baseline`)
     : null;
   const tokens = await mintTokens();
@@ -793,11 +804,11 @@ async function runRealisticMix(supergraphFile: string, databasesLabel: string) {
       await stop([server]);
     }
     if (baseline) {
-      const server = startMixTarget('baseline', supergraphFile, baseline);
+      const server = startMixTarget('baseline_stock', supergraphFile, baseline);
       try {
-        await waitFor(server, answersGraphQL(mixUrl('baseline')));
+        await waitFor(server, answersGraphQL(mixUrl('baseline_stock')));
         await runMix({
-          url: mixUrl('baseline'),
+          url: mixUrl('baseline_stock'),
           label: 'baseline-subgraph-warmup',
           tokens,
           visits: traffic.warmup,
