@@ -12,9 +12,10 @@ import {
   loadInternalToken,
   loadKeyPems,
   parseEnvironment,
+  runService,
+  type ServedService,
   StartupError,
   startTracing,
-  stopOnSignals,
   urlOf,
 } from '@shop/platform';
 import { collectDefaultMetrics } from 'prom-client';
@@ -22,7 +23,8 @@ import { environment, subgraphUrlOverrides } from './env.js';
 import { subgraphUrls } from './gateway.js';
 import { createRouter } from './server.js';
 
-try {
+/** The router from the environment, on its port (and its metrics on theirs). */
+async function serveRouter(): Promise<ServedService> {
   const env = parseEnvironment(environment, process.env);
   const { shared } = env;
   const log = createLogger('router', shared.LOG_LEVEL);
@@ -45,21 +47,20 @@ try {
   collectDefaultMetrics({ register: router.metrics.registry });
   const metricsServer = await listen(router.metrics.handler, { ...env.metrics, portVariable: 'ROUTER_METRICS_PORT' });
   log.info({ url: urlOf(server, '/'), metrics: urlOf(metricsServer, '/metrics') }, 'router ready');
-  stopOnSignals(
+  return {
     server,
     log,
-    async () => {
+    drainMs: shared.SHUTDOWN_DRAIN_MS,
+    closeResources: async () => {
       closedAccounts?.stop();
       metricsServer.close();
       await router.stop();
       await tracing?.shutdown(); // sends the last spans
     },
-    shared.SHUTDOWN_DRAIN_MS,
-  );
-} catch (error) {
-  console.error(error instanceof StartupError ? `router: ${error.message}` : error);
-  process.exit(1);
+  };
 }
+
+await runService('router', serveRouter);
 
 function readSupergraph(file: string): string {
   try {

@@ -45,6 +45,13 @@ export {
 export { createLogger, type Logger } from './logger.js';
 export { collectProcessMetrics, countSqlStatements, metricsRoute } from './metrics.js';
 export { requestLogging } from './request-logging.js';
-export { stopOnSignals } from './shutdown.js';
+export {
+  ONE_PROCESS_HOST,
+  type OneProcessHost,
+  runService,
+  type ServedService,
+  startupFailure,
+  stopOnSignals,
+} from './shutdown.js';
 export { StartupError } from './startup-error.js';
 export { injectTraceContext, spanOperation, startTracing, type Tracing, withServerSpan } from './tracing.js';

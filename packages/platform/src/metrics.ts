@@ -36,8 +36,10 @@ export function countSqlStatements(
   database.reads.onStatement(count);
 }
 
-/** Process-wide metrics; once per process, in a service's main. */
-export const collectProcessMetrics = () => collectDefaultMetrics();
+/** Process-wide metrics, once per process (the one development process serves several services). */
+export const collectProcessMetrics = () => {
+  if (!register.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics();
+};
 
 export async function metricsRoute(_request: IncomingMessage, response: ServerResponse): Promise<void> {
   const text = await register.metrics();

@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import type { Logger } from './logger.js';
+import { StartupError } from './startup-error.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -35,4 +36,42 @@ export function stopOnSignals(
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** A service this process serves: its HTTP server, its log, and how to close what it holds after the server stops. */
+export interface ServedService {
+  server: http.Server;
+  log: Logger;
+  closeResources: () => Promise<void>;
+  drainMs: number;
+}
+
+/**
+ * `npm start`'s one development process (scripts/one-process.ts) runs every service's compiled main in one
+ * Node process: it sets this host first, and a main that finds it hands its service over instead of running
+ * it as a process of its own (signals, exit codes and logs are then the host's).
+ */
+export const ONE_PROCESS_HOST = Symbol.for('shop-supergraph.one-process-host');
+export interface OneProcessHost {
+  serve(name: string, start: () => Promise<ServedService>): void;
+}
+
+/** A service's main: served alone (stopped by SIGTERM/SIGINT), or handed to the one-process host. */
+export async function runService(name: string, start: () => Promise<ServedService>): Promise<void> {
+  const host = (globalThis as { [ONE_PROCESS_HOST]?: OneProcessHost })[ONE_PROCESS_HOST];
+  if (host) return host.serve(name, start);
+  try {
+    const served = await start();
+    stopOnSignals(served.server, served.log, served.closeResources, served.drainMs);
+  } catch (error) {
+    console.error(startupFailure(name, error));
+    process.exit(1);
+  }
+}
+
+/** One line for a start-up problem the operator can fix; the whole error otherwise. */
+export function startupFailure(name: string, error: unknown): string {
+  return error instanceof StartupError || (error as Error).name === 'MigrationError'
+    ? `${name}: ${(error as Error).message}`
+    : `${name}: failed to start: ${(error as Error).stack ?? error}`;
 }

@@ -33,7 +33,13 @@ export {
   selectsField,
   toConnection,
 } from './pagination.js';
-export { openSubgraphDatabase, runSubgraph, type SubgraphPlumbing, startSubgraph } from './run-subgraph.js';
+export {
+  openSubgraphDatabase,
+  runSubgraph,
+  type SubgraphPlumbing,
+  serveSubgraph,
+  startSubgraph,
+} from './run-subgraph.js';
 export { DateTime } from './scalars.js';
 export {
   createSubgraphClient,

@@ -12,9 +12,10 @@ import {
   listen,
   loadInternalToken,
   loadKeyPems,
-  StartupError,
+  runService,
+  type ServedService,
   startTracing,
-  stopOnSignals,
+  startupFailure,
   type TokenVerifier,
   urlOf,
 } from '@shop/platform';
@@ -141,42 +142,60 @@ export async function startSubgraph<Client extends PrismaLike, Settings, Context
 export async function runSubgraph<Client extends PrismaLike, Settings, Context extends RequestBase>(
   manifest: SubgraphManifest<Client, Settings, Context>,
 ): Promise<void> {
-  const service = manifest.name;
+  if (process.argv[2] === 'migrate') return migrateSubgraph(manifest);
+  return runService(manifest.name, () => serveSubgraph(manifest));
+}
+
+/** The migration job: applies the pending migrations and exits. */
+async function migrateSubgraph<Client extends PrismaLike, Settings, Context extends RequestBase>(
+  manifest: SubgraphManifest<Client, Settings, Context>,
+): Promise<void> {
   try {
     const env = parseSubgraphEnvironment(manifest, process.env);
-    const { shared } = env;
-    const log = createLogger(service, shared.LOG_LEVEL);
-    const tracing = startTracing(service);
-    // Prisma's spans: one per client operation and one per SQL statement it sends.
-    if (tracing) {
-      const prismaSpans = new PrismaInstrumentation({ enabled: false });
-      prismaSpans.setTracerProvider(tracing.provider);
-      prismaSpans.enable();
-    }
-    const production = shared.NODE_ENV === 'production';
-    const keyDir = path.join(dataRoot(shared), 'keys');
-    const keys = await loadKeyPems({ ...shared, keyDir, production });
-    const internalToken = loadInternalToken({ ...shared, keyDir, production });
-    const location = databaseLocation(manifest, env);
+    const log = createLogger(manifest.name, env.shared.LOG_LEVEL);
+    const database = await openSubgraphDatabase(manifest, databaseLocation(manifest, env));
     log.info(
-      location.kind === 'pglite'
-        ? `opening the embedded database ${location.dataDir ?? '(in memory)'} (a new one starts from a template and is migrated and seeded)`
-        : `opening PostgreSQL ${redact(location.url)}`,
+      { applied: database.migrations.applied },
+      `${manifest.name}: ${database.migrations.applied.length} migration(s) applied`,
     );
-    if (process.argv[2] === 'migrate') {
-      const database = await openSubgraphDatabase(manifest, location);
-      log.info(
-        { applied: database.migrations.applied },
-        `${service}: ${database.migrations.applied.length} migration(s) applied`,
-      );
-      await database.close();
-      return;
-    }
-    // Query events feed the SQL statement counter at GET /metrics.
-    const database = await openSubgraphDatabase(manifest, location, {
-      logQueries: true,
-      migrations: shared.MIGRATE_ON_START === 'true' ? 'apply' : 'verify',
-    });
+    await database.close();
+  } catch (error) {
+    console.error(startupFailure(manifest.name, error));
+    process.exit(1);
+  }
+}
+
+/** Opens the subgraph's database (migrated, a new embedded one seeded) and serves it on its port. */
+export async function serveSubgraph<Client extends PrismaLike, Settings, Context extends RequestBase>(
+  manifest: SubgraphManifest<Client, Settings, Context>,
+): Promise<ServedService> {
+  const service = manifest.name;
+  const env = parseSubgraphEnvironment(manifest, process.env);
+  const { shared } = env;
+  const log = createLogger(service, shared.LOG_LEVEL);
+  const tracing = startTracing(service);
+  // Prisma's spans: one per client operation and one per SQL statement it sends.
+  if (tracing) {
+    const prismaSpans = new PrismaInstrumentation({ enabled: false });
+    prismaSpans.setTracerProvider(tracing.provider);
+    prismaSpans.enable();
+  }
+  const production = shared.NODE_ENV === 'production';
+  const keyDir = path.join(dataRoot(shared), 'keys');
+  const keys = await loadKeyPems({ ...shared, keyDir, production });
+  const internalToken = loadInternalToken({ ...shared, keyDir, production });
+  const location = databaseLocation(manifest, env);
+  log.info(
+    location.kind === 'pglite'
+      ? `opening the embedded database ${location.dataDir ?? '(in memory)'} (a new one starts from a template and is migrated and seeded)`
+      : `opening PostgreSQL ${redact(location.url)}`,
+  );
+  // Query events feed the SQL statement counter at GET /metrics.
+  const database = await openSubgraphDatabase(manifest, location, {
+    logQueries: true,
+    migrations: shared.MIGRATE_ON_START === 'true' ? 'apply' : 'verify',
+  });
+  try {
     countSqlStatements(database, service);
     const { verifyToken, closedAccounts } = await createServiceTokenVerifier(
       shared,
@@ -192,7 +211,6 @@ export async function runSubgraph<Client extends PrismaLike, Settings, Context e
       await manifest.seed(database.prisma);
       log.info('new embedded database: seeded the development data set');
     }
-
     const subgraph = await startSubgraph(manifest, env.settings, {
       database,
       env: shared,
@@ -204,23 +222,19 @@ export async function runSubgraph<Client extends PrismaLike, Settings, Context e
     });
     const server = await listen(subgraph.handler, { host: shared.HOST, port: env.port, portVariable: env.names.port });
     log.info({ url: urlOf(server, '/graphql') }, `${service} subgraph ready`);
-    stopOnSignals(
+    return {
       server,
       log,
-      async () => {
+      drainMs: shared.SHUTDOWN_DRAIN_MS,
+      closeResources: async () => {
         closedAccounts.stop();
         await subgraph.close();
         await database.close();
         await tracing?.shutdown();
       },
-      shared.SHUTDOWN_DRAIN_MS,
-    );
+    };
   } catch (error) {
-    if (error instanceof StartupError || (error as Error).name === 'MigrationError') {
-      console.error(`${service}: ${(error as Error).message}`);
-    } else {
-      console.error(`${service}: failed to start:`, error);
-    }
-    process.exit(1);
+    await database.close().catch(() => undefined);
+    throw error;
   }
 }

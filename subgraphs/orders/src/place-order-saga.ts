@@ -101,11 +101,17 @@ async function applySettlement(deps: SagaDeps, order: OrderWithItems, name: Sett
  * decision taken meanwhile, e.g. a cancellation, changes the next step). Never throws: a failure leaves the
  * rest to the sweep, and the answer is the order as last read (a decision already stored is never an error).
  */
-export async function settle(deps: SagaDeps, known: OrderWithItems, requestId: string): Promise<OrderWithItems> {
+export async function settle(
+  deps: SagaDeps,
+  known: OrderWithItems,
+  requestId: string,
+  { fresh = false } = {},
+): Promise<OrderWithItems> {
   let order = known;
   for (let step = 0; step < MAX_SETTLEMENTS; step++) {
     try {
-      order = await reload(deps, order.id);
+      // `fresh`: the caller's copy was just written by this worker (e.g. by confirming): no need to read it again.
+      if (step > 0 || !fresh) order = await reload(deps, order.id);
       const next = settlementFor(order);
       if (!next) break;
       await applySettlement(deps, order, next, requestId);
@@ -122,8 +128,14 @@ const releaseClaim = (deps: SagaDeps, orderId: string, worker: string) =>
   deps.repository.releaseClaim(orderId, worker).catch(() => undefined);
 
 /** Settles an order this worker has claimed, then lets go of it. Never throws. */
-async function settleAndRelease(deps: SagaDeps, order: OrderWithItems, worker: string, requestId: string) {
-  const settled = await settle(deps, order, requestId);
+async function settleAndRelease(
+  deps: SagaDeps,
+  order: OrderWithItems,
+  worker: string,
+  requestId: string,
+  options: { fresh?: boolean } = {},
+) {
+  const settled = await settle(deps, order, requestId, options);
   await releaseClaim(deps, order.id, worker);
   return settled;
 }
@@ -166,19 +178,23 @@ async function reserveAndConfirm(
   }
   let confirmed: OrderWithItems | null;
   try {
-    confirmed = await confirmAt(deps, order.id, reserved);
+    confirmed = await confirmAt(deps, order, reserved);
   } catch (error) {
     await releaseClaim(deps, order.id, worker);
     throw mayStillTakeEffect('placing the order', error);
   }
   // From here the order's fate is stored: the answer is the order, never an error.
-  const settled = await settleAndRelease(deps, confirmed ?? order, worker, requestId);
+  const settled = await settleAndRelease(deps, confirmed ?? order, worker, requestId, { fresh: confirmed !== null });
   return confirmed ? settled : outcome(settled);
 }
 
 /** PENDING → CONFIRMED at the prices products charged: the confirmed order, or null if someone decided first. */
-const confirmAt = (deps: SagaDeps, orderId: string, reserved: PricedItem[]) =>
-  deps.repository.confirm(orderId, new Map(reserved.map((item) => [item.productId, item.unitPrice.amount])));
+const confirmAt = (deps: SagaDeps, order: OrderWithItems, reserved: PricedItem[]) =>
+  deps.repository.confirm(
+    order.id,
+    new Map(reserved.map((item) => [item.productId, item.unitPrice.amount])),
+    order.items,
+  );
 
 export interface PlaceOrderRequest {
   userId: string;
@@ -294,7 +310,7 @@ export async function resolvePending(deps: SagaDeps, order: OrderWithItems, requ
   if (reservation === 'RESERVED' || reservation === 'COMMITTED') {
     const items = order.items.map(({ productId, quantity }) => ({ productId, quantity }));
     // Idempotent by the order id: answers the existing reservation with the prices it charged.
-    await confirmAt(deps, order.id, await deps.products.reserveStock(order.id, items, requestId));
+    await confirmAt(deps, order, await deps.products.reserveStock(order.id, items, requestId));
   } else {
     await deps.repository.transition(order.id, 'abandon', {
       cancelReason: NOT_PLACED_REASON,

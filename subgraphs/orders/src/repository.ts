@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   afterCursor,
   type Cursor,
@@ -7,11 +8,17 @@ import {
   queryGroupedPages,
   type ReadStatement,
 } from '@shop/subgraph-runtime';
-import type { Prisma, PrismaClient } from './generated/prisma/client.js';
+import type { OrderItem, Prisma, PrismaClient } from './generated/prisma/client.js';
 import { ORDER_TRANSITIONS, type OrderTransition, type SagaState, UNSETTLED_STATES } from './order-states.js';
 
 export type { OrderItem, OrderStatus, StockState } from './generated/prisma/client.js';
 export type OrderWithItems = Prisma.OrderGetPayload<{ include: { items: true } }>;
+/** A new order as placeOrder stores it, its items nested as Prisma takes them. */
+export type NewOrder = Omit<Prisma.OrderUncheckedCreateInput, 'id' | 'items'> & {
+  items: { create: Omit<Prisma.OrderItemCreateManyInput, 'orderId'>[] };
+};
+
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Orders whose saga waits for a step, as SQL built from the transition table (constants only). */
 const stateSql = ({ status, stockState }: SagaState) => `("status" = '${status}' AND "stock_state" = '${stockState}')`;
@@ -81,7 +88,18 @@ export function createOrderRepository(prisma: PrismaClient, reads: PreparedReads
       return new Map(counts.map((row) => [row.userId, row._count._all]));
     },
 
-    createOrder: (data: Prisma.OrderUncheckedCreateInput) => prisma.order.create({ data, include: withItems }),
+    /**
+     * Stores an order and its items in one transaction: each insert returns its row (INSERT … RETURNING), so
+     * nothing is read back. Items come back in id order, as every read gives them.
+     */
+    createOrder: async ({ items, ...data }: NewOrder) => {
+      const id = randomUUID();
+      const [order, created] = await prisma.$transaction([
+        prisma.order.create({ data: { ...data, id } }),
+        prisma.orderItem.createManyAndReturn({ data: items.create.map((item) => ({ ...item, orderId: id })) }),
+      ]);
+      return { ...order, items: created.sort(byId) } satisfies OrderWithItems;
+    },
 
     /**
      * Applies one of the order's transitions (order-states.ts) as a compare-and-set: true when this call moved
@@ -99,21 +117,37 @@ export function createOrderRepository(prisma: PrismaClient, reads: PreparedReads
      * The `confirm` transition with the prices products charged, in one transaction: the confirmed order, or
      * null when it was no longer PENDING (someone decided first).
      */
-    confirm: (id: string, prices: Map<string, number>) =>
-      prisma.$transaction(async (tx) => {
-        const { from, to } = ORDER_TRANSITIONS.confirm;
-        const items = await tx.orderItem.findMany({ where: { orderId: id } });
-        const totalAmount = items.reduce((sum, item) => sum + item.quantity * (prices.get(item.productId) ?? 0), 0);
-        const { count } = await tx.order.updateMany({
-          where: { id, OR: from.map((state) => ({ ...state })) },
-          data: { ...to, totalAmount },
-        });
-        if (count === 0) return null;
-        for (const [productId, unitPriceAmount] of prices) {
-          await tx.orderItem.updateMany({ where: { orderId: id, productId }, data: { unitPriceAmount } });
+    confirm: async (id: string, prices: Map<string, number>, known?: OrderItem[]) => {
+      const { from, to } = ORDER_TRANSITIONS.confirm;
+      // The items never change after the order is stored: the caller's copy (if any) spares reading them.
+      const items = known ?? (await prisma.orderItem.findMany({ where: { orderId: id }, orderBy: { id: 'asc' } }));
+      const totalAmount = items.reduce((sum, item) => sum + item.quantity * (prices.get(item.productId) ?? 0), 0);
+      const charged = items.map((item) => ({
+        ...item,
+        unitPriceAmount: prices.get(item.productId) ?? item.unitPriceAmount,
+      }));
+      const repriced = charged.filter((item, index) => item.unitPriceAmount !== items[index]?.unitPriceAmount);
+      const move = async (client: Pick<PrismaClient, 'order'>) =>
+        (
+          await client.order.updateManyAndReturn({
+            where: { id, OR: from.map((state) => ({ ...state })) },
+            data: { ...to, totalAmount },
+          })
+        )[0] ?? null;
+      // Prices as quoted (the usual case): the compare-and-set alone, one statement.
+      if (repriced.length === 0) {
+        const order = await move(prisma);
+        return order ? { ...order, items: charged } : null;
+      }
+      return prisma.$transaction(async (tx) => {
+        const order = await move(tx);
+        if (!order) return null;
+        for (const item of repriced) {
+          await tx.orderItem.updateMany({ where: { id: item.id }, data: { unitPriceAmount: item.unitPriceAmount } });
         }
-        return tx.order.findUniqueOrThrow({ where: { id }, include: withItems });
-      }),
+        return { ...order, items: charged };
+      });
+    },
 
     /** Claims an order for one worker until `claimMs` from now, unless another worker's claim still runs. */
     claim: async (id: string, worker: string, claimMs: number) => {

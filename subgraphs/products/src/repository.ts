@@ -247,34 +247,37 @@ export function createProductRepository(prisma: PrismaClient, reads: PreparedRea
      */
     reserveStock: (orderId: string, items: StockChange[]) =>
       prisma.$transaction(async (tx) => {
-        const existing = await tx.stockReservation.findUnique({ where: { orderId }, include: { items: true } });
-        if (existing) return existing;
+        // The reservation's row first (nothing if the order has one): a second reserve for the order finds it.
+        const { count: isNew } = await tx.stockReservation.createMany({
+          data: [{ orderId, status: 'RESERVED' }],
+          skipDuplicates: true,
+        });
+        if (isNew === 0) {
+          return tx.stockReservation.findUniqueOrThrow({ where: { orderId }, select: { status: true, items: true } });
+        }
         const short: string[] = [];
+        const prices = new Map<string, { priceAmount: number; priceCurrency: string }>();
         for (const item of byProductId(items)) {
-          const { count } = await tx.product.updateMany({
+          // Each decrement answers the price it took the stock at (UPDATE … RETURNING).
+          const [taken] = await tx.product.updateManyAndReturn({
             where: { id: item.productId, stock: { gte: item.quantity }, archivedAt: null },
             data: { stock: { decrement: item.quantity } },
+            select: { priceAmount: true, priceCurrency: true },
           });
-          if (count === 0) short.push(item.productId);
+          if (taken) prices.set(item.productId, taken);
+          else short.push(item.productId);
         }
         if (short.length > 0) throw new InsufficientStock(short);
-        const products = await tx.product.findMany({ where: { id: { in: items.map((item) => item.productId) } } });
-        const byId = new Map(products.map((product) => [product.id, product]));
-        return tx.stockReservation.create({
-          data: {
+        const reserved = await tx.stockReservationItem.createManyAndReturn({
+          data: items.map((item) => ({
             orderId,
-            status: 'RESERVED',
-            items: {
-              create: items.map((item) => ({
-                productId: item.productId,
-                quantity: item.quantity,
-                unitPriceAmount: byId.get(item.productId)?.priceAmount ?? 0,
-                currency: byId.get(item.productId)?.priceCurrency ?? 'EUR',
-              })),
-            },
-          },
-          include: { items: true },
+            productId: item.productId,
+            quantity: item.quantity,
+            unitPriceAmount: prices.get(item.productId)?.priceAmount ?? 0,
+            currency: prices.get(item.productId)?.priceCurrency ?? 'EUR',
+          })),
         });
+        return { status: 'RESERVED' as const, items: reserved };
       }),
 
     /**
@@ -286,7 +289,11 @@ export function createProductRepository(prisma: PrismaClient, reads: PreparedRea
     moveReservation: (orderId: string, transition: Exclude<ReservationTransition, 'reserve'>) =>
       prisma.$transaction(async (tx): Promise<ReservationStatus | null> => {
         const { to, stock } = RESERVATION_TRANSITIONS[transition];
-        const reservation = await tx.stockReservation.findUnique({ where: { orderId }, include: { items: true } });
+        // Items only when the transition gives stock back (release, return).
+        const reservation = await tx.stockReservation.findUnique({
+          where: { orderId },
+          include: { items: stock === 'give back' },
+        });
         if (!reservation) {
           if (!reservationMayMove(transition, null)) return null;
           await tx.stockReservation.create({ data: { orderId, status: to } });
