@@ -5,7 +5,7 @@
  * Exits 1 if any request failed or any answer was wrong. Settings: bench/README.md.
  */
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
@@ -35,6 +35,7 @@ import {
   type MixTargetResult,
   type QueryReport,
   renderMarkdown,
+  type StartReport,
   TARGETS,
   type Target,
   type TargetResult,
@@ -132,8 +133,8 @@ const baseEnv: NodeJS.ProcessEnv = {
 };
 
 /**
- * Servers are pinned away from the load generator, except for the cold start, which runs as `npm start`
- * does: on every core (given explicitly, since children inherit this process's pinning).
+ * Servers are pinned away from the load generator, except `npm start`, which runs as a user runs it: on every
+ * core (given explicitly, since children inherit this process's pinning).
  */
 const UNPINNED: CorePlan = { ...cores, serverCores: `0-${cpus().length - 1}` }; // not availableParallelism(): pinned to 1 now
 
@@ -259,18 +260,73 @@ async function logIn(index: number): Promise<string> {
 }
 
 /** Cold start: the whole supergraph (4 subgraphs + router) on new, empty databases until the router is ready. */
-async function measureColdStart(supergraphFile: string): Promise<number> {
-  const databases = await provisionDatabases('cold', workDir, settings.BENCH_DATABASE_URL);
-  cleanups.push(() => databases.drop()); // also when a service fails to start
-  const started = performance.now();
-  const subgraphs = await startSubgraphs(databases, 'cold', UNPINNED);
-  const router = startTarget('ours', supergraphFile, [], UNPINNED);
-  await targetReady('ours', router);
-  // Up when the router sees every subgraph answer (its own /ready only says it can serve).
-  await waitFor(router, answersOk(`http://127.0.0.1:${TARGET_PORTS.ours}/health/subgraphs`));
-  const seconds = round((performance.now() - started) / 1000, 1);
-  await stop([...subgraphs, router]);
-  return seconds;
+/** The resident memory of a process and all its descendants, from `ps` (MB). */
+function treeRssMb(root: number): number {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number, number]);
+  const tree = new Set([root]);
+  for (let grown = true; grown; ) {
+    grown = false;
+    for (const [pid, ppid] of rows) if (tree.has(ppid) && !tree.has(pid)) grown = tree.add(pid) !== null;
+  }
+  return round(rows.filter(([pid]) => tree.has(pid)).reduce((sum, [, , rss]) => sum + rss, 0) / 1024, 0);
+}
+
+/**
+ * `npm start` as a newcomer runs it (embedded databases, development mode, on every core): seconds until it
+ * says the shop is up, on a new data directory and then again on the same one, and the memory of all its
+ * processes once up. Nothing else runs meanwhile.
+ */
+async function measureNpmStart(): Promise<StartReport> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'shop-bench-start-'));
+  const ports = { ROUTER_PORT: 4601, USERS_PORT: 4602, PRODUCTS_PORT: 4603, ORDERS_PORT: 4604, FAQ_PORT: 4605 };
+  const once = async () => {
+    const started = performance.now();
+    // On every core, as a user runs it (this process is pinned to the load core, and children inherit that).
+    const command = [process.execPath, '--import', 'tsx', path.join(REPOSITORY_ROOT, 'scripts/start.ts')];
+    const [file, ...args] = cores.pinned ? ['taskset', '-c', UNPINNED.serverCores, ...command] : command;
+    const child = spawn(file as string, args, {
+      cwd: REPOSITORY_ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATA_DIR: dataDir,
+        ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
+        STOREFRONT_PORT: '4606',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      while (!output.includes('Shop Supergraph is up')) {
+        if (child.exitCode !== null || performance.now() - started > 120_000)
+          throw new Error(`npm start did not come up:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const seconds = round((performance.now() - started) / 1000, 1);
+      await new Promise((resolve) => setTimeout(resolve, 1000)); // settled: what it holds while serving
+      return { seconds, rssMb: treeRssMb(child.pid as number) };
+    } finally {
+      child.kill('SIGINT');
+      await exited;
+    }
+  };
+  try {
+    const fresh = await once();
+    const again = await once();
+    return {
+      new_data_dir_s: fresh.seconds,
+      existing_data_dir_s: again.seconds,
+      rss_mb: Math.max(fresh.rssMb, again.rssMb),
+    };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 async function measureTarget(
@@ -849,8 +905,8 @@ async function main(): Promise<void> {
   const supergraphFile = writeSupergraph(REPOSITORY_ROOT, PORTS, 'supergraph.graphql');
 
   const profiling = settings.BENCH_PROFILE || settings.BENCH_MIX_PROFILE;
-  const coldStartSeconds = profiling ? null : await measureColdStart(supergraphFile);
-  if (coldStartSeconds !== null) say(`cold start of the whole supergraph: ${coldStartSeconds} s`);
+  const npmStart = profiling ? null : await measureNpmStart();
+  if (npmStart) say(`npm start: ${JSON.stringify(npmStart)}`);
 
   const databases = await provisionDatabases('data', workDir, settings.BENCH_DATABASE_URL);
   cleanups.push(() => databases.drop());
@@ -933,7 +989,7 @@ async function main(): Promise<void> {
     sql_per_request_by_page_size: pageSizes,
     router_rss_mb: perTarget.ours?.rssMb ?? null,
     rss_mb: Object.fromEntries(targets.map((target) => [target, perTarget[target]?.rssMb ?? null])),
-    cold_start_s: coldStartSeconds,
+    npm_start: npmStart,
   };
   const output = path.join(RESULTS_DIR, settings.BENCH_OUTPUT);
   writeFileSync(`${output}.json`, `${JSON.stringify(report, null, 2)}\n`);

@@ -6,7 +6,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
 
-/** `npm start` as a user runs it: six processes, embedded databases in a fresh data directory. */
+/**
+ * `npm start` as a user runs it: in development every service in one process, embedded databases in a fresh data
+ * directory. How long it takes is measured by `npm run bench` (no timing assertions here); the test prints it.
+ */
 const dataDir = mkdtempSync(path.join(tmpdir(), 'shop-start-'));
 const started: ChildProcess[] = [];
 // Each run leads a process group of its own, so a failed test still ends every service it started.
@@ -82,6 +85,9 @@ describe('npm start', () => {
     const ports = await freePorts(6);
     const run = start(ports);
     await run.waitFor('Press Ctrl-C to stop.');
+    console.info(`npm start: ${/Shop Supergraph is up in [\d.]+ s/.exec(run.output())?.[0]} (new data directory)`);
+    // Progress from the first second: what it is doing, before any service is up.
+    expect(run.output()).toMatch(/^\[ {2}0\.\d s start {5}\] compiling/);
     expect(run.output()).toContain(`Explorer and GraphQL endpoint: http://localhost:${ports[0]}/`);
     for (const service of ['users', 'products', 'orders', 'faq'])
       expect(run.output()).toContain(`${service} subgraph ready`);

@@ -6,16 +6,25 @@ import { Counter, collectDefaultMetrics, register } from 'prom-client';
  * event-loop lag, GC) and the SQL statements the service sent to its database, which is how the benchmark
  * measures statements per request on separate processes.
  */
-const sqlStatements = new Counter({
-  name: 'sql_statements_total',
-  help: 'SQL statements this service sent to its database to answer requests and run its jobs',
-  labelNames: ['service'] as const,
-});
-const changeLogReads = new Counter({
-  name: 'cache_change_log_reads_total',
-  help: "Reads of this service's change log by the routers' caches (README: \"Cache\"), apart from requests' statements",
-  labelNames: ['service'] as const,
-});
+/**
+ * A counter in the process's registry, or the one already there: in the one development process every service's
+ * bundle brings its own copy of this module, and they share the counters (labelled by service).
+ */
+function counter(name: string, help: string): Counter<'service'> {
+  return (
+    (register.getSingleMetric(name) as Counter<'service'> | undefined) ??
+    new Counter({ name, help, labelNames: ['service'] as const })
+  );
+}
+
+const sqlStatements = counter(
+  'sql_statements_total',
+  'SQL statements this service sent to its database to answer requests and run its jobs',
+);
+const changeLogReads = counter(
+  'cache_change_log_reads_total',
+  "Reads of this service's change log by the routers' caches (README: \"Cache\"), apart from requests' statements",
+);
 
 /**
  * Counts every statement a service's database sends: Prisma's (a client opened with query events, `logQueries`)

@@ -1,6 +1,5 @@
 import type http from 'node:http';
 import type { Logger } from './logger.js';
-import { StartupError } from './startup-error.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -71,7 +70,9 @@ export async function runService(name: string, start: () => Promise<ServedServic
 
 /** One line for a start-up problem the operator can fix; the whole error otherwise. */
 export function startupFailure(name: string, error: unknown): string {
-  return error instanceof StartupError || (error as Error).name === 'MigrationError'
+  // By name: in the one development process each service's bundle has its own copy of these classes.
+  const kind = (error as Error).name;
+  return kind === 'StartupError' || kind === 'MigrationError'
     ? `${name}: ${(error as Error).message}`
     : `${name}: failed to start: ${(error as Error).stack ?? error}`;
 }

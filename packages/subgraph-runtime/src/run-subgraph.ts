@@ -50,13 +50,14 @@ export interface SubgraphPlumbing<Client extends PrismaLike> {
 export function openSubgraphDatabase<Client extends PrismaLike>(
   manifest: Pick<SubgraphManifest<Client, never, RequestBase>, 'migrationsDir' | 'createClient'>,
   location: DatabaseLocation,
-  { logQueries = false, migrations = 'apply' as 'apply' | 'verify' } = {},
+  { logQueries = false, migrations = 'apply' as 'apply' | 'verify', pgliteSettings = [] as string[] } = {},
 ): Promise<Database<Client>> {
   return openDatabase({
     location,
     migrationsDir: fileURLToPath(manifest.migrationsDir),
     createClient: (adapter) => manifest.createClient(adapter, { logQueries }),
     migrations,
+    pgliteSettings,
   });
 }
 
@@ -194,6 +195,9 @@ export async function serveSubgraph<Client extends PrismaLike, Settings, Context
   const database = await openSubgraphDatabase(manifest, location, {
     logQueries: true,
     migrations: shared.MIGRATE_ON_START === 'true' ? 'apply' : 'verify',
+    // The development data set is small, and `npm start` holds four embedded databases in one process:
+    // PostgreSQL's default 128 MB of shared buffers each would be most of its memory.
+    pgliteSettings: production ? [] : ['shared_buffers=16MB'],
   });
   try {
     countSqlStatements(database, service);

@@ -51,6 +51,8 @@ export interface OpenDatabaseOptions<Client extends PrismaLike> {
    * some (where a migration job applies them once, before any replica starts).
    */
   migrations?: 'apply' | 'verify';
+  /** PostgreSQL settings for an embedded database (`name=value`), e.g. a smaller shared_buffers in development. */
+  pgliteSettings?: string[];
 }
 
 /**
@@ -115,10 +117,12 @@ async function openPglite<Client extends PrismaLike>(
   let db: PGlite | undefined;
   try {
     const template = dataDir ? pgliteTemplateFor(dataDir) : null;
-    const extensions = PGLITE_EXTENSIONS;
+    const settings = options.pgliteSettings ?? [];
+    const startParams = [...PGlite.defaultStartParams, ...settings.flatMap((setting) => ['-c', setting])];
+    const pgliteOptions = { extensions: PGLITE_EXTENSIONS, startParams };
     db = dataDir
-      ? await PGlite.create(dataDir, template ? { loadDataDir: template, extensions } : { extensions })
-      : await PGlite.create({ extensions });
+      ? await PGlite.create(dataDir, template ? { ...pgliteOptions, loadDataDir: template } : pgliteOptions)
+      : await PGlite.create(pgliteOptions);
     const session = db;
     const migrations = await migrate(options, {
       query: async (sql, params) => (await session.query(sql, params)).rows as never,
