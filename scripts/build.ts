@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
-import { loadSubgraphs, REPOSITORY_ROOT } from './subgraphs.js';
+import { REPOSITORY_ROOT, subgraphNames } from './subgraphs.js';
 
 /** Bare imports stay external, except the workspace's own packages, which are TypeScript and get bundled. */
 const npmDependenciesExternal: Plugin = {
@@ -26,7 +26,7 @@ const npmDependenciesExternal: Plugin = {
 
 /** Each service's entry point and where its compiled file goes. */
 async function serviceEntries(root: string) {
-  const services = ['router', ...(await loadSubgraphs(root)).map((manifest) => path.join('subgraphs', manifest.name))];
+  const services = ['router', ...subgraphNames(root).map((name) => path.join('subgraphs', name))];
   return [
     ...services.map((service) => ({
       entry: path.join(service, 'src', 'main.ts'),

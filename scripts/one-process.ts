@@ -4,8 +4,17 @@
  * same code as in production, sharing what they load (Apollo, Prisma, PGlite and its compiled WebAssembly).
  * Production runs one service per process (the image, Kubernetes). Built by scripts/build.ts.
  */
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ONE_PROCESS_HOST, type OneProcessHost, type ServedService, startupFailure } from '@shop/platform';
+import {
+  dataRoot,
+  loadInternalToken,
+  loadKeyPems,
+  ONE_PROCESS_HOST,
+  type OneProcessHost,
+  type ServedService,
+  startupFailure,
+} from '@shop/platform';
 
 const served: ServedService[] = [];
 const starting: Promise<void>[] = [];
@@ -44,6 +53,11 @@ async function stopAll(exitCode: number): Promise<never> {
 }
 process.on('SIGTERM', () => void stopAll(0));
 process.on('SIGINT', () => void stopAll(0));
+
+// One development key pair and internal token for every service, made before any starts.
+const keySettings = { ...process.env, keyDir: path.join(dataRoot(process.env), 'keys'), production: false };
+await loadKeyPems(keySettings);
+loadInternalToken(keySettings);
 
 // Each main hands its service to the host and returns: they start side by side.
 for (const entry of process.argv.slice(2)) await import(pathToFileURL(entry).href);

@@ -8,48 +8,43 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { dataRoot, loadInternalToken, loadKeyPems, variablesOf } from '@shop/platform';
 import { buildChanged } from './build.js';
-import { loadSubgraphs, REPOSITORY_ROOT } from './subgraphs.js';
+import { REPOSITORY_ROOT, subgraphNames } from './subgraphs.js';
 
+// Light on purpose: nothing here loads a service's code (that is the services' own start), so the first progress
+// line comes within a second.
 interface Service {
   name: string;
   entry: string;
-  portVariable: string;
-  port: number;
+  port: number | null;
 }
 
-const portOf = (variable: string, fallback: number) => Number(process.env[variable] ?? fallback);
-const subgraphs: Service[] = (await loadSubgraphs()).map((manifest) => {
-  const { port } = variablesOf(manifest.name);
-  return {
-    name: manifest.name,
-    entry: `subgraphs/${manifest.name}/dist/main.js`,
-    portVariable: port,
-    port: portOf(port, manifest.port),
-  };
-});
-const router: Service = {
-  name: 'router',
-  entry: 'router/dist/main.js',
-  portVariable: 'ROUTER_PORT',
-  port: portOf('ROUTER_PORT', 4000),
-};
+/** `USERS_PORT` etc.: a port the caller moved the service to, or null (its default). */
+const portOf = (variable: string) => (process.env[variable] ? Number(process.env[variable]) : null);
+const subgraphs: Service[] = subgraphNames().map((name) => ({
+  name,
+  entry: `subgraphs/${name}/dist/main.js`,
+  port: portOf(`${name.toUpperCase()}_PORT`),
+}));
+const router: Service = { name: 'router', entry: 'router/dist/main.js', port: portOf('ROUTER_PORT') ?? 4000 };
 const storefront: Service = {
   name: 'storefront',
   entry: 'storefront/dist/main.js',
-  portVariable: 'STOREFRONT_PORT',
-  port: portOf('STOREFRONT_PORT', 3000),
+  port: portOf('STOREFRONT_PORT') ?? 3000,
 };
 
-const graphqlUrl = (service: Service) => `http://127.0.0.1:${service.port}/graphql`;
-// Every process sees every port, so the router and orders find the subgraphs wherever they were moved.
+const graphqlUrl = (port: number) => `http://127.0.0.1:${port}/graphql`;
+// Every service sees every moved port, so the router and orders find the subgraphs wherever they were moved.
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   APOLLO_TELEMETRY_DISABLED: '1',
-  ROUTER_URL: graphqlUrl(router),
-  ...Object.fromEntries(subgraphs.map((service) => [variablesOf(service.name).url, graphqlUrl(service)])),
+  ROUTER_URL: graphqlUrl(router.port as number),
+  ...Object.fromEntries(
+    subgraphs.flatMap(({ name, port }) => (port === null ? [] : [[`${name.toUpperCase()}_URL`, graphqlUrl(port)]])),
+  ),
 };
+/** The subgraphs' URLs as they announce them when ready. */
+const subgraphUrls = new Map<string, string>();
 
 /** Development: every service in one Node process; production: one process per service, as deployed. */
 const oneProcess = process.env.NODE_ENV !== 'production';
@@ -106,6 +101,7 @@ function readable(line: string, processName: string): string | null {
       requestId?: string;
     };
     if (entry.requestId && entry.level < 40) return null;
+    if (entry.service && entry.url && entry.msg.endsWith('subgraph ready')) subgraphUrls.set(entry.service, entry.url);
     const level = entry.level >= 50 ? 'ERROR ' : entry.level >= 40 ? 'WARN ' : '';
     const text = `${level}${entry.msg}${entry.url ? ` ${entry.url}` : ''}${entry.err ? `: ${entry.err.message}` : ''}`;
     return `${prefix(entry.service ?? processName)} ${text}`;
@@ -141,14 +137,14 @@ async function waitUntilReady(service: Service, path = '/ready'): Promise<void> 
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
 
-// One development key pair and internal token for all services, made before they start.
-const keySettings = {
-  ...process.env,
-  keyDir: path.join(dataRoot(process.env), 'keys'),
-  production: process.env.NODE_ENV === 'production',
-};
-await loadKeyPems(keySettings);
-loadInternalToken(keySettings);
+if (!oneProcess) {
+  // One development key pair and internal token for all the processes, made before they start (in development the
+  // one process makes them before its services start).
+  const { dataRoot, loadInternalToken, loadKeyPems } = await import('@shop/platform');
+  const keySettings = { ...process.env, keyDir: path.join(dataRoot(process.env), 'keys'), production: true };
+  await loadKeyPems(keySettings);
+  loadInternalToken(keySettings);
+}
 console.log(`${prefix('start')} compiling what changed since the last start …`);
 // Compiled first (esbuild and Vite, each skipped when unchanged): plain node starts a service in a fraction of tsx's time.
 await buildChanged();
@@ -169,6 +165,6 @@ if (!stopping) {
   console.log(`\nShop Supergraph is up in ${seconds} s.`);
   console.log(`  Storefront: http://localhost:${storefront.port}/`);
   console.log(`  Explorer and GraphQL endpoint: http://localhost:${router.port}/`);
-  console.log(`  Subgraphs: ${subgraphs.map((service) => `${service.name} ${graphqlUrl(service)}`).join(', ')}`);
+  console.log(`  Subgraphs: ${[...subgraphUrls].map(([name, url]) => `${name} ${url}`).join(', ')}`);
   console.log('  Press Ctrl-C to stop.\n');
 }
