@@ -12,6 +12,7 @@ import path from 'node:path';
 import { StartupError } from '@shop/platform';
 import {
   databaseLocation,
+  ensureMigratedTemplate,
   ensurePgliteTemplate,
   MigrationError,
   openSubgraphDatabase,
@@ -50,8 +51,12 @@ async function generate(): Promise<void> {
     ),
   );
   console.log(`Generated Prisma clients: ${serviceNames.join(', ')}`);
-  const template = await ensurePgliteTemplate();
-  if (template.created)
+  // The empty cluster, then each service's migrated one (what a new embedded database starts from).
+  const templates = [
+    await ensurePgliteTemplate(),
+    ...(await Promise.all(serviceNames.map((service) => ensureMigratedTemplate(pathsOf(service).migrationsDir)))),
+  ];
+  for (const template of templates.filter(({ created }) => created))
     console.log(`Made the embedded database template ${path.relative(REPOSITORY_ROOT, template.file)}`);
 }
 

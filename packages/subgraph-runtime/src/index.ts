@@ -10,7 +10,7 @@ export { type DatabaseFailure, databaseFailureOf, retryConflicts } from './datab
 export { applyMigrations, MigrationError, readMigrations, type SqlSession } from './database/migrations.js';
 export { type Database, openDatabase } from './database/open.js';
 export { PGLITE_EXTENSIONS } from './database/pglite-extensions.js';
-export { ensurePgliteTemplate } from './database/pglite-template.js';
+export { ensureMigratedTemplate, ensurePgliteTemplate } from './database/pglite-template.js';
 export type { PreparedReads, ReadStatement } from './database/prepared-reads.js';
 export { type DatabaseLocation, MEMORY_DATABASE_URL, parseDatabaseUrl, redact } from './database/url.js';
 export {

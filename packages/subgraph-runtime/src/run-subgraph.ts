@@ -50,7 +50,12 @@ export interface SubgraphPlumbing<Client extends PrismaLike> {
 export function openSubgraphDatabase<Client extends PrismaLike>(
   manifest: Pick<SubgraphManifest<Client, never, RequestBase>, 'migrationsDir' | 'createClient'>,
   location: DatabaseLocation,
-  { logQueries = false, migrations = 'apply' as 'apply' | 'verify', pgliteSettings = [] as string[] } = {},
+  {
+    logQueries = false,
+    migrations = 'apply' as 'apply' | 'verify',
+    pgliteSettings = [] as string[],
+    pgliteTemplate = 'migrated' as 'migrated' | 'empty',
+  } = {},
 ): Promise<Database<Client>> {
   return openDatabase({
     location,
@@ -58,6 +63,7 @@ export function openSubgraphDatabase<Client extends PrismaLike>(
     createClient: (adapter) => manifest.createClient(adapter, { logQueries }),
     migrations,
     pgliteSettings,
+    pgliteTemplate,
   });
 }
 

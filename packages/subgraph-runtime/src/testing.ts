@@ -103,7 +103,8 @@ export async function openMigratedTwice<Client extends { $disconnect(): Promise<
     location = { kind: 'pglite', dataDir };
     drop = async () => rmSync(dataDir, { recursive: true, force: true });
   }
-  const first = await openSubgraphDatabase(manifest, location);
+  // From the empty cluster: these tests are about the migrations applying.
+  const first = await openSubgraphDatabase(manifest, location, { pgliteTemplate: 'empty' });
   await first.close();
   const second = await openSubgraphDatabase(manifest, location);
   return {

@@ -14,7 +14,7 @@ import {
 } from './migrations.js';
 import { PGLITE_EXTENSIONS } from './pglite-extensions.js';
 import { lockDataDir } from './pglite-lock.js';
-import { pgliteTemplateFor } from './pglite-template.js';
+import { prepareFromTemplate } from './pglite-template.js';
 import { type PreparedReads, pgliteReads, postgresReads } from './prepared-reads.js';
 import { type DatabaseLocation, redact } from './url.js';
 
@@ -53,6 +53,11 @@ export interface OpenDatabaseOptions<Client extends PrismaLike> {
   migrations?: 'apply' | 'verify';
   /** PostgreSQL settings for an embedded database (`name=value`), e.g. a smaller shared_buffers in development. */
   pgliteSettings?: string[];
+  /**
+   * What a new embedded database starts from: `migrated` (default), the service's template with its migrations
+   * applied when `npm install` made one; `empty`, the empty cluster (tests of the migrations themselves).
+   */
+  pgliteTemplate?: 'migrated' | 'empty';
 }
 
 /**
@@ -116,18 +121,24 @@ async function openPglite<Client extends PrismaLike>(
   const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
   let db: PGlite | undefined;
   try {
-    const template = dataDir ? pgliteTemplateFor(dataDir) : null;
+    const migrated = options.pgliteTemplate === 'empty' ? null : options.migrationsDir;
+    const template = dataDir ? prepareFromTemplate(dataDir, migrated) : null;
     const settings = options.pgliteSettings ?? [];
     const startParams = [...PGlite.defaultStartParams, ...settings.flatMap((setting) => ['-c', setting])];
     const pgliteOptions = { extensions: PGLITE_EXTENSIONS, startParams };
     db = dataDir
-      ? await PGlite.create(dataDir, template ? { ...pgliteOptions, loadDataDir: template } : pgliteOptions)
+      ? await PGlite.create(
+          dataDir,
+          template?.archive ? { ...pgliteOptions, loadDataDir: template.archive } : pgliteOptions,
+        )
       : await PGlite.create(pgliteOptions);
     const session = db;
-    const migrations = await migrate(options, {
+    const result = await migrate(options, {
       query: async (sql, params) => (await session.query(sql, params)).rows as never,
       exec: async (script) => void (await session.exec(script)),
     });
+    // A directory made from a template is new, even when the template had the migrations applied already.
+    const migrations = { ...result, created: result.created || template !== null };
     const prisma = options.createClient(new PrismaPGlite(session));
     return {
       prisma,
