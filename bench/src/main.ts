@@ -41,6 +41,10 @@ import {
   type TargetResult,
 } from './report.js';
 import { BUYERS, READERS, shopVisits } from './shop-traffic.js';
+import { measureFetch, SUBGRAPH_FETCHES } from './subgraph-fetches.js';
+
+/** `npm run bench -- subgraphs`: only each subgraph's hot fetches, sent directly (ours and the baseline ref's). */
+const ONLY_SUBGRAPHS = process.argv.slice(2).includes('subgraphs');
 
 const settings = z
   .object({
@@ -63,6 +67,8 @@ const settings = z
     BENCH_BASELINE_REF: z.string().default('main'),
     /** The same-query "best case" tables (Q1–Q4) after the realistic mix. */
     BENCH_BEST_CASE: z.enum(['true', 'false']).default('true'),
+    /** Seconds per subgraph fetch sent directly (subgraph-fetches.ts), after the mix; 0: none. */
+    BENCH_SUBGRAPH_FETCHES_S: z.coerce.number().int().min(0).default(5),
     BENCH_SUBGRAPH_PROFILE: z.stringbool().default(false),
     /** A mix target (e.g. ours_nocache): profile its process under the mix (results/profile-mix-<target>.md). */
     BENCH_MIX_PROFILE: z.enum(MIX_TARGETS).optional(),
@@ -894,8 +900,47 @@ async function runRealisticMix(supergraphFile: string, databasesLabel: string) {
   }
   const results: Partial<Record<MixTarget, MixTargetResult>> = {};
   for (const target of targets) results[target] = mixResult(target, accounts.get(target) as MixAccount);
+  const subgraphFetches = await measureSubgraphFetches(baseline, tokens);
   if (baseline) await stop(baseline.subgraphs);
-  return { results, baseline: baseline ? { ref: baseline.ref, commit: baseline.commit } : null };
+  return { results, subgraphFetches, baseline: baseline ? { ref: baseline.ref, commit: baseline.commit } : null };
+}
+
+/** Each subgraph's hot fetches, sent directly to ours and (when running) the baseline ref's subgraphs. */
+async function measureSubgraphFetches(baseline: Baseline | null, tokens: (user: number) => string) {
+  const seconds = settings.BENCH_SUBGRAPH_FETCHES_S;
+  if (seconds === 0) return [];
+  const targetOf = (subgraphs: ServerProcess[], ports: Record<string, number>, service: string) => ({
+    url: `http://127.0.0.1:${ports[service]}/graphql`,
+    cpuSeconds: () => subgraphs[SERVICES.indexOf(service)]?.cpuSeconds() ?? 0,
+    sqlStatements: async () => (await sqlStatements(ports))[service] ?? 0,
+  });
+  const results: BenchReport['subgraph_fetches'] = [];
+  for (const fetch of SUBGRAPH_FETCHES) {
+    say(`subgraph fetch: ${fetch.service}: ${fetch.name}`);
+    const ours = await measureFetch(fetch, targetOf(benchSubgraphs, PORTS, fetch.service), tokens, seconds);
+    const theirs = baseline
+      ? await measureFetch(fetch, targetOf(baseline.subgraphs, BASELINE_PORTS, fetch.service), tokens, seconds)
+      : null;
+    results.push({ name: fetch.name, service: fetch.service, ours, baseline: theirs });
+  }
+  return results;
+}
+
+/** `npm run bench -- subgraphs`: the subgraph fetches only, against the baseline ref's subgraphs when one is set. */
+async function onlySubgraphFetches() {
+  const baseline = settings.BENCH_BASELINE_REF
+    ? await startBaseline(settings.BENCH_BASELINE_REF, 'data-baseline')
+    : null;
+  try {
+    const subgraphFetches = await measureSubgraphFetches(baseline, await mintTokens());
+    return {
+      results: {},
+      subgraphFetches,
+      baseline: baseline ? { ref: baseline.ref, commit: baseline.commit } : null,
+    };
+  } finally {
+    if (baseline) await stop(baseline.subgraphs);
+  }
 }
 
 async function main(): Promise<void> {
@@ -905,7 +950,7 @@ async function main(): Promise<void> {
   const supergraphFile = writeSupergraph(REPOSITORY_ROOT, PORTS, 'supergraph.graphql');
 
   const profiling = settings.BENCH_PROFILE || settings.BENCH_MIX_PROFILE;
-  const npmStart = profiling ? null : await measureNpmStart();
+  const npmStart = profiling || ONLY_SUBGRAPHS ? null : await measureNpmStart();
   if (npmStart) say(`npm start: ${JSON.stringify(npmStart)}`);
 
   const databases = await provisionDatabases('data', workDir, settings.BENCH_DATABASE_URL);
@@ -925,8 +970,8 @@ async function main(): Promise<void> {
     return profileOurs(supergraphFile, query, tokens);
   }
 
-  const mix = await runRealisticMix(supergraphFile, 'data');
-  const bestCase = settings.BENCH_BEST_CASE === 'true';
+  const mix = ONLY_SUBGRAPHS ? await onlySubgraphFetches() : await runRealisticMix(supergraphFile, 'data');
+  const bestCase = settings.BENCH_BEST_CASE === 'true' && !ONLY_SUBGRAPHS;
   const selected = bestCase ? queries.filter((query) => settings.BENCH_QUERIES.split(',').includes(query.name)) : [];
   const targets = bestCase ? TARGETS.filter((target) => settings.BENCH_TARGETS.split(',').includes(target)) : [];
   const perTarget: Partial<Record<Target, Awaited<ReturnType<typeof measureTarget>>>> = {};
@@ -990,6 +1035,7 @@ async function main(): Promise<void> {
     router_rss_mb: perTarget.ours?.rssMb ?? null,
     rss_mb: Object.fromEntries(targets.map((target) => [target, perTarget[target]?.rssMb ?? null])),
     npm_start: npmStart,
+    subgraph_fetches: mix.subgraphFetches,
   };
   const output = path.join(RESULTS_DIR, settings.BENCH_OUTPUT);
   writeFileSync(`${output}.json`, `${JSON.stringify(report, null, 2)}\n`);

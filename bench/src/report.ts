@@ -1,4 +1,5 @@
 import type { MixResult } from './mix-load.js';
+import type { FetchResult } from './subgraph-fetches.js';
 
 /** latest.json's shape, and the Markdown table made from it (with the budgets from issue #8). */
 /** `ours_unshared`: our router with SUBGRAPH_DEDUPLICATION=false, to show what sharing fetches contributes. */
@@ -35,6 +36,13 @@ export interface StartReport {
   new_data_dir_s: number;
   existing_data_dir_s: number;
   rss_mb: number;
+}
+
+export interface SubgraphFetchReport {
+  name: string;
+  service: string;
+  ours: FetchResult;
+  baseline: FetchResult | null;
 }
 
 export const MIX_TARGETS = [
@@ -88,6 +96,8 @@ export interface BenchReport {
   router_rss_mb: number | null;
   rss_mb: Record<string, number | null>;
   npm_start: StartReport | null;
+  /** Each subgraph's hot fetches sent directly (subgraph-fetches.ts), ours and the baseline ref's. */
+  subgraph_fetches: SubgraphFetchReport[];
 }
 
 const BUDGETS = { stock: 5, hive: 1.0, floor: 0.5 } as const;
@@ -110,6 +120,7 @@ export function renderMarkdown(report: BenchReport): string {
     `# Benchmark — ${report.generated_at}`,
     '',
     ...renderMix(report),
+    ...renderSubgraphFetches(report),
     `${machine.cpu}, ${machine.cores} cores, ${machine.memory_gb} GB, Node ${machine.node}, ${machine.platform}; ` +
       `${machine.database}. ${machine.pinning ? `Servers pinned to core(s) ${machine.pinning.servers}, load generator to core ${machine.pinning.load_generator}` : 'No core pinning'}. ` +
       `Load average (1/5/15 min) before ${machine.load_average.before.join(' / ')}, after ${machine.load_average.after.join(' / ')}.`,
@@ -183,6 +194,30 @@ const MIX_LABELS: Record<MixTarget, string> = {
   baseline_stock: "stock `@apollo/gateway` in front of the baseline ref's subgraphs",
   floor: 'floor: fixed plans, no parsing, validation or shaping',
 };
+
+/** Each subgraph's hot fetches, sent directly: per fetch, ours beside the baseline ref's. */
+function renderSubgraphFetches(report: BenchReport): string[] {
+  if (report.subgraph_fetches.length === 0) return [];
+  const cell = (result: FetchResult | null) =>
+    result ? `${result.cpu_ms_per_fetch} / ${result.sql_per_fetch} / ${result.p50_ms}` : '–';
+  return [
+    '## Subgraph fetches, sent directly',
+    '',
+    `Each fetch one after another (one in flight) for a few seconds, straight to the subgraph; baseline: ${report.mix.baseline?.commit ?? '–'}.`,
+    '',
+    '| subgraph | fetch | ours: CPU ms / SQL / p50 ms | baseline: CPU ms / SQL / p50 ms | CPU vs baseline |',
+    '| --- | --- | ---: | ---: | ---: |',
+    ...report.subgraph_fetches.map(
+      (entry) =>
+        `| ${entry.service} | ${entry.name} | ${cell(entry.ours)} | ${cell(entry.baseline)} | ${
+          entry.baseline ? round2(entry.ours.cpu_ms_per_fetch / entry.baseline.cpu_ms_per_fetch) : '–'
+        } |`,
+    ),
+    '',
+  ];
+}
+
+const round2 = (value: number) => Math.round(value * 100) / 100;
 
 /** The headline: the realistic mix, every target side by side, and the budgets it is held to. */
 function renderMix(report: BenchReport): string[] {

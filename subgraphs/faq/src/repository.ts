@@ -30,7 +30,7 @@ const FAQS_BY_PRODUCTS: ReadStatement = {
 
 /**
  * A page of FAQs, newest first, as one statement: `take` rows after the cursor and (`withCount`) the count of
- * every match by a window taken before the cursor. Each shape of filters is its own prepared statement.
+ * every match (before the cursor) as a scalar subquery. Each shape of filters is its own prepared statement.
  */
 function faqPageStatement(query: FaqQuery, after: Cursor | null, take: number, withCount: boolean) {
   const params: unknown[] = [];
@@ -53,23 +53,16 @@ function faqPageStatement(query: FaqQuery, after: Cursor | null, take: number, w
     conditions.push(`f."product_id" = ${bind(query.productId, 'uuid')}`);
     shape.push('product');
   }
-  const cursorOn = (on: string, column: string) =>
-    after ? `(${on}."${column}", ${on}."id") < (${bind(after.value, 'timestamptz')}, ${bind(after.id, 'uuid')})` : null;
-  if (after) shape.push('after');
-  const where = conditions.join(' AND ');
-  let text: string;
-  if (withCount) {
-    const cursor = cursorOn('"matching"', 'createdAt');
-    text = `SELECT * FROM (
-      SELECT ${FAQ_COLUMNS}, count(*) OVER ()::int AS "_total" FROM "faqs" f WHERE ${where}
-    ) AS "matching" ${cursor ? `WHERE ${cursor}` : ''}
-    ORDER BY "matching"."createdAt" DESC, "matching"."id" DESC LIMIT ${bind(take, 'int4')}`;
-    shape.push('count');
-  } else {
-    const cursor = cursorOn('f', 'created_at');
-    text = `SELECT ${FAQ_COLUMNS} FROM "faqs" f WHERE ${where}${cursor ? ` AND ${cursor}` : ''}
-      ORDER BY f."created_at" DESC, f."id" DESC LIMIT ${bind(take, 'int4')}`;
+  const matching = conditions.join(' AND ');
+  const count = withCount ? `, (SELECT count(*)::int FROM "faqs" f WHERE ${matching}) AS "_total"` : '';
+  if (withCount) shape.push('count');
+  let where = matching;
+  if (after) {
+    where += ` AND (f."created_at", f."id") < (${bind(after.value, 'timestamptz')}, ${bind(after.id, 'uuid')})`;
+    shape.push('after');
   }
+  const text = `SELECT ${FAQ_COLUMNS}${count} FROM "faqs" f WHERE ${where}
+    ORDER BY f."created_at" DESC, f."id" DESC LIMIT ${bind(take, 'int4')}`;
   return { statement: { name: `faqs:page:${shape.join('+')}`, text }, params };
 }
 

@@ -97,8 +97,8 @@ export interface StockChange {
 
 /**
  * A catalogue page as one statement: the products on sale that `query` matches, their categories joined, `take`
- * rows after the cursor, and (`withCount`) the count of all matches by a window taken before the cursor. The
- * text depends only on which filters are present: each shape is its own prepared statement.
+ * rows after the cursor, and (`withCount`) the count of all matches, before the cursor, as a scalar subquery on
+ * every row. The text depends only on which filters are present: each shape is its own prepared statement.
  */
 function catalogueStatement(
   query: ProductQuery,
@@ -139,29 +139,22 @@ function catalogueStatement(
     conditions.push(`p."id" = ANY(${bind(query.ids, 'uuid[]')})`);
     shape.push('ids');
   }
-  const { field, column, direction, type } = PRODUCT_ORDERS[order];
-  const beyond = direction === 'asc' ? '>' : '<';
-  const sorted = (on: string, sortColumn: string) =>
-    `ORDER BY ${on}."${sortColumn}" ${direction}, ${on}."id" ${direction} LIMIT ${bind(take, 'int4')}`;
-  const afterCursor = (on: string, sortColumn: string) =>
-    after
-      ? `(${on}."${sortColumn}", ${on}."id") ${beyond} (${bind(after.value, type)}, ${bind(after.id, 'uuid')})`
-      : null;
-  if (after) shape.push('after');
-  const where = conditions.join(' AND ');
-  let text: string;
-  if (withCount) {
-    // The count over every match, then the cursor: the window is taken before the page is cut.
-    const cursor = afterCursor('"matching"', field);
-    text = `SELECT * FROM (
-      SELECT ${PRODUCT_COLUMNS}, count(*) OVER ()::int AS "_total" FROM ${PRODUCTS_AND_CATEGORIES} WHERE ${where}
-    ) AS "matching" ${cursor ? `WHERE ${cursor}` : ''} ${sorted('"matching"', field)}`;
-    shape.push('count');
-  } else {
-    const cursor = afterCursor('p', column);
-    text = `SELECT ${PRODUCT_COLUMNS} FROM ${PRODUCTS_AND_CATEGORIES}
-      WHERE ${where}${cursor ? ` AND ${cursor}` : ''} ${sorted('p', column)}`;
+  // The count is its own aggregate over every match (no sort, no join beyond the filters' own); the page is
+  // still read along the (column, id) index up to its limit.
+  const matching = conditions.join(' AND ');
+  const count = withCount
+    ? `, (SELECT count(*)::int FROM ${PRODUCTS_AND_CATEGORIES} WHERE ${matching}) AS "_total"`
+    : '';
+  if (withCount) shape.push('count');
+  const { column, direction, type } = PRODUCT_ORDERS[order];
+  let where = matching;
+  if (after) {
+    const beyond = direction === 'asc' ? '>' : '<';
+    where += ` AND (p."${column}", p."id") ${beyond} (${bind(after.value, type)}, ${bind(after.id, 'uuid')})`;
+    shape.push('after');
   }
+  const text = `SELECT ${PRODUCT_COLUMNS}${count} FROM ${PRODUCTS_AND_CATEGORIES} WHERE ${where}
+    ORDER BY p."${column}" ${direction}, p."id" ${direction} LIMIT ${bind(take, 'int4')}`;
   return { statement: { name: `products:catalogue:${shape.join('+')}`, text }, params };
 }
 
