@@ -75,7 +75,13 @@ export async function ensureMigratedTemplate(migrationsDir: string): Promise<{ f
     rmSync(partial, { recursive: true, force: true });
     throw error;
   }
-  renameSync(partial, file); // whole or not at all: a reader never sees half
+  try {
+    renameSync(partial, file); // whole or not at all: a reader never sees half
+  } catch (error) {
+    rmSync(partial, { recursive: true, force: true });
+    if (!existsSync(file)) throw error; // else another process made the same template first
+    return { file, created: false };
+  }
   return { file, created: true };
 }
 
