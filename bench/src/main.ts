@@ -305,8 +305,11 @@ async function measureNpmStart(): Promise<StartReport> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
     const exited = new Promise((resolve) => child.on('exit', resolve));
     try {
       while (!output.includes('Shop Supergraph is up')) {
