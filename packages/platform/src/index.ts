@@ -54,4 +54,11 @@ export {
   stopOnSignals,
 } from './shutdown.js';
 export { StartupError } from './startup-error.js';
-export { injectTraceContext, spanOperation, startTracing, type Tracing, withServerSpan } from './tracing.js';
+export {
+  injectTraceContext,
+  spanOperation,
+  startTracing,
+  type Tracing,
+  withClientSpan,
+  withServerSpan,
+} from './tracing.js';

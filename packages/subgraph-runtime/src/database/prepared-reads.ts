@@ -1,4 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
+import { withClientSpan } from '@shop/platform';
 import type pg from 'pg';
 import { serialize } from 'pg-protocol';
 
@@ -31,7 +32,15 @@ function readsWith(run: (statement: ReadStatement, params: unknown[]) => Promise
   return {
     query: async <Row>(statement: ReadStatement, params: readonly unknown[]) => {
       for (const listener of listeners) listener(statement.text);
-      return (await run(statement, params.map(toParameter))) as Row[];
+      // A span per statement, as Prisma's instrumentation makes for its own (named alike: `db_query`).
+      const attributes = {
+        'db.system': 'postgresql',
+        'db.query.text': statement.text,
+        'db.statement.name': statement.name,
+      };
+      return (await withClientSpan(`db_query ${statement.name}`, attributes, () =>
+        run(statement, params.map(toParameter)),
+      )) as Row[];
     },
     onStatement: (listener) => void listeners.push(listener),
   };
