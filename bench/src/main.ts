@@ -273,9 +273,9 @@ function treeRssMb(root: number): number {
     .split('\n')
     .map((line) => line.trim().split(/\s+/).map(Number) as [number, number, number]);
   const tree = new Set([root]);
-  for (let grown = true; grown; ) {
-    grown = false;
-    for (const [pid, ppid] of rows) if (tree.has(ppid) && !tree.has(pid)) grown = tree.add(pid) !== null;
+  for (let size = 0; size !== tree.size; ) {
+    size = tree.size;
+    for (const [pid, ppid] of rows) if (tree.has(ppid)) tree.add(pid);
   }
   return round(rows.filter(([pid]) => tree.has(pid)).reduce((sum, [, , rss]) => sum + rss, 0) / 1024, 0);
 }

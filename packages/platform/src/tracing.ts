@@ -56,8 +56,13 @@ export async function withServerSpan<T>(
     { kind: SpanKind.SERVER, attributes },
     parent,
   );
+  return inSpan(span, () => context.with(trace.setSpan(parent, span), handle));
+}
+
+/** Runs `work`, records a failure on `span`, and ends the span either way. */
+async function inSpan<T>(span: Span, work: () => Promise<T>): Promise<T> {
   try {
-    return await context.with(trace.setSpan(parent, span), handle);
+    return await work();
   } catch (error) {
     span.recordException(error as Error);
     span.setStatus({ code: SpanStatusCode.ERROR });
@@ -76,17 +81,7 @@ export async function withClientSpan<T>(
   attributes: Record<string, string>,
   work: () => Promise<T>,
 ): Promise<T> {
-  return tracer.startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, async (span) => {
-    try {
-      return await work();
-    } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer.startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, (span) => inSpan(span, work));
 }
 
 /** The response status on the request's span. */

@@ -39,10 +39,13 @@ export const PRODUCT_ORDERS = {
   { field: keyof Product; column: string; direction: 'asc' | 'desc'; type: string }
 >;
 
-/** A product's columns as the row type names them, and its category's, on `p` and `c`. */
-const PRODUCT_COLUMNS = `p."id", p."sku", p."name", p."description", p."price_amount" AS "priceAmount",
-  p."price_currency"::text AS "priceCurrency", p."stock", p."category_id" AS "categoryId",
-  p."created_at" AS "createdAt", p."updated_at" AS "updatedAt", p."archived_at" AS "archivedAt",
+/** A product's columns as the row type names them, on the table aliased `alias`. */
+const productColumnsOn = (alias: string) =>
+  `${alias}."id", ${alias}."sku", ${alias}."name", ${alias}."description", ${alias}."price_amount" AS "priceAmount",
+  ${alias}."price_currency"::text AS "priceCurrency", ${alias}."stock", ${alias}."category_id" AS "categoryId",
+  ${alias}."created_at" AS "createdAt", ${alias}."updated_at" AS "updatedAt", ${alias}."archived_at" AS "archivedAt"`;
+/** A product's columns on `p` and its category's on `c`. */
+const PRODUCT_COLUMNS = `${productColumnsOn('p')},
   c."slug" AS "categorySlug", c."name" AS "categoryName", c."created_at" AS "categoryCreatedAt"`;
 const PRODUCTS_AND_CATEGORIES = `"products" p LEFT JOIN "categories" c ON c."id" = p."category_id"`;
 
@@ -71,9 +74,7 @@ const PRODUCTS_BY_SKUS: ReadStatement = {
 const CATEGORY_PRODUCTS: GroupedPageSpec = {
   name: 'products:of-categories',
   table: 'products',
-  columns: `t."id", t."sku", t."name", t."description", t."price_amount" AS "priceAmount",
-    t."price_currency"::text AS "priceCurrency", t."stock", t."category_id" AS "categoryId",
-    t."created_at" AS "createdAt", t."updated_at" AS "updatedAt", t."archived_at" AS "archivedAt"`,
+  columns: productColumnsOn('t'),
   groupColumn: 'category_id',
   sortColumn: 'name',
   sortType: 'text',
