@@ -228,8 +228,15 @@ export async function startSupergraph({
     }
 
     let products = 0;
-    /** Creates a product as `adminToken` (a unique SKU each time); answers its id and SKU. */
-    async function createProduct(adminToken: string, product: { name: string; stock: number; price?: number }) {
+    /**
+     * Creates a product as `adminToken` (a unique SKU each time); answers its id and SKU. `url`: through that
+     * router (a caching router answers a mutation only after dropping what it changed).
+     */
+    async function createProduct(
+      adminToken: string,
+      product: { name: string; stock: number; price?: number },
+      url?: string,
+    ) {
       const sku = `TEST-${process.pid}-${++products}`;
       const response = await request<{ createProduct: { id: string } }>(
         'mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }',
@@ -242,7 +249,7 @@ export async function startSupergraph({
             stock: product.stock,
           },
         },
-        { token: adminToken },
+        { token: adminToken, ...(url ? { url } : {}) },
       );
       const id = response.body.data?.createProduct.id;
       if (!id) throw new Error(`createProduct failed: ${JSON.stringify(response.body.errors)}`);
