@@ -5,7 +5,7 @@ import { buildSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
 import { type Supergraph, startSupergraph } from '../harness/supergraph.js';
-import { type KnownValues, randomOperation } from './random-operations.js';
+import { type KnownValues, knownValues, randomOperation } from './random-operations.js';
 
 /**
  * The router's own executor against Apollo Gateway's, on the same plans from the same planner: random read
@@ -34,40 +34,7 @@ beforeAll(async () => {
   apollo = (await supergraph.startRouter({ ...settings, ROUTER_EXECUTOR: 'apollo' })).url;
   const admin = await supergraph.logInAs('admin');
   tokens.push(admin, await supergraph.logInAs('ada'));
-  const { body } = await supergraph.request<{
-    products: { edges: { node: { id: string; sku: string; name: string } }[] };
-    orders: { edges: { node: { id: string; user: { id: string; email: string } } }[] };
-    faqs: { edges: { node: { id: string; topic: string } }[] };
-    categories: { id: string; slug: string }[];
-  }>(
-    `{ products(first: 5) { edges { node { id sku name } } } orders(first: 5) { edges { node { id user { id email } } } }
-       faqs(first: 5) { edges { node { id topic } } } categories { id slug } }`,
-    {},
-    { token: admin },
-  );
-  if (!body.data) throw new Error(JSON.stringify(body.errors));
-  const [products, orders, faqs] = [body.data.products, body.data.orders, body.data.faqs].map((connection) =>
-    connection.edges.map(({ node }) => node),
-  ) as [
-    { id: string; sku: string; name: string }[],
-    { id: string; user: { id: string; email: string } }[],
-    { id: string; topic: string }[],
-  ];
-  const { categories } = body.data;
-  known.ids.push(
-    ...products.map(({ id }) => id),
-    ...orders.flatMap(({ id, user }) => [id, user.id]),
-    ...faqs.map(({ id }) => id),
-    ...categories.map(({ id }) => id),
-    '00000000-0000-4000-8000-000000000000',
-  );
-  known.strings.push(
-    ...products.flatMap(({ sku, name }) => [sku, name.slice(0, 4)]),
-    ...orders.map(({ user }) => user.email),
-    ...faqs.map(({ topic }) => topic),
-    ...categories.map(({ slug }) => slug),
-    '',
-  );
+  Object.assign(known, await knownValues(supergraph, admin));
 });
 afterAll(async () => {
   await supergraph?.close();

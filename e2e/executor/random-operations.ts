@@ -12,6 +12,7 @@ import {
   isObjectType,
   isScalarType,
 } from 'graphql';
+import type { Supergraph } from '../harness/supergraph.js';
 
 /**
  * Random read operations over the API schema, for comparing executors: root fields with arguments drawn from
@@ -49,8 +50,36 @@ export function seeded(seed: number) {
 
 const MAX_DEPTH = 4;
 
-export function randomOperation(schema: GraphQLSchema, known: KnownValues, seed: number): RandomOperation {
+export interface RandomOperationOptions {
+  /**
+   * Adds fragments that may be deferred (`... { }` at random places) and, when true, `@defer` on some of them
+   * and on other fragments (with a label, or `if` a variable, at times). The same seed with false and with true
+   * gives the same operation, but for the `@defer`s.
+   */
+  defer?: boolean;
+}
+
+export function randomOperation(
+  schema: GraphQLSchema,
+  known: KnownValues,
+  seed: number,
+  { defer }: RandomOperationOptions = {},
+): RandomOperation {
   const random = seeded(seed);
+  // Its own stream: whether a fragment is deferred changes nothing else in the operation.
+  const deferRandom = seeded(seed ^ 0x5eed);
+  const deferSpots = defer !== undefined;
+  let defers = 0;
+  const deferred = (): string => {
+    if (!defer || !deferRandom.chance(0.5)) return '';
+    const index = defers++;
+    const label = deferRandom.chance(0.5) ? `label: "d${index}"` : '';
+    if (!deferRandom.chance(0.2)) return label ? ` @defer(${label})` : ' @defer';
+    const name = `defer${index}`;
+    variableDefinitions.push(`$${name}: Boolean!`);
+    variables[name] = deferRandom.chance(0.7);
+    return ` @defer(${label ? `${label}, ` : ''}if: $${name})`;
+  };
   const variables: Record<string, unknown> = {};
   const variableDefinitions: string[] = [];
   const fragments = new Map<string, string>();
@@ -90,13 +119,18 @@ export function randomOperation(schema: GraphQLSchema, known: KnownValues, seed:
     if (random.chance(0.3)) selections.push(`${random.chance(0.3) ? 'typename_: ' : ''}__typename${flag()}`);
     if (isAbstractType(type)) {
       for (const member of schema.getPossibleTypes(type)) {
-        if (random.chance(0.7)) selections.push(`... on ${member.name}${flag()} ${selectionSet(member, depth)}`);
+        if (random.chance(0.7)) {
+          selections.push(`... on ${member.name}${flag()}${deferred()} ${selectionSet(member, depth)}`);
+        }
       }
       if (isInterfaceType(type)) selections.push(...fieldsOf(type, depth));
     } else if (isObjectType(type)) {
       selections.push(...fieldsOf(type, depth));
-      if (random.chance(0.2)) selections.push(`... on ${type.name}${flag()} { ${fieldsOf(type, depth).join(' ')} }`);
-      if (random.chance(0.15)) selections.push(`...${fragmentOn(type, depth)}`);
+      if (random.chance(0.2)) {
+        selections.push(`... on ${type.name}${flag()}${deferred()} { ${fieldsOf(type, depth).join(' ')} }`);
+      }
+      if (random.chance(0.15)) selections.push(`...${fragmentOn(type, depth)}${deferred()}`);
+      if (deferSpots && random.chance(0.3)) selections.push(`...${deferred()} { ${fieldsOf(type, depth).join(' ')} }`);
       if (random.chance(0.1)) selections.push(`...${flag()} { __typename }`);
     }
     if (selections.length === 0) selections.push('__typename');
@@ -139,7 +173,8 @@ export function randomOperation(schema: GraphQLSchema, known: KnownValues, seed:
     if (args === null) continue;
     const named = getNamedType(field.type);
     const inner = isCompositeType(named) ? ` ${selectionSet(named, 1)}` : '';
-    rootSelections.push(`r${index}: ${field.name}${args}${flag()}${inner}`);
+    const selection = `r${index}: ${field.name}${args}${flag()}${inner}`;
+    rootSelections.push(deferSpots && random.chance(0.3) ? `...${deferred()} { ${selection} }` : selection);
   }
   if (random.chance(0.1)) rootSelections.push('__typename');
   if (rootSelections.length === 0) rootSelections.push('__typename');
@@ -147,5 +182,40 @@ export function randomOperation(schema: GraphQLSchema, known: KnownValues, seed:
   return {
     document: [`${header} { ${rootSelections.join(' ')} }`, ...fragments.values()].join('\n'),
     variables,
+  };
+}
+
+/** Real ids and strings from the seeded shop, read as an admin: what random operations' arguments are drawn from. */
+export async function knownValues(supergraph: Supergraph, adminToken: string): Promise<KnownValues> {
+  const { body } = await supergraph.request<{
+    products: { edges: { node: { id: string; sku: string; name: string } }[] };
+    orders: { edges: { node: { id: string; user: { id: string; email: string } } }[] };
+    faqs: { edges: { node: { id: string; topic: string } }[] };
+    categories: { id: string; slug: string }[];
+  }>(
+    `{ products(first: 5) { edges { node { id sku name } } } orders(first: 5) { edges { node { id user { id email } } } }
+       faqs(first: 5) { edges { node { id topic } } } categories { id slug } }`,
+    {},
+    { token: adminToken },
+  );
+  if (!body.data) throw new Error(JSON.stringify(body.errors));
+  const nodes = <Node>(connection: { edges: { node: Node }[] }) => connection.edges.map(({ node }) => node);
+  const [products, orders, faqs] = [nodes(body.data.products), nodes(body.data.orders), nodes(body.data.faqs)];
+  const { categories } = body.data;
+  return {
+    ids: [
+      ...products.map(({ id }) => id),
+      ...orders.flatMap(({ id, user }) => [id, user.id]),
+      ...faqs.map(({ id }) => id),
+      ...categories.map(({ id }) => id),
+      '00000000-0000-4000-8000-000000000000',
+    ],
+    strings: [
+      ...products.flatMap(({ sku, name }) => [sku, name.slice(0, 4)]),
+      ...orders.map(({ user }) => user.email),
+      ...faqs.map(({ topic }) => topic),
+      ...categories.map(({ slug }) => slug),
+      '',
+    ],
   };
 }

@@ -1,4 +1,5 @@
 import type { Viewer } from '@shop/platform';
+import type { LaterPayload } from './executor/incremental-delivery.js';
 
 /**
  * One request's state as it passes through the router: who asks, and what each step decided or measured for
@@ -17,8 +18,30 @@ export interface RequestPipeline {
   startedAt: number;
   /** The fetch cache's work: parts served from it, parts fetched, parts served stale, the oldest part's age. */
   cache: { hits: number; fetched: number; stale: number; oldestSeconds: number };
+  /** The client takes an incremental answer (`Accept: multipart/mixed;deferSpec=20220824`). */
+  acceptsIncremental: boolean;
+  /** The payloads after the first, when the executor deferred parts of the answer. */
+  later: AsyncIterable<LaterPayload> | null;
 }
 
-export function newPipeline(): RequestPipeline {
-  return { startedAt: performance.now(), cache: { hits: 0, fetched: 0, stale: 0, oldestSeconds: 0 } };
+export function newPipeline(acceptsIncremental = false): RequestPipeline {
+  return {
+    startedAt: performance.now(),
+    cache: { hits: 0, fetched: 0, stale: 0, oldestSeconds: 0 },
+    acceptsIncremental,
+    later: null,
+  };
+}
+
+/**
+ * Whether an Accept header takes the incremental delivery format this router speaks: `multipart/mixed` with
+ * `deferSpec=20220824`, or with no deferSpec at all (a client asking for another one gets a whole answer).
+ */
+export function acceptsIncremental(accept: string | undefined): boolean {
+  return (accept ?? '').split(',').some((type) => {
+    const [media, ...parameters] = type.split(';').map((part) => part.trim().toLowerCase());
+    if (media !== 'multipart/mixed') return false;
+    const spec = parameters.find((parameter) => parameter.startsWith('deferspec='));
+    return spec === undefined || spec === 'deferspec=20220824';
+  });
 }

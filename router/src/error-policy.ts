@@ -56,33 +56,42 @@ function surfaceIncompleteFields(result: {
  * and `extensions.serviceName`, so a client can tell which service failed.
  */
 export function errorPolicy(log: Logger, production: boolean): ApolloServerPlugin<RouterContext> {
+  const apply = clientErrors(log, production);
   return {
     async requestDidStart({ contextValue }) {
       return {
         async willSendResponse({ response }) {
-          if (response.body.kind !== 'single') return;
-          surfaceIncompleteFields(response.body.singleResult);
-          if (!response.body.singleResult.errors) return;
-          const { requestId } = contextValue;
-          response.body.singleResult.errors = response.body.singleResult.errors.map((error) => {
-            for (const { pattern, code, message } of LIMIT_REJECTIONS) {
-              const match = pattern.exec(error.message);
-              if (match) return { ...error, message: message([...match]), extensions: { ...error.extensions, code } };
-            }
-            if (!production || error.extensions?.code !== 'INTERNAL_SERVER_ERROR') return error;
-            log.error({ requestId, error }, 'unexpected error (masked for the client)');
-            return {
-              message: `Internal server error (request ${requestId})`,
-              ...(error.path ? { path: error.path } : {}),
-              extensions: {
-                code: 'INTERNAL_SERVER_ERROR',
-                requestId,
-                ...(error.extensions?.serviceName ? { serviceName: error.extensions.serviceName } : {}),
-              },
-            };
-          });
+          if (response.body.kind === 'single') apply(response.body.singleResult, contextValue.requestId);
         },
       };
     },
+  };
+}
+
+/**
+ * The policy for one result (an answer, or an entry of a later payload of an incremental one), whose errors are
+ * already formatted: changed in place.
+ */
+export function clientErrors(log: Logger, production: boolean) {
+  return (result: { errors?: readonly GraphQLFormattedError[]; extensions?: Record<string, unknown> }, requestId: string) => {
+    surfaceIncompleteFields(result);
+    if (!result.errors) return;
+    result.errors = result.errors.map((error) => {
+      for (const { pattern, code, message } of LIMIT_REJECTIONS) {
+        const match = pattern.exec(error.message);
+        if (match) return { ...error, message: message([...match]), extensions: { ...error.extensions, code } };
+      }
+      if (!production || error.extensions?.code !== 'INTERNAL_SERVER_ERROR') return error;
+      log.error({ requestId, error }, 'unexpected error (masked for the client)');
+      return {
+        message: `Internal server error (request ${requestId})`,
+        ...(error.path ? { path: error.path } : {}),
+        extensions: {
+          code: 'INTERNAL_SERVER_ERROR',
+          requestId,
+          ...(error.extensions?.serviceName ? { serviceName: error.extensions.serviceName } : {}),
+        },
+      };
+    });
   };
 }

@@ -13,12 +13,14 @@ import {
   viewerFromHeader,
   withoutStacktrace,
 } from '@shop/platform';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { createChangeFeed, freshPositions } from './cache/change-feed.js';
 import { cachePlugin, createFetchCache } from './cache/fetch-cache.js';
 import { layeredStore, memoryStore, redisStore } from './cache/store.js';
-import { newPipeline, type RouterContext } from './context.js';
+import { acceptsIncremental, newPipeline, type RouterContext } from './context.js';
 import type { Environment } from './env.js';
-import { errorPolicy } from './error-policy.js';
+import { clientErrors, errorPolicy } from './error-policy.js';
+import type { LaterPayload } from './executor/incremental-delivery.js';
 import { createPlanExecutor } from './executor/plan-executor.js';
 import { explorerAssetRoutes, explorerPlugin } from './explorer.js';
 import { createGateway, subgraphUrls } from './gateway.js';
@@ -92,15 +94,38 @@ export async function createRouter({
     });
     return { fetches, feed };
   }
+  // Deliberate errors (bad input, limits, CSRF, a subgraph's coded refusal) carry no stack trace.
+  function formatError(reported: GraphQLFormattedError) {
+    const formatted = recodeLibraryMistakes(reported);
+    return formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' ? formatted : withoutStacktrace(formatted);
+  }
+  const policy = clientErrors(log, production);
+  /** A later payload of an incremental answer, its errors formatted as Apollo Server and the policy do the first's. */
+  function laterPayload(payload: LaterPayload, requestId: string): string {
+    const format = (errors: readonly (GraphQLError | Error)[]) =>
+      errors.map((error) => {
+        const json: GraphQLFormattedError = error instanceof GraphQLError ? error.toJSON() : { message: error.message };
+        const code = json.extensions?.code ?? 'INTERNAL_SERVER_ERROR';
+        return formatError({ ...json, extensions: { ...json.extensions, code } });
+      });
+    const incremental = payload.incremental?.map((entry) => {
+      const result: { errors?: GraphQLFormattedError[]; extensions?: Record<string, unknown> } = {
+        ...(entry.errors ? { errors: format(entry.errors) } : {}),
+        ...(entry.extensions ? { extensions: entry.extensions } : {}),
+      };
+      policy(result, requestId);
+      return { ...entry, ...result };
+    });
+    const errors = payload.errors && { errors: format(payload.errors) };
+    if (errors) policy(errors, requestId);
+    return JSON.stringify({ ...payload, ...(incremental ? { incremental } : {}), ...errors });
+  }
+
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     introspection,
     includeStacktraceInErrorResponses: !production,
-    // Deliberate errors (bad input, limits, CSRF, a subgraph's coded refusal) carry no stack trace.
-    formatError: (reported) => {
-      const formatted = recodeLibraryMistakes(reported);
-      return formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' ? formatted : withoutStacktrace(formatted);
-    },
+    formatError,
     // Array batching stays off, and CSRF prevention on (Apollo's defaults, stated because they matter).
     allowBatchedHttpRequests: false,
     // Shutdown is ours (stopOnSignals): Apollo's own SIGTERM handler would fail in-flight requests.
@@ -178,8 +203,11 @@ export async function createRouter({
     },
     context: async (request, requestId) => {
       const viewer = await viewerFromHeader(request.headers.authorization, verifyToken);
-      return { requestId, viewer, authorization: request.headers.authorization, pipeline: newPipeline() };
+      const pipeline = newPipeline(acceptsIncremental(request.headers.accept));
+      return { requestId, viewer, authorization: request.headers.authorization, pipeline };
     },
+    laterPayloads: ({ pipeline, requestId }) =>
+      pipeline.later && mapAsync(pipeline.later, (payload) => laterPayload(payload, requestId)),
   });
   log.debug(
     {
@@ -200,4 +228,8 @@ export async function createRouter({
       await cache?.fetches.close();
     },
   };
+}
+
+async function* mapAsync<T, U>(values: AsyncIterable<T>, map: (value: T) => U): AsyncIterable<U> {
+  for await (const value of values) yield map(value);
 }

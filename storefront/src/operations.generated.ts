@@ -133,7 +133,7 @@ export type ProductPageQueryVariables = Exact<{
 }>;
 
 
-export type ProductPageQuery = { product: { id: string, sku: string, name: string, description: string, stock: number, price: { amount: number, currency: string }, category: { slug: string, name: string } | null, faqs: Array<{ id: string, question: string, answer: string }> | null } | null };
+export type ProductPageQuery = { product: { id: string, sku: string, name: string, description: string, stock: number, price: { amount: number, currency: string }, category: { slug: string, name: string } | null } & ({ faqs: Array<{ id: string, question: string, answer: string }> | null } | { faqs?: never }) | null };
 
 
 export const LogInDocument = {"__meta__":{"hash":"78fb6bb6e8b8606ee5acfe2986d8a90af9258cae9c28dfbfc17044938e6b314a"}} as unknown as DocumentNode<LogInMutation, LogInMutationVariables>;
@@ -148,4 +148,4 @@ export const ShipOrderDocument = {"__meta__":{"hash":"71cc910202e0ce33577b0c8227
 export const CartDocument = {"__meta__":{"hash":"5e9644ac8800f33e195eb7305a873913dd1b8566de2b166eeb65d45359a02be0"}} as unknown as DocumentNode<CartQuery, CartQueryVariables>;
 export const CatalogueDocument = {"__meta__":{"hash":"e04850c932e36eb60149d290a5e7d9b72f4200486c192cd271fddd0bec997b84"}} as unknown as DocumentNode<CatalogueQuery, CatalogueQueryVariables>;
 export const HelpCentreDocument = {"__meta__":{"hash":"87dc3c3c1f54eb4bebb9c45a0582743383affcb86818ad7b706e3a6556ff4a35"}} as unknown as DocumentNode<HelpCentreQuery, HelpCentreQueryVariables>;
-export const ProductPageDocument = {"__meta__":{"hash":"c98c36a876d475762fe143c8373748cd77578c199cceea050b5ef289825ef2e7"}} as unknown as DocumentNode<ProductPageQuery, ProductPageQueryVariables>;
+export const ProductPageDocument = {"__meta__":{"hash":"b1c6a5b25f5e6c9d791a9e62e0de73382771fb5b4d60ccdf4fedc1bb3eaaae74"}} as unknown as DocumentNode<ProductPageQuery, ProductPageQueryVariables>;

@@ -29,6 +29,12 @@ export interface GraphQLHttpOptions<Context extends BaseContext> {
    * the JSON body, or for GET the query parameters as one object.
    */
   admit?: (request: Record<string, unknown>) => Admission;
+  /**
+   * The payloads that follow a request's answer, when it has some (incremental delivery, `@defer`): the answer
+   * then goes out as `multipart/mixed` (deferSpec=20220824), Apollo's answer first, each later payload (a JSON
+   * text) as soon as it comes.
+   */
+  laterPayloads?: (context: Context) => AsyncIterable<string> | null;
 }
 
 export type Admission =
@@ -101,12 +107,23 @@ export function createHttpHandler<Context extends BaseContext>(options: GraphQLH
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
+    // A client taking only multipart answers takes JSON too: every answer starts as one (the first part).
+    const accept = headers.get('accept');
+    if (options.laterPayloads && accept && /multipart\/mixed/i.test(accept) && !/json|\*\/\*/i.test(accept)) {
+      headers.set('accept', `${accept}, application/json`);
+    }
+    let contextValue: Context | undefined;
     const result = await options.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method ?? 'GET', headers, search, body: parsed },
-      context: () => options.context(request, requestId),
+      context: async () => {
+        contextValue = await options.context(request, requestId);
+        return contextValue;
+      },
     });
     for (const [name, value] of result.headers) response.setHeader(name, value);
     response.statusCode = result.status ?? 200;
+    const later = contextValue && options.laterPayloads?.(contextValue);
+    if (later && result.body.kind === 'complete') return sendMultipart(response, result.body.string, later);
     if (result.body.kind === 'complete') {
       response.end(result.body.string);
       return;
@@ -114,6 +131,27 @@ export function createHttpHandler<Context extends BaseContext>(options: GraphQLH
     for await (const chunk of result.body.asyncIterator) response.write(chunk);
     response.end();
   }
+}
+
+const PART_HEAD = '\r\ncontent-type: application/json; charset=utf-8\r\n\r\n';
+
+/**
+ * An incremental answer as Apollo Server and Apollo Router send it: each payload a part of its own, written as
+ * it comes (the first marked `hasNext`) and followed at once by the boundary, so a client reads it without
+ * waiting for the next; the last boundary closes. A client that goes away stops the writing, not the work.
+ */
+async function sendMultipart(response: ServerResponse, first: string, later: AsyncIterable<string>): Promise<void> {
+  response.setHeader('content-type', 'multipart/mixed;boundary="graphql";deferSpec=20220824');
+  // The parts together are one answer: no shared cache may keep the first for the whole.
+  response.setHeader('cache-control', 'no-store');
+  response.removeHeader('content-length');
+  const text = first.trimEnd();
+  response.write(`\r\n--graphql${PART_HEAD}${text.slice(0, -1)},"hasNext":true}\r\n--graphql`);
+  for await (const payload of later) {
+    if (response.destroyed) return;
+    response.write(`${PART_HEAD}${payload}\r\n--graphql`);
+  }
+  response.end('--\r\n');
 }
 
 /** A GET with no operation (no query, no persisted-query hash) from something other than a browser. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type {
+  DeferredNode,
   FetchDataRewrite,
   FetchNode,
   PlanNode,
@@ -13,7 +14,7 @@ import type { CacheHit, RequestCache } from '../cache/fetch-cache.js';
 import type { SubgraphAnswer, SubgraphError } from './subgraph-client.js';
 
 /**
- * Runs a query plan from Apollo's planner: Sequence, Parallel, Flatten, Fetch and Condition nodes, gathering
+ * Runs a query plan from Apollo's planner: Sequence, Parallel, Flatten, Fetch, Condition and Defer nodes, gathering
  * every fetch's data into one tree for shaping. What it does per fetch is Apollo Gateway's (`executeQueryPlan`),
  * with the work that does not depend on the request done once per plan (`prepareFetch`) and each distinct
  * entity representation sent once.
@@ -35,6 +36,17 @@ export interface PlanRun {
   cache: RequestCache | null;
   /** Parts served from the cache past their max-age because their subgraph was unreachable. */
   stale: { path: ResponsePath; ageSeconds: number }[];
+  /**
+   * Where Defer nodes leave their deferred parts, to be run once the payload they follow is sent
+   * (incremental-delivery.ts); null: deferred parts run at once, into the same answer.
+   */
+  deferred: QueuedDeferred[] | null;
+}
+
+/** A deferred part of a plan, waiting for the payload it follows to be sent. */
+export interface QueuedDeferred {
+  node: DeferredNode;
+  cursor: Cursor;
 }
 
 /** A fetch node with what every request needs of it computed once. */
@@ -47,7 +59,8 @@ export interface PreparedFetch {
   cachePrefix: string;
 }
 
-interface Cursor {
+/** Where a plan node works: its path in the answer, the data there, and the whole answer's data. */
+export interface Cursor {
   path: ResponsePath;
   data: Json | Json[];
   root: Json;
@@ -103,10 +116,22 @@ async function executeNode(run: PlanRun, node: PlanNode, cursor: Cursor | undefi
         run.errors.push(error as Error);
       }
       return;
-    case 'Defer':
-      // The planner emits these only with incremental delivery enabled, which this router does not enable yet.
-      throw new Error('a Defer plan node reached an executor that does not run @defer yet');
+    case 'Defer': {
+      if (node.primary.node) await executeNode(run, node.primary.node, cursor);
+      // Every fetch a deferred part depends on is in the primary part (or before it): done by now.
+      if (run.deferred) {
+        for (const deferred of node.deferred) run.deferred.push({ node: deferred, cursor });
+        return;
+      }
+      await Promise.all(node.deferred.map((deferred) => deferred.node && executeNode(run, deferred.node, cursor)));
+      return;
+    }
   }
+}
+
+/** Runs a deferred part queued by a Defer node (its own Defer nodes queue theirs in `run.deferred`). */
+export async function executeDeferred(run: PlanRun, queued: QueuedDeferred): Promise<void> {
+  if (queued.node.node) await executeNode(run, queued.node.node, queued.cursor);
 }
 
 async function executeFetch(run: PlanRun, fetch: PreparedFetch, cursor: Cursor): Promise<void> {
@@ -379,7 +404,7 @@ const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Merges a fetch's data into what earlier fetches gathered (Apollo's rules: lists of equal length pairwise). */
-function deepMerge(target: Json, source: Json | null | undefined): void {
+export function deepMerge(target: Json, source: Json | null | undefined): void {
   if (source == null) return;
   for (const key of Object.keys(source)) {
     const value = source[key];

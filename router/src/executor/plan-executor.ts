@@ -6,7 +6,7 @@ import {
   operationFromDocument,
   Supergraph,
 } from '@apollo/federation-internals';
-import { type QueryPlan, QueryPlanner } from '@apollo/query-planner';
+import { type DeferredNode, type QueryPlan, QueryPlanner } from '@apollo/query-planner';
 import type {
   GatewayExecutionResult,
   GatewayExecutor,
@@ -30,7 +30,8 @@ import { getVariableValues } from 'graphql/execution/values.js';
 import { LRUCache } from 'lru-cache';
 import type { FetchCache } from '../cache/fetch-cache.js';
 import type { RouterContext } from '../context.js';
-import { executePlan, type PlanRun } from './execute-plan.js';
+import { executePlan, type PlanRun, type QueuedDeferred } from './execute-plan.js';
+import { type DeferredSelection, deliverDeferred, prepareDeferred } from './incremental-delivery.js';
 import { booleanDefaults, compileShaper, type Shaper } from './shape.js';
 import {
   type CacheHint,
@@ -63,6 +64,8 @@ export interface PlanExecutorOptions {
 interface PreparedOperation {
   plan: QueryPlan;
   shaper: Shaper;
+  /** How each deferred part is shaped; null when the operation defers nothing. */
+  selectionOf: ((node: DeferredNode) => DeferredSelection) | null;
   variableDefinitions: readonly VariableDefinitionNode[];
   defaults: Json;
   /** Introspection root fields (`__schema`, `__type`) as their own document, answered from the API schema. */
@@ -82,8 +85,9 @@ export function createPlanExecutor({
 }: PlanExecutorOptions) {
   const supergraph = Supergraph.build(supergraphSdl);
   const apiSchema = supergraph.apiSchema();
-  const schema: GraphQLSchema = apiSchema.toGraphQLJSSchema();
-  const planner = new QueryPlanner(supergraph);
+  // With `@defer`: the planner makes Defer nodes for it, and Apollo Server validates it.
+  const schema: GraphQLSchema = apiSchema.toGraphQLJSSchema({ includeDefer: true });
+  const planner = new QueryPlanner(supergraph, { incrementalDelivery: { enableDefer: true } });
   const client = createSubgraphClient(urls, policy, onFetch);
   const operations = new LRUCache<string, PreparedOperation>({ max: maxOperations });
 
@@ -110,12 +114,15 @@ export function createPlanExecutor({
 
   function prepare(document: DocumentNode, operation: OperationDefinitionNode): PreparedOperation {
     const name = operation.name?.value;
-    const plannerOperation = operationFromDocument(apiSchema, document, name ? { operationName: name } : {});
-    const plan = planner.buildQueryPlan(plannerOperation);
     const shaper = compileShaper(schema, document, operation);
+    const deferred = shaper.defers ? prepareDeferred(schema, document, operation) : null;
+    const planned = deferred?.document ?? document;
+    const plannerOperation = operationFromDocument(apiSchema, planned, name ? { operationName: name } : {});
+    const plan = planner.buildQueryPlan(plannerOperation);
     return {
       plan,
       shaper,
+      selectionOf: deferred?.selectionOf ?? null,
       variableDefinitions: operation.variableDefinitions ?? [],
       defaults: booleanDefaults(operation),
       introspection: shaper.introspectionFields.length
@@ -165,42 +172,54 @@ export function createPlanExecutor({
     const gathered: Json = Object.create(null);
     // Each subgraph's Cache-Control, and each cached part's, limits the whole answer's.
     const restrict = (hint: CacheHint) => request.overallCachePolicy?.restrict(hint);
+    // Deferred parts wait for the first payload when the client takes an incremental answer; else they run at once.
+    const deferred: QueuedDeferred[] | null =
+      prepared.selectionOf && context.pipeline.acceptsIncremental ? [] : null;
+    const run: PlanRun = {
+      variables,
+      defaults: prepared.defaults,
+      errors,
+      isOfType,
+      stale,
+      deferred,
+      cache: cache && operation.operation === 'query' ? cache.forRequest(context.viewer, context.pipeline, restrict) : null,
+      send: (fetch, body) => {
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        injectTraceContext({ set: (name: string, value: string) => (headers[name] = value) });
+        if (context.requestId) headers['x-request-id'] = context.requestId;
+        if (context.authorization) headers.authorization = context.authorization;
+        return client.send(fetch.node.serviceName, { body, mutation: fetch.mutation, headers }).then((answer) => {
+          if (answer.cacheHint) restrict(answer.cacheHint);
+          return answer;
+        });
+      },
+    };
     if (prepared.plan.node) {
       if (prepared.plan.node.kind === 'Subscription') {
         return { errors: [new GraphQLError('subscriptions are not supported by this router yet')] };
       }
-      await executePlan(
-        {
-          variables,
-          defaults: prepared.defaults,
-          errors,
-          isOfType,
-          stale,
-          cache:
-            cache && operation.operation === 'query'
-              ? cache.forRequest(context.viewer, context.pipeline, restrict)
-              : null,
-          send: (fetch, body) => {
-            const headers: Record<string, string> = { 'content-type': 'application/json' };
-            injectTraceContext({ set: (name: string, value: string) => (headers[name] = value) });
-            if (context.requestId) headers['x-request-id'] = context.requestId;
-            if (context.authorization) headers.authorization = context.authorization;
-            return client.send(fetch.node.serviceName, { body, mutation: fetch.mutation, headers }).then((answer) => {
-              if (answer.cacheHint) restrict(answer.cacheHint);
-              return answer;
-            });
-          },
-        },
-        prepared.plan.node,
-        gathered,
-      );
+      await executePlan(run, prepared.plan.node, gathered);
     }
+    const incremental = deferred !== null && deferred.length > 0;
 
     try {
       const introspected = prepared.introspection
         ? (executeSync({ schema, document: prepared.introspection, variableValues: variables }).data as Json)
         : null;
-      const { data, incomplete } = prepared.shaper.shape(gathered, variables, introspected);
+      const { data, incomplete } = prepared.shaper.shape(gathered, variables, introspected, {
+        leaveOutDeferred: incremental,
+      });
+      if (incremental && prepared.selectionOf) {
+        context.pipeline.later = deliverDeferred({
+          queued: deferred,
+          run,
+          gathered,
+          delivered: data ? structuredClone(data) : null,
+          variables: { ...prepared.defaults, ...variables },
+          selectionOf: prepared.selectionOf,
+          isOfType,
+        });
+      }
       const extensions: Json = {};
       // Parts served past their max-age while their subgraph was unreachable: where, and how old.
       if (stale.length > 0) extensions.stale = stale;

@@ -1,4 +1,5 @@
 import {
+  type DirectiveNode,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -18,7 +19,6 @@ import {
   Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
-  type ValueNode,
 } from 'graphql';
 
 /**
@@ -33,7 +33,7 @@ import {
 /** `@skip`/`@include` of one selection: a literal, or the name of a Boolean variable. */
 type Flag = boolean | string;
 
-interface Conditional {
+export interface Conditional {
   skip?: Flag;
   include?: Flag;
 }
@@ -48,6 +48,8 @@ interface FieldStep extends Conditional {
 
 interface FragmentStep extends Conditional {
   kind: 'fragment';
+  /** `@defer`: deferred when this is true (a literal, or a Boolean variable's name). */
+  defer?: Flag;
   /** The type condition, and every type it applies to (itself, its members or implementations); none: always. */
   condition?: { type: GraphQLCompositeType; appliesTo: Set<string> };
   selections: Step[];
@@ -62,11 +64,21 @@ export interface IncompleteValue {
 }
 
 type Json = Record<string, unknown>;
+type ResponsePath = (string | number)[];
 
 export interface Shaper {
   /** The root fields answered by introspection, not by subgraphs (`__schema`, `__type`). */
   introspectionFields: FieldNode[];
-  shape(input: Json | null | undefined, variables: Json, introspected: Json | null): ShapedAnswer;
+  /** Whether the operation defers any fragment (`@defer`, whatever its `if`). */
+  defers: boolean;
+  shape(input: Json | null | undefined, variables: Json, introspected: Json | null, options?: ShapeOptions): ShapedAnswer;
+}
+
+export interface ShapeOptions {
+  /** Where the input is in the whole answer (for the paths of incomplete values); default the root. */
+  at?: ResponsePath;
+  /** Leaves out the fragments deferred with these variables: the first payload of an incremental answer. */
+  leaveOutDeferred?: boolean;
 }
 
 export interface ShapedAnswer {
@@ -74,17 +86,21 @@ export interface ShapedAnswer {
   incomplete: IncompleteValue[];
 }
 
-/** Compiles one operation (already validated against `schema`, the API schema) into its shaping steps. */
+/**
+ * Compiles one operation (already validated against `schema`, the API schema) into its shaping steps; with
+ * `parentType`, its selections are shaped as the selections of an object of that type (a deferred part).
+ */
 export function compileShaper(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
+  parentType?: GraphQLCompositeType,
 ): Shaper {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
-  const rootType = schema.getRootType(operation.operation);
+  const rootType = parentType ?? schema.getRootType(operation.operation);
   if (!rootType) throw new Error(`the schema has no ${operation.operation} type`);
   const subtypesOf = new Map<string, Set<string>>();
   const appliesTo = (type: GraphQLCompositeType) => {
@@ -101,6 +117,7 @@ export function compileShaper(
   };
 
   const introspectionFields: FieldNode[] = [];
+  let defers = false;
   const compile = (selectionSet: SelectionSetNode, parentType: GraphQLCompositeType, root: boolean): Step[] =>
     selectionSet.selections.map((selection): Step => {
       const flags = conditionsOf(selection.directives ?? []);
@@ -134,23 +151,33 @@ export function compileShaper(
       if (conditionName && !isCompositeType(named)) throw new Error(`a fragment on ${conditionName}, not an API type`);
       const conditionType = named as GraphQLCompositeType | undefined;
       const condition = conditionType ? { type: conditionType, appliesTo: appliesTo(conditionType) } : undefined;
+      const defer = deferFlagOf(selection.directives ?? []);
+      if (defer !== undefined) defers = true;
       return {
         kind: 'fragment',
         ...(condition ? { condition } : {}),
+        ...(defer !== undefined ? { defer } : {}),
         selections: compile(fragment.selectionSet, conditionType ?? parentType, root),
         ...flags,
       };
     });
-  const steps = compile(operation.selectionSet, rootType, true);
+  const steps = compile(operation.selectionSet, rootType, !parentType);
   const defaults = booleanDefaults(operation);
 
   return {
     introspectionFields,
-    shape(input, variables, introspected) {
+    defers,
+    shape(input, variables, introspected, { at = [], leaveOutDeferred = false } = {}) {
       if (!input) return { data: input, incomplete: [] };
-      const run: Run = { schema, variables: { ...defaults, ...variables }, incomplete: [], introspected };
+      const run: Run = {
+        schema,
+        variables: { ...defaults, ...variables },
+        incomplete: [],
+        introspected,
+        leaveOutDeferred,
+      };
       const data: Json = Object.create(null);
-      const bubbled = applySelections(run, input, steps, data, [], rootType);
+      const bubbled = applySelections(run, input, steps, data, [...at], rootType);
       return { data: bubbled ? null : data, incomplete: run.incomplete };
     },
   };
@@ -161,24 +188,35 @@ interface Run {
   variables: Json;
   incomplete: IncompleteValue[];
   introspected: Json | null;
+  leaveOutDeferred: boolean;
 }
 
-function conditionsOf(directives: readonly { name: { value: string }; arguments?: readonly unknown[] }[]) {
+type DirectiveNodes = readonly DirectiveNode[];
+
+/** The `if` of a directive: a literal, or the name of a Boolean variable; undefined when it has none. */
+function ifOf(directive: DirectiveNode): Flag | undefined {
+  const argument = directive.arguments?.find((candidate) => candidate.name.value === 'if');
+  if (!argument) return undefined;
+  return argument.value.kind === Kind.VARIABLE
+    ? argument.value.name.value
+    : argument.value.kind === Kind.BOOLEAN && argument.value.value;
+}
+
+export function conditionsOf(directives: DirectiveNodes) {
   const flags: Conditional = {};
   for (const directive of directives) {
     const name = directive.name.value;
     if (name !== 'skip' && name !== 'include') continue;
-    const argument = (directive.arguments as { name: { value: string }; value: ValueNode }[] | undefined)?.find(
-      (candidate) => candidate.name.value === 'if',
-    );
-    if (!argument) continue;
-    const flag: Flag =
-      argument.value.kind === Kind.VARIABLE
-        ? argument.value.name.value
-        : argument.value.kind === Kind.BOOLEAN && argument.value.value;
-    flags[name] = flag;
+    const flag = ifOf(directive);
+    if (flag !== undefined) flags[name] = flag;
   }
   return flags;
+}
+
+/** A fragment's `@defer`: undefined when it has none; else when it defers (its `if`, true by default). */
+function deferFlagOf(directives: DirectiveNodes): Flag | undefined {
+  const directive = directives.find((candidate) => candidate.name.value === 'defer');
+  return directive ? (ifOf(directive) ?? true) : undefined;
 }
 
 /** The operation's Boolean variable defaults: what `@skip`/`@include` (and the plan's conditions) use when unset. */
@@ -194,7 +232,7 @@ export function booleanDefaults(operation: OperationDefinitionNode): Json {
 
 const flagValue = (flag: Flag, variables: Json) => (typeof flag === 'boolean' ? flag : variables[flag] === true);
 
-function skipped(step: Conditional, variables: Json): boolean {
+export function skipped(step: Conditional, variables: Json): boolean {
   return (
     (step.skip !== undefined && flagValue(step.skip, variables)) ||
     (step.include !== undefined && !flagValue(step.include, variables))
@@ -215,6 +253,7 @@ function applySelections(
   for (const step of steps) {
     if ((step.skip !== undefined || step.include !== undefined) && skipped(step, run.variables)) continue;
     if (step.kind === 'fragment') {
+      if (run.leaveOutDeferred && step.defer !== undefined && flagValue(step.defer, run.variables)) continue;
       const typename = input.__typename;
       const condition = step.condition;
       const applies = !condition
