@@ -4,7 +4,12 @@ import { meros } from 'meros/browser';
 export interface Payload {
   data?: Record<string, unknown> | null;
   errors?: GraphQLErrorJson[];
-  incremental?: { data: Record<string, unknown> | null; path: (string | number)[]; label?: string; errors?: GraphQLErrorJson[] }[];
+  incremental?: {
+    data: Record<string, unknown> | null;
+    path: (string | number)[];
+    label?: string;
+    errors?: GraphQLErrorJson[];
+  }[];
   hasNext?: boolean;
 }
 

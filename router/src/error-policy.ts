@@ -73,7 +73,10 @@ export function errorPolicy(log: Logger, production: boolean): ApolloServerPlugi
  * already formatted: changed in place.
  */
 export function clientErrors(log: Logger, production: boolean) {
-  return (result: { errors?: readonly GraphQLFormattedError[]; extensions?: Record<string, unknown> }, requestId: string) => {
+  return (
+    result: { errors?: readonly GraphQLFormattedError[]; extensions?: Record<string, unknown> },
+    requestId: string,
+  ) => {
     surfaceIncompleteFields(result);
     if (!result.errors) return;
     result.errors = result.errors.map((error) => {

@@ -44,6 +44,7 @@ async function serveRouter(): Promise<ServedService> {
     : { verifyToken: await createTokenVerifier(keys.publicPem), closedAccounts: null };
   const router = await createRouter({ env, urlOverrides, log, supergraphSdl, verifyToken, internalToken });
   const server = await listen(router.handler, { ...env.http, portVariable: 'ROUTER_PORT' });
+  server.on('upgrade', router.upgrade);
   collectDefaultMetrics({ register: router.metrics.registry });
   const metricsServer = await listen(router.metrics.handler, { ...env.metrics, portVariable: 'ROUTER_METRICS_PORT' });
   log.info({ url: urlOf(server, '/'), metrics: urlOf(metricsServer, '/metrics') }, 'router ready');

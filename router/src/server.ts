@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import {
@@ -13,7 +15,7 @@ import {
   viewerFromHeader,
   withoutStacktrace,
 } from '@shop/platform';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { type ExecutionResult, type FormattedExecutionResult, GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { createChangeFeed, freshPositions } from './cache/change-feed.js';
 import { cachePlugin, createFetchCache } from './cache/fetch-cache.js';
 import { layeredStore, memoryStore, redisStore } from './cache/store.js';
@@ -27,6 +29,7 @@ import { createGateway, subgraphUrls } from './gateway.js';
 import { queryLimits } from './limits.js';
 import { createRouterMetrics } from './metrics.js';
 import { loadPersistedOperations, persistedDocuments } from './persisted-operations.js';
+import { streamTransports } from './subscriptions.js';
 
 export interface RouterDependencies {
   env: Environment;
@@ -100,23 +103,33 @@ export async function createRouter({
     return formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' ? formatted : withoutStacktrace(formatted);
   }
   const policy = clientErrors(log, production);
+  /** Errors as Apollo Server and the error policy give them to clients, for results Apollo Server does not send. */
+  function formatErrors(errors: readonly (GraphQLError | Error)[]) {
+    return errors.map((error) => {
+      const json: GraphQLFormattedError = error instanceof GraphQLError ? error.toJSON() : { message: error.message };
+      const code = json.extensions?.code ?? 'INTERNAL_SERVER_ERROR';
+      return formatError({ ...json, extensions: { ...json.extensions, code } });
+    });
+  }
+  function formatResult(result: ExecutionResult, requestId: string): FormattedExecutionResult {
+    const formatted: FormattedExecutionResult = {
+      ...result,
+      ...(result.errors ? { errors: formatErrors(result.errors) } : {}),
+    } as FormattedExecutionResult;
+    policy(formatted as Parameters<typeof policy>[0], requestId);
+    return formatted;
+  }
   /** A later payload of an incremental answer, its errors formatted as Apollo Server and the policy do the first's. */
   function laterPayload(payload: LaterPayload, requestId: string): string {
-    const format = (errors: readonly (GraphQLError | Error)[]) =>
-      errors.map((error) => {
-        const json: GraphQLFormattedError = error instanceof GraphQLError ? error.toJSON() : { message: error.message };
-        const code = json.extensions?.code ?? 'INTERNAL_SERVER_ERROR';
-        return formatError({ ...json, extensions: { ...json.extensions, code } });
-      });
     const incremental = payload.incremental?.map((entry) => {
       const result: { errors?: GraphQLFormattedError[]; extensions?: Record<string, unknown> } = {
-        ...(entry.errors ? { errors: format(entry.errors) } : {}),
+        ...(entry.errors ? { errors: formatErrors(entry.errors) } : {}),
         ...(entry.extensions ? { extensions: entry.extensions } : {}),
       };
       policy(result, requestId);
       return { ...entry, ...result };
     });
-    const errors = payload.errors && { errors: format(payload.errors) };
+    const errors = payload.errors && { errors: formatErrors(payload.errors) };
     if (errors) policy(errors, requestId);
     return JSON.stringify({ ...payload, ...(incremental ? { incremental } : {}), ...errors });
   }
@@ -181,19 +194,38 @@ export async function createRouter({
   };
 
   const persistedOperations = loadPersistedOperations({ safelist: env.safelist });
+  const admit = persistedOperations
+    ? (request: Record<string, unknown>): Admission => {
+        const verdict = persistedOperations(request);
+        return verdict.ok
+          ? verdict
+          : { ok: false, status: 400, code: 'PERSISTED_QUERY_NOT_IN_SAFELIST', message: verdict.message };
+      }
+    : null;
+  const graphqlPaths = ['/graphql', '/'];
+  const contextOf = async (authorization: string | undefined, requestId: string, accept?: string) => {
+    const viewer = await viewerFromHeader(authorization, verifyToken);
+    return { requestId, viewer, authorization, pipeline: newPipeline(acceptsIncremental(accept)) };
+  };
+  // Subscriptions need our executor (Apollo Gateway's runs none).
+  const streams =
+    'subscribe' in gateway
+      ? streamTransports({
+          schema: gateway.schema,
+          subscribe: gateway.subscribe,
+          apollo,
+          validationRules: limits.validationRules,
+          maxTokens: limits.parseOptions.maxTokens,
+          admit,
+          contextOf,
+          format: formatResult,
+          graphqlPaths,
+        })
+      : null;
   const handler = createHttpHandler<RouterContext>({
     apollo,
-    ...(persistedOperations
-      ? {
-          admit: (request: Record<string, unknown>): Admission => {
-            const verdict = persistedOperations(request);
-            return verdict.ok
-              ? verdict
-              : { ok: false, status: 400, code: 'PERSISTED_QUERY_NOT_IN_SAFELIST', message: verdict.message };
-          },
-        }
-      : {}),
-    graphqlPaths: ['/graphql', '/'],
+    ...(admit ? { admit } : {}),
+    graphqlPaths,
     routes: {
       '/health': (_request, response) => sendJson(response, 200, { status: 'ok' }),
       // Ready means "I can serve": the process runs with its validated supergraph, whose hash it names.
@@ -201,13 +233,10 @@ export async function createRouter({
       '/health/subgraphs': subgraphHealth,
       ...(introspection ? explorerAssetRoutes : {}),
     },
-    context: async (request, requestId) => {
-      const viewer = await viewerFromHeader(request.headers.authorization, verifyToken);
-      const pipeline = newPipeline(acceptsIncremental(request.headers.accept));
-      return { requestId, viewer, authorization: request.headers.authorization, pipeline };
-    },
+    context: (request, requestId) => contextOf(request.headers.authorization, requestId, request.headers.accept),
     laterPayloads: ({ pipeline, requestId }) =>
       pipeline.later && mapAsync(pipeline.later, (payload) => laterPayload(payload, requestId)),
+    ...(streams ? { eventStream: streams.eventStream } : {}),
   });
   log.debug(
     {
@@ -222,7 +251,10 @@ export async function createRouter({
     handler,
     /** Served on a port of its own by main.ts (ROUTER_METRICS_PORT). */
     metrics,
+    /** WebSocket upgrades (graphql-ws): the server the router listens on hands them here. */
+    upgrade: streams?.upgrade ?? ((_request: IncomingMessage, socket: Duplex) => void socket.destroy()),
     stop: async () => {
+      await streams?.close();
       cache?.feed.stop();
       await apollo.stop();
       await cache?.fetches.close();

@@ -35,6 +35,8 @@ export interface GraphQLHttpOptions<Context extends BaseContext> {
    * text) as soon as it comes.
    */
   laterPayloads?: (context: Context) => AsyncIterable<string> | null;
+  /** GraphQL over Server-Sent Events (`eventStreamHandler`): requests at a GraphQL path that accept an event stream. */
+  eventStream?: Route;
 }
 
 export type Admission =
@@ -56,6 +58,9 @@ export function createHttpHandler<Context extends BaseContext>(options: GraphQLH
       if (route && (request.method === 'GET' || request.method === 'HEAD')) return await route(request, response);
       if (!graphqlPaths.includes(url.pathname)) {
         return sendJson(response, 404, { error: `no route ${url.pathname}; GraphQL is at ${graphqlPaths[0]}` });
+      }
+      if (options.eventStream && (request.headers.accept ?? '').includes('text/event-stream')) {
+        return await options.eventStream(request, response);
       }
       // GraphQL requests are traced (probes and plain routes are not: they would drown the traces).
       return await withServerSpan(request, url.pathname, requestId, async () => {
@@ -187,7 +192,7 @@ function toSearch(body: Record<string, unknown>): string {
   return `?${params}`;
 }
 
-function readBody(request: IncomingMessage): Promise<string | 'too-large'> {
+export function readBody(request: IncomingMessage): Promise<string | 'too-large'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -31,6 +31,7 @@ export {
   userError,
   withoutStacktrace,
 } from './errors.js';
+export { eventStreamHandler } from './event-stream.js';
 export {
   type Admission,
   createHttpHandler,

@@ -9,11 +9,13 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import {
   createHttpHandler,
+  eventStreamHandler,
   isInternalToken,
   type Logger,
   metricsRoute,
   type Route,
   recodeLibraryMistakes,
+  requestIdOf,
   requestLogging,
   sendJson,
   type TokenVerifier,
@@ -21,7 +23,7 @@ import {
   viewerFromHeader,
   withoutStacktrace,
 } from '@shop/platform';
-import { type GraphQLFormattedError, parse } from 'graphql';
+import { type GraphQLError, type GraphQLFormattedError, parse } from 'graphql';
 import { enforceArgumentRules } from './argument-rules.js';
 import { type CacheDescription, changesReader } from './cache-changes.js';
 import { Reads, reportReads } from './cache-reads.js';
@@ -79,13 +81,14 @@ export async function createSubgraph<Context extends RequestBase>(
   options: SubgraphOptions<Context>,
 ) {
   const production = runtime.env.NODE_ENV === 'production';
+  const schema = enforceArgumentRules(
+    buildSubgraphSchema({
+      typeDefs: parse(readFileSync(options.schemaFile, 'utf8')),
+      resolvers: options.resolvers as GraphQLResolverMap<unknown>,
+    }),
+  );
   const apollo = new ApolloServer<Context>({
-    schema: enforceArgumentRules(
-      buildSubgraphSchema({
-        typeDefs: parse(readFileSync(options.schemaFile, 'utf8')),
-        resolvers: options.resolvers as GraphQLResolverMap<unknown>,
-      }),
-    ),
+    schema,
     introspection: true, // the router composes from SDL; clients reach subgraphs only through it
     includeStacktraceInErrorResponses: !production,
     // Shutdown is ours (stopOnSignals): Apollo's own SIGTERM handler would fail in-flight requests.
@@ -111,17 +114,38 @@ export async function createSubgraph<Context extends RequestBase>(
   };
   // Cursors are signed with a key derived from the secret every replica of every service shares.
   const { pageRequest } = cursorCodec(runtime.internalToken);
+  const contextOf = async (request: IncomingMessage, requestId: string) => {
+    const log = runtime.log.child({ requestId });
+    const viewer = await viewerFromHeader(request.headers.authorization, runtime.verifyToken);
+    const internalCaller = isInternalToken(headerValue(request.headers['x-internal-token']), runtime.internalToken);
+    const authorization = request.headers.authorization;
+    const reads = new Reads();
+    return options.context({ requestId, log, viewer, authorization, internalCaller, reads, pageRequest });
+  };
   const handler = createHttpHandler<Context>({
     apollo,
     routes,
-    context: async (request: IncomingMessage, requestId: string) => {
-      const log = runtime.log.child({ requestId });
-      const viewer = await viewerFromHeader(request.headers.authorization, runtime.verifyToken);
-      const internalCaller = isInternalToken(headerValue(request.headers['x-internal-token']), runtime.internalToken);
-      const authorization = request.headers.authorization;
-      const reads = new Reads();
-      return options.context({ requestId, log, viewer, authorization, internalCaller, reads, pageRequest });
-    },
+    context: contextOf,
+    // Subscriptions (the router subscribes for its clients): GraphQL over Server-Sent Events.
+    ...(schema.getSubscriptionType()
+      ? {
+          eventStream: eventStreamHandler<Context>({
+            schema,
+            context: (request) =>
+              contextOf(request.raw, requestIdOf(request.raw)) as Promise<Context & Record<PropertyKey, unknown>>,
+            onNext: (_context, _request, result) => ({
+              ...result,
+              ...(result.errors
+                ? {
+                    errors: result.errors.map((error) =>
+                      maskUnexpected(error.toJSON(), error, options.service, runtime.log, production),
+                    ) as unknown as GraphQLError[],
+                  }
+                : {}),
+            }),
+          }),
+        }
+      : {}),
   });
   await apollo.start();
   return { apollo, handler, pruneChanges: changes?.prune };

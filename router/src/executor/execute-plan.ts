@@ -290,7 +290,7 @@ function partPaths(cursor: Cursor, data: Json, part: number, representationOf: n
 }
 
 /** The request's values of the variables this fetch uses (undefined ones left out). */
-function variablesFor(node: FetchNode, provided: Json): Json {
+export function variablesFor(node: FetchNode, provided: Json): Json {
   const variables: Json = {};
   for (const name of node.variableUsages ?? []) {
     if (Object.hasOwn(provided, name) && provided[name] !== undefined) variables[name] = provided[name];
@@ -337,7 +337,7 @@ function subgraphErrors(
   return converted.sort((a, b) => a.order - b.order).map(({ error }) => error);
 }
 
-function downstream(error: SubgraphError, serviceName: string, path: ResponsePath | undefined): GraphQLError {
+export function downstream(error: SubgraphError, serviceName: string, path: ResponsePath | undefined): GraphQLError {
   const extensions: Record<string, unknown> = { ...error.extensions, serviceName };
   if (extensions.code === undefined) extensions.code = 'DOWNSTREAM_SERVICE_ERROR';
   return new GraphQLError(error.message || `Error while fetching subquery from service "${serviceName}"`, {

@@ -1,4 +1,5 @@
 import type { DeferredNode, ResponsePath } from '@apollo/query-planner';
+import { Repeater } from '@repeaterjs/repeater';
 import {
   type ArgumentNode,
   type DocumentNode,
@@ -109,7 +110,8 @@ function deferConditions(document: DocumentNode, operation: OperationDefinitionN
     for (const selection of selectionSet.selections) {
       const own = [...conditions, conditionsOf(selection.directives ?? [])];
       if (selection.kind === Kind.FIELD) {
-        if (selection.selectionSet) walk(selection.selectionSet, [...path, (selection.alias ?? selection.name).value], own);
+        if (selection.selectionSet)
+          walk(selection.selectionSet, [...path, (selection.alias ?? selection.name).value], own);
         continue;
       }
       const fragment = selection.kind === Kind.FRAGMENT_SPREAD ? fragments.get(selection.name.value) : selection;
@@ -137,52 +139,55 @@ export interface DeferredDelivery {
   isOfType: (typename: unknown, condition: string) => boolean;
 }
 
-/** Runs the queued deferred parts; answers their payloads as they are ready, the last with `hasNext: false`. */
+/**
+ * Runs the queued deferred parts once the first payload is sent (when the answer is first read); answers their
+ * payloads as they are ready, the last with `hasNext: false`.
+ */
 export function deliverDeferred(delivery: DeferredDelivery): AsyncIterable<LaterPayload> {
-  const payloads = pushQueue<LaterPayload>();
-  let pending = delivery.queued.length;
+  return new Repeater<LaterPayload>((push, stop) => {
+    let pending = delivery.queued.length;
 
-  async function runPart(queued: QueuedDeferred): Promise<void> {
-    const errors: (GraphQLError | Error)[] = [];
-    const deferred: QueuedDeferred[] = [];
-    try {
-      await executeDeferred({ ...delivery.run, errors, deferred, stale: [] }, queued);
-    } catch (error) {
-      errors.push(error as Error);
+    async function runPart(queued: QueuedDeferred): Promise<void> {
+      const errors: (GraphQLError | Error)[] = [];
+      const deferred: QueuedDeferred[] = [];
+      try {
+        await executeDeferred({ ...delivery.run, errors, deferred, stale: [] }, queued);
+      } catch (error) {
+        errors.push(error as Error);
+      }
+      const { shaper, conditions, label } = delivery.selectionOf(queued.node);
+      const entries: IncrementalEntry[] = [];
+      const included = !conditions.some((condition) => skipped(condition, delivery.variables));
+      for (const { path, input } of included ? placesOf(delivery, queued.node.queryPath) : []) {
+        const shaped = shaper
+          ? shaper.shape(input, delivery.variables, null, { at: path, leaveOutDeferred: true })
+          : { data: {}, incomplete: [] };
+        const data = shaped.data ?? null;
+        entries.push({
+          data,
+          path,
+          ...(label ? { label } : {}),
+          ...(shaped.incomplete.length > 0 ? { extensions: { valueCompletion: shaped.incomplete } } : {}),
+        });
+        if (data) deepMerge(valueAt(delivery.delivered, path) as Json, structuredClone(data));
+      }
+      const unplaced = placeErrors(entries, errors as GraphQLError[]);
+      // As in a whole answer: values that could not be completed are reported where no error explains them.
+      for (const entry of entries) if (entry.errors) delete entry.extensions;
+      pending += deferred.length - 1;
+      if (entries.length > 0 || unplaced.length > 0 || pending === 0) {
+        void push({
+          ...(entries.length > 0 ? { incremental: entries } : {}),
+          ...(unplaced.length > 0 ? { errors: unplaced } : {}),
+          hasNext: pending > 0,
+        });
+      }
+      if (pending === 0) stop();
+      for (const next of deferred) void runPart(next);
     }
-    const { shaper, conditions, label } = delivery.selectionOf(queued.node);
-    const entries: IncrementalEntry[] = [];
-    const included = !conditions.some((condition) => skipped(condition, delivery.variables));
-    for (const { path, input } of included ? placesOf(delivery, queued.node.queryPath) : []) {
-      const shaped = shaper
-        ? shaper.shape(input, delivery.variables, null, { at: path, leaveOutDeferred: true })
-        : { data: {}, incomplete: [] };
-      const data = shaped.data ?? null;
-      entries.push({
-        data,
-        path,
-        ...(label ? { label } : {}),
-        ...(shaped.incomplete.length > 0 ? { extensions: { valueCompletion: shaped.incomplete } } : {}),
-      });
-      if (data) deepMerge(valueAt(delivery.delivered, path) as Json, structuredClone(data));
-    }
-    const unplaced = placeErrors(entries, errors as GraphQLError[]);
-    // As in a whole answer: values that could not be completed are reported where no error explains them.
-    for (const entry of entries) if (entry.errors) delete entry.extensions;
-    pending += deferred.length - 1;
-    if (entries.length > 0 || unplaced.length > 0 || pending === 0) {
-      payloads.push({
-        ...(entries.length > 0 ? { incremental: entries } : {}),
-        ...(unplaced.length > 0 ? { errors: unplaced } : {}),
-        hasNext: pending > 0,
-      });
-    }
-    if (pending === 0) payloads.end();
-    for (const next of deferred) void runPart(next);
-  }
 
-  for (const queued of delivery.queued) void runPart(queued);
-  return payloads;
+    for (const queued of delivery.queued) void runPart(queued);
+  });
 }
 
 /**
@@ -194,7 +199,8 @@ function placesOf({ delivered, gathered, isOfType }: DeferredDelivery, queryPath
   const walk = (path: ResponsePath, shown: unknown, input: unknown, rest: string[]): void => {
     if (shown === null || typeof shown !== 'object' || input === null || typeof input !== 'object') return;
     if (Array.isArray(shown)) {
-      shown.forEach((element, index) => walk([...path, index], element, (input as unknown[])[index], rest));
+      for (const [index, element] of shown.entries())
+        walk([...path, index], element, (input as unknown[])[index], rest);
       return;
     }
     const [head, ...tail] = rest;
@@ -218,7 +224,7 @@ function placeErrors(entries: IncrementalEntry[], errors: GraphQLError[]): Graph
     const entry =
       entries.find((candidate) => candidate.path.every((key, index) => error.path?.[index] === key)) ?? entries[0];
     if (!entry) unplaced.push(error);
-    else (entry.errors ??= []).push(error);
+    else entry.errors = [...(entry.errors ?? []), error];
   }
   return unplaced;
 }
@@ -277,36 +283,4 @@ function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
   return fragments;
-}
-
-/** An async iterable fed by `push`, ended by `end`. */
-function pushQueue<T>(): AsyncIterable<T> & { push(value: T): void; end(): void } {
-  const values: T[] = [];
-  let ended = false;
-  let wake: (() => void) | null = null;
-  const signal = () => {
-    wake?.();
-    wake = null;
-  };
-  return {
-    push(value) {
-      values.push(value);
-      signal();
-    },
-    end() {
-      ended = true;
-      signal();
-    },
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        const value = values.shift();
-        if (value !== undefined) yield value;
-        else if (ended) return;
-        else
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-      }
-    },
-  };
 }

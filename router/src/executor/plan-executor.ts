@@ -6,7 +6,7 @@ import {
   operationFromDocument,
   Supergraph,
 } from '@apollo/federation-internals';
-import { type DeferredNode, type QueryPlan, QueryPlanner } from '@apollo/query-planner';
+import { type DeferredNode, type QueryPlan, QueryPlanner, type ResponsePath } from '@apollo/query-planner';
 import type {
   GatewayExecutionResult,
   GatewayExecutor,
@@ -14,9 +14,11 @@ import type {
   GatewayInterface,
   GatewaySchemaLoadOrUpdateCallback,
 } from '@apollo/server-gateway-interface';
+import { Repeater } from '@repeaterjs/repeater';
 import { injectTraceContext } from '@shop/platform';
 import {
   type DocumentNode,
+  type ExecutionResult,
   executeSync,
   type FieldNode,
   GraphQLError,
@@ -24,19 +26,22 @@ import {
   Kind,
   type OperationDefinitionNode,
   parse,
+  print,
   type VariableDefinitionNode,
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
+import { createClient } from 'graphql-sse';
 import { LRUCache } from 'lru-cache';
 import type { FetchCache } from '../cache/fetch-cache.js';
 import type { RouterContext } from '../context.js';
-import { executePlan, type PlanRun, type QueuedDeferred } from './execute-plan.js';
+import { downstream, executePlan, type PlanRun, type QueuedDeferred, variablesFor } from './execute-plan.js';
 import { type DeferredSelection, deliverDeferred, prepareDeferred } from './incremental-delivery.js';
 import { booleanDefaults, compileShaper, type Shaper } from './shape.js';
 import {
   type CacheHint,
   createSubgraphClient,
   type FetchObserver,
+  type SubgraphError,
   type SubgraphFetchPolicy,
 } from './subgraph-client.js';
 
@@ -146,9 +151,13 @@ export function createPlanExecutor({
     }
   }
 
-  async function execute(request: GatewayGraphQLRequestContext<RouterContext>): Promise<GatewayExecutionResult> {
-    const { document, operation, queryHash } = request;
-    if (!operation) return { errors: [new GraphQLError('no operation to run')] };
+  /** The operation prepared (from the kept ones, or now), with the request's variables checked. */
+  function preparedFor(
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    queryHash: string,
+    variables: Json,
+  ): PreparedOperation | { errors: readonly GraphQLError[] } {
     const key = keyOf(queryHash, operation);
     let prepared = operations.get(key);
     if (!prepared) {
@@ -160,11 +169,30 @@ export function createPlanExecutor({
       }
       operations.set(key, prepared);
     }
-    const variables = (request.request.variables ?? {}) as Json;
     if (prepared.variableDefinitions.length > 0) {
       const { errors } = getVariableValues(schema, prepared.variableDefinitions, variables);
       if (errors) return { errors };
     }
+    return prepared;
+  }
+
+  /** Sends a fetch of a plan as the request's caller (its token, request id and trace). */
+  const sender =
+    (context: RouterContext, restrict: (hint: CacheHint) => void): PlanRun['send'] =>
+    (fetch, body) =>
+      client
+        .send(fetch.node.serviceName, { body, mutation: fetch.mutation, headers: headersFor(context) })
+        .then((answer) => {
+          if (answer.cacheHint) restrict(answer.cacheHint);
+          return answer;
+        });
+
+  async function execute(request: GatewayGraphQLRequestContext<RouterContext>): Promise<GatewayExecutionResult> {
+    const { document, operation, queryHash } = request;
+    if (!operation) return { errors: [new GraphQLError('no operation to run')] };
+    const variables = (request.request.variables ?? {}) as Json;
+    const prepared = preparedFor(document, operation, queryHash, variables);
+    if ('errors' in prepared) return prepared;
 
     const context = request.context;
     const errors: (GraphQLError | Error)[] = [];
@@ -173,8 +201,7 @@ export function createPlanExecutor({
     // Each subgraph's Cache-Control, and each cached part's, limits the whole answer's.
     const restrict = (hint: CacheHint) => request.overallCachePolicy?.restrict(hint);
     // Deferred parts wait for the first payload when the client takes an incremental answer; else they run at once.
-    const deferred: QueuedDeferred[] | null =
-      prepared.selectionOf && context.pipeline.acceptsIncremental ? [] : null;
+    const deferred: QueuedDeferred[] | null = prepared.selectionOf && context.pipeline.acceptsIncremental ? [] : null;
     const run: PlanRun = {
       variables,
       defaults: prepared.defaults,
@@ -182,21 +209,20 @@ export function createPlanExecutor({
       isOfType,
       stale,
       deferred,
-      cache: cache && operation.operation === 'query' ? cache.forRequest(context.viewer, context.pipeline, restrict) : null,
-      send: (fetch, body) => {
-        const headers: Record<string, string> = { 'content-type': 'application/json' };
-        injectTraceContext({ set: (name: string, value: string) => (headers[name] = value) });
-        if (context.requestId) headers['x-request-id'] = context.requestId;
-        if (context.authorization) headers.authorization = context.authorization;
-        return client.send(fetch.node.serviceName, { body, mutation: fetch.mutation, headers }).then((answer) => {
-          if (answer.cacheHint) restrict(answer.cacheHint);
-          return answer;
-        });
-      },
+      cache:
+        cache && operation.operation === 'query' ? cache.forRequest(context.viewer, context.pipeline, restrict) : null,
+      send: sender(context, restrict),
     };
     if (prepared.plan.node) {
       if (prepared.plan.node.kind === 'Subscription') {
-        return { errors: [new GraphQLError('subscriptions are not supported by this router yet')] };
+        return {
+          errors: [
+            new GraphQLError(
+              'subscriptions are answered as a stream: send this one with Accept: text/event-stream (GraphQL over SSE) or over WebSocket (graphql-ws)',
+              { extensions: { code: 'BAD_REQUEST' } },
+            ),
+          ],
+        };
       }
       await executePlan(run, prepared.plan.node, gathered);
     }
@@ -236,6 +262,75 @@ export function createPlanExecutor({
     }
   }
 
+  /**
+   * A subscription (README: "Subscriptions"): the planner's primary fetch is a subscription to one subgraph,
+   * over GraphQL over SSE as the caller; each event it sends is completed by the rest of the plan (fields of
+   * other subgraphs) and shaped like any answer. Ends when the subgraph's stream ends (an error first if it
+   * failed) or when the caller goes away (the subgraph's stream is closed then).
+   */
+  function subscribe({
+    document,
+    operation,
+    variables,
+    context,
+  }: SubscriptionRequest): AsyncIterable<ExecutionResult> | ExecutionResult {
+    const queryHash = createHash('sha256').update(print(document)).digest('hex');
+    const prepared = preparedFor(document, operation, queryHash, variables);
+    if ('errors' in prepared) return prepared;
+    const node = prepared.plan.node;
+    if (node?.kind !== 'Subscription') {
+      return { errors: [new GraphQLError('a stream answers subscriptions only; send queries and mutations as POST')] };
+    }
+    const { primary, rest } = node;
+    const url = urls[primary.serviceName] as string;
+    return new Repeater<ExecutionResult>(async (push, stop) => {
+      const subgraph = createClient({ url, headers: () => headersFor(context), retryAttempts: 0 });
+      const events = subgraph.iterate<Json>({
+        query: primary.operation,
+        variables: variablesFor(primary, variables),
+        ...(primary.operationName ? { operationName: primary.operationName } : {}),
+      });
+      void stop.then(() => events.return?.());
+      try {
+        for await (const event of events) {
+          const errors: (GraphQLError | Error)[] = (event.errors ?? []).map((error) =>
+            downstream(error as unknown as SubgraphError, primary.serviceName, error.path as ResponsePath | undefined),
+          );
+          const gathered = (event.data ?? null) as Json | null;
+          const run: PlanRun = {
+            variables,
+            defaults: prepared.defaults,
+            errors,
+            isOfType,
+            stale: [],
+            deferred: null,
+            cache: null,
+            send: sender(context, () => undefined),
+          };
+          if (gathered && rest) await executePlan(run, rest, gathered);
+          const { data, incomplete } = prepared.shaper.shape(gathered, variables, null);
+          await push({
+            data: data ?? null,
+            ...(errors.length > 0 ? { errors: errors as GraphQLError[] } : {}),
+            ...(errors.length === 0 && incomplete.length > 0 ? { extensions: { valueCompletion: incomplete } } : {}),
+          });
+        }
+      } catch {
+        const failure = `the ${primary.serviceName} service's subscription stopped: subscribe again (with the last sequence you received, to miss nothing)`;
+        await push({
+          errors: [
+            new GraphQLError(failure, {
+              extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: primary.serviceName },
+            }),
+          ],
+        });
+      } finally {
+        subgraph.dispose();
+      }
+      stop();
+    });
+  }
+
   let notify: GatewaySchemaLoadOrUpdateCallback | null = null;
   const gateway: GatewayInterface = {
     onSchemaLoadOrUpdate(callback) {
@@ -250,7 +345,23 @@ export function createPlanExecutor({
     },
     stop: () => client.close(),
   };
-  return gateway;
+  return Object.assign(gateway, { subscribe, schema });
+}
+
+export interface SubscriptionRequest {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  variables: Json;
+  context: RouterContext;
+}
+
+/** The headers of a subgraph request on behalf of the caller: its token, the request id, the trace. */
+function headersFor(context: RouterContext): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  injectTraceContext({ set: (name: string, value: string) => (headers[name] = value) });
+  if (context.requestId) headers['x-request-id'] = context.requestId;
+  if (context.authorization) headers.authorization = context.authorization;
+  return headers;
 }
 
 /** The operation's introspection root fields alone, with the variables and fragments they use. */

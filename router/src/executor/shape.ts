@@ -71,7 +71,12 @@ export interface Shaper {
   introspectionFields: FieldNode[];
   /** Whether the operation defers any fragment (`@defer`, whatever its `if`). */
   defers: boolean;
-  shape(input: Json | null | undefined, variables: Json, introspected: Json | null, options?: ShapeOptions): ShapedAnswer;
+  shape(
+    input: Json | null | undefined,
+    variables: Json,
+    introspected: Json | null,
+    options?: ShapeOptions,
+  ): ShapedAnswer;
 }
 
 export interface ShapeOptions {

@@ -1,4 +1,5 @@
 import { DateTime } from '@shop/subgraph-runtime';
+import type { EndOfEvents, OrderEvent } from './order-events.js';
 import { orderNumber } from './repository.js';
 import type { Resolvers } from './schema.generated.js';
 
@@ -13,6 +14,16 @@ export const resolvers: Resolvers = {
     placeOrder: (_, { input, idempotencyKey }, { orders }) => orders.placeOrder(input.items, idempotencyKey),
     cancelOrder: (_, { id }, { orders }) => orders.cancelOrder(id),
     shipOrder: (_, { id }, { orders }) => orders.shipOrder(id),
+  },
+  Subscription: {
+    orderUpdated: {
+      subscribe: (_, { after, allOrders }, { orders }) => orders.orderUpdates(after ?? null, allOrders ?? false),
+      // The last event of a subscription that ends with an error carries it.
+      resolve: (event: OrderEvent | EndOfEvents) => {
+        if ('error' in event) throw event.error;
+        return event;
+      },
+    },
   },
   Order: {
     __resolveReference: (reference, { loaders }) => loaders.orderById.load(reference.id),

@@ -72,6 +72,31 @@ export type MutationShipOrderArgs = {
   id: Scalars['ID']['input'];
 };
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Your orders as they change: each one placed, confirmed, shipped or cancelled (by you, an admin or the
+   * shop itself), once the change is committed. allOrders: every order (admins only). To resume after a
+   * disconnection, subscribe again with the sequence of the last event you received as after: you get every
+   * change since, then the live ones, none twice. A closed account's subscription ends with UNAUTHENTICATED.
+   */
+  orderUpdated: OrderUpdate;
+};
+
+
+export type SubscriptionOrderUpdatedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  allOrders?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/** An order as one committed change left it. */
+export type OrderUpdate = {
+  __typename?: 'OrderUpdate';
+  /** Where this change stands among all committed changes: pass it as after to resume from here. */
+  sequence: Scalars['String']['output'];
+  order: Order;
+};
+
 export type Order = {
   __typename?: 'Order';
   id: Scalars['ID']['output'];
@@ -268,6 +293,8 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  OrderUpdate: ResolverTypeWrapper<Omit<OrderUpdate, 'order'> & { order: ResolversTypes['Order'] }>;
   Order: ResolverTypeWrapper<OrderRow>;
   OrderStatus: OrderStatus;
   OrderItem: ResolverTypeWrapper<OrderItemRow>;
@@ -290,6 +317,8 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   ID: Scalars['ID']['output'];
   Mutation: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
+  OrderUpdate: Omit<OrderUpdate, 'order'> & { order: ResolversParentTypes['Order'] };
   Order: OrderRow;
   OrderItem: OrderItemRow;
   User: UserReference;
@@ -341,6 +370,15 @@ export type MutationResolvers<ContextType = OrdersContext, ParentType extends Re
   placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
   cancelOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'id'>>;
   shipOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationShipOrderArgs, 'id'>>;
+};
+
+export type SubscriptionResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  orderUpdated?: SubscriptionResolver<ResolversTypes['OrderUpdate'], "orderUpdated", ParentType, ContextType, RequireFields<SubscriptionOrderUpdatedArgs, 'allOrders'>>;
+};
+
+export type OrderUpdateResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['OrderUpdate'] = ResolversParentTypes['OrderUpdate']> = {
+  sequence?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
 };
 
 export type OrderResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = {
@@ -401,6 +439,8 @@ export type Resolvers<ContextType = OrdersContext> = {
   DateTime?: GraphQLScalarType;
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
+  OrderUpdate?: OrderUpdateResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   OrderItem?: OrderItemResolvers<ContextType>;
   User?: UserResolvers<ContextType>;

@@ -2,6 +2,7 @@ import { badUserInput, requireAdmin, requireViewer, userError, type Viewer } fro
 import { type PageRequest, type RequestBase, readsList, toConnection } from '@shop/subgraph-runtime';
 import { ordersOfUserReads, ordersReads } from './cache.js';
 import type { OrderLoaders } from './loaders.js';
+import type { OrderEvents } from './order-events.js';
 import { type PlaceOrderSaga, requestHashOf } from './place-order-saga.js';
 import type { StockItem } from './products-client.js';
 import type { OrderRepository, OrderWithItems } from './repository.js';
@@ -15,6 +16,7 @@ export function createOrderService(
   repository: OrderRepository,
   loaders: OrderLoaders,
   saga: PlaceOrderSaga,
+  events: OrderEvents,
   request: RequestBase,
 ) {
   const { viewer } = request;
@@ -36,6 +38,11 @@ export function createOrderService(
         toConnection(rows, page, (order) => order.createdAt, count, loaders.orderById),
         ordersReads(owner),
       );
+    },
+    /** Live changes to the viewer's orders (every order's, for an admin asking for all). */
+    orderUpdates: (after: string | null, allOrders: boolean) => {
+      const signedIn = allOrders ? requireAdmin(viewer) : requireViewer(viewer);
+      return events.subscribe(signedIn, { after, allOrders });
     },
     ordersOfUser: async (userId: string, page: PageRequest) => {
       const signedIn = requireViewer(viewer);

@@ -5,6 +5,7 @@ import { ordersCache } from './cache.js';
 import type { OrdersContext } from './context.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { createOrderLoaders } from './loaders.js';
+import { createOrderEvents } from './order-events.js';
 import { createPlaceOrderSaga, ORDER_NOT_PLACED } from './place-order-saga.js';
 import { createProductsClient } from './products-client.js';
 import { createOrderRepository } from './repository.js';
@@ -20,6 +21,8 @@ const settings = z.object({
   ORDER_PENDING_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   /** How often the recovery sweep runs (it also runs once at start). */
   ORDER_RECOVERY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** How often committed order changes are read while anyone subscribes to them (orderUpdated). */
+  ORDER_EVENTS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(100),
 });
 
 /** The orders subgraph: orders, User.orders, and the placeOrder saga (the house discovers it by this manifest). */
@@ -49,8 +52,15 @@ export default defineSubgraph({
     },
   },
   resolvers,
-  start: ({ prisma, reads, settings, log, internalToken }) => {
+  start: ({ prisma, reads, settings, log, internalToken, closedAccounts }) => {
     const repository = createOrderRepository(prisma, reads);
+    const events = createOrderEvents({
+      prisma,
+      ordersByIds: repository.findOrdersByIds,
+      closedAccounts,
+      intervalMs: settings.ORDER_EVENTS_POLL_MS,
+      log,
+    });
     const products = createProductsClient(settings.PRODUCTS_URL, internalToken);
     const saga = createPlaceOrderSaga({
       repository,
@@ -62,7 +72,7 @@ export default defineSubgraph({
     return {
       context: (base): OrdersContext => {
         const loaders = createOrderLoaders(repository);
-        return { ...base, loaders, orders: createOrderService(repository, loaders, saga, base) };
+        return { ...base, loaders, orders: createOrderService(repository, loaders, saga, events, base) };
       },
       // Settles what a previous run left unfinished, then keeps sweeping (replicas too: each claims its own orders).
       jobs: [{ name: 'recovery', everyMs: settings.ORDER_RECOVERY_INTERVAL_SECONDS * 1000, run: saga.recover }],

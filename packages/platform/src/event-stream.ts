@@ -1,0 +1,43 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHandler, type HandlerOptions, type OperationContext } from 'graphql-sse';
+import { MAX_BODY_BYTES, readBody, sendGraphQLError } from './http.js';
+
+/**
+ * GraphQL over Server-Sent Events (the graphql-sse protocol, "distinct connections" mode: one event stream per
+ * operation) on Node's HTTP server: graphql-sse's handler, given the body read under the same size limit as
+ * every other GraphQL request. Streams end when the operation completes or the client goes away.
+ */
+export function eventStreamHandler<Context extends object>(
+  options: Omit<HandlerOptions<IncomingMessage, undefined, Context & OperationContext>, 'authenticate'>,
+) {
+  // No single connection mode (it needs reservations shared by every replica): each stream is its own request.
+  const handler = createHandler<IncomingMessage, undefined, Context & OperationContext>({
+    ...options,
+    authenticate: () => null,
+  });
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const body = request.method === 'POST' ? await readBody(request) : '';
+    if (body === 'too-large') {
+      return sendGraphQLError(response, 413, `request body over ${MAX_BODY_BYTES} bytes`, 'PAYLOAD_TOO_LARGE');
+    }
+    const [stream, init] = await handler({
+      method: request.method ?? 'GET',
+      url: request.url ?? '/',
+      headers: { get: (name) => [request.headers[name] ?? []].flat().join('\n') || null },
+      body: async () => body,
+      raw: request,
+      context: undefined,
+    });
+    response.writeHead(init.status, init.statusText, init.headers);
+    if (!stream || typeof stream === 'string') {
+      response.end(stream);
+      return;
+    }
+    response.once('close', () => void stream.return(undefined));
+    for await (const chunk of stream) {
+      if (!response.writable) break;
+      response.write(chunk);
+    }
+    response.end();
+  };
+}
