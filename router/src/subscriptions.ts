@@ -149,6 +149,8 @@ export function streamTransports(options: StreamOptions) {
         return { schema: options.schema, document: STREAM, contextValue: stream };
       },
       subscribe: (args) => args.contextValue as AsyncIterable<ExecutionResult>,
+      // Sent as they are: their errors are already formatted (graphql-ws would call toJSON on each).
+      onNext: (_context, _id, _payload, _args, result) => result as FormattedExecutionResult,
     },
     webSockets,
   );
