@@ -104,10 +104,13 @@ export async function checkBreakingChanges(options: {
   return check;
 }
 
+/** What the router serves beyond the composed API schema: incremental delivery (README: "@defer"). */
+const ROUTER_DIRECTIVES = 'directive @defer(label: String, if: Boolean! = true) on FRAGMENT_SPREAD | INLINE_FRAGMENT';
+
 /** Every operation in the folder, validated against the API schema; deprecated fields are warnings. */
 export function checkOperations(apiSdl: string, operationsDir = path.join(root, 'operations')) {
   const check = result('client operations');
-  const schema: GraphQLSchema = buildSchema(apiSdl);
+  const schema: GraphQLSchema = buildSchema(`${apiSdl}\n${ROUTER_DIRECTIVES}`);
   const files = graphqlFiles(operationsDir);
   for (const file of files) {
     const name = path.relative(root, file);

@@ -1,4 +1,4 @@
-import type { ExecutionResult } from 'graphql';
+import type { FormattedExecutionResult } from 'graphql';
 import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWebSocketClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -7,12 +7,12 @@ export type Transport = 'sse' | 'websocket';
 
 /** What a subscription received so far, and a way to wait for more. */
 export interface OpenSubscription {
-  results: ExecutionResult<Record<string, unknown>>[];
+  results: FormattedExecutionResult<Record<string, unknown>>[];
   /** Resolves when a result matching `predicate` has come (at most `timeoutMs`), with that result. */
   until(
-    predicate: (result: ExecutionResult<Record<string, unknown>>) => boolean,
+    predicate: (result: FormattedExecutionResult<Record<string, unknown>>) => boolean,
     timeoutMs?: number,
-  ): Promise<ExecutionResult<Record<string, unknown>>>;
+  ): Promise<FormattedExecutionResult<Record<string, unknown>>>;
   /** Resolves when the server ended the stream (an error closing it is in `failure`). */
   ended: Promise<void>;
   failure: () => unknown;
@@ -27,7 +27,7 @@ export function subscribe(
   token?: string,
 ): OpenSubscription {
   const authorization = token ? `Bearer ${token}` : undefined;
-  let iterator: AsyncIterableIterator<ExecutionResult<Record<string, unknown>>>;
+  let iterator: AsyncIterableIterator<FormattedExecutionResult<Record<string, unknown>>>;
   let dispose: () => void;
   if (transport === 'sse') {
     const client = createSseClient({
@@ -48,7 +48,7 @@ export function subscribe(
     iterator = client.iterate(request);
     dispose = () => void client.dispose();
   }
-  const results: ExecutionResult<Record<string, unknown>>[] = [];
+  const results: FormattedExecutionResult<Record<string, unknown>>[] = [];
   const waiting = new Set<() => void>();
   let failure: unknown;
   const ended = (async () => {

@@ -1,5 +1,5 @@
 import { databaseKind } from '@shop/subgraph-runtime/testing';
-import type { ExecutionResult } from 'graphql';
+import type { FormattedExecutionResult as Result } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OpenSubscription, subscribe, type Transport } from '../harness/subscriptions.js';
 import { errorCodes, type Supergraph, startSupergraph } from '../harness/supergraph.js';
@@ -43,10 +43,9 @@ afterAll(async () => {
   await supergraph?.close();
 });
 
-const updateOf = (result: ExecutionResult<Record<string, unknown>>) =>
-  result.data?.orderUpdated as OrderUpdate | undefined;
+const updateOf = (result: Result<Record<string, unknown>>) => result.data?.orderUpdated as OrderUpdate | undefined;
 const updatesIn = (subscription: OpenSubscription) => subscription.results.flatMap((result) => updateOf(result) ?? []);
-const isUpdate = (orderId: string, status: string) => (result: ExecutionResult<Record<string, unknown>>) =>
+const isUpdate = (orderId: string, status: string) => (result: Result<Record<string, unknown>>) =>
   updateOf(result)?.order.id === orderId && updateOf(result)?.order.status === status;
 
 async function placeOrder(token: string, quantity = 1) {
@@ -165,7 +164,7 @@ describe(`resuming orderUpdated on ${databaseKind}`, () => {
     let last: string | undefined;
     for (let attempt = 0; attempt < 50 && !last; attempt++) {
       const probe = await placeOrder(ada);
-      last = updateOf(await subscription.until(isUpdate(probe, 'CONFIRMED'), 200).catch(() => ({})))?.sequence;
+      last = updateOf(await subscription.until(isUpdate(probe, 'CONFIRMED'), 200).catch((): Result => ({})))?.sequence;
     }
     expect(last).toBeDefined();
     await first.stop();

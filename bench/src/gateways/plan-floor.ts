@@ -52,6 +52,7 @@ const server = createServer((request, response) => {
           isOfType: (typename, condition) => typename === condition,
           cache: null,
           stale: [],
+          deferred: null,
           send: (fetch, body) => client.send(fetch.node.serviceName, { body, mutation: fetch.mutation, headers }),
         },
         plan.node,
