@@ -1,6 +1,4 @@
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { variablesOf } from '@shop/platform';
 import { databaseKind } from '@shop/subgraph-runtime/testing';
@@ -9,6 +7,7 @@ import { buildSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
 import { type KnownValues, knownValues, randomOperation } from '../executor/random-operations.js';
+import { startGate } from '../harness/gate.js';
 import { allPayloads, mergePayloads, type Payload, payloadsOf, postIncremental } from '../harness/incremental.js';
 import { type Supergraph, startSupergraph } from '../harness/supergraph.js';
 
@@ -175,46 +174,4 @@ function agreesWherever(whole: unknown, other: unknown): boolean {
     );
   }
   return whole === other;
-}
-
-/** A proxy in front of a subgraph that holds its requests until `open()`. */
-async function startGate(target: string) {
-  let isOpen = false;
-  const waiting: (() => void)[] = [];
-  let held = 0;
-  const server = http.createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    if (!isOpen) {
-      held++;
-      await new Promise<void>((resolve) => {
-        waiting.push(resolve);
-      });
-    }
-    const forwarded = ['content-type', 'authorization', 'x-request-id', 'traceparent'];
-    const upstream = await fetch(target, {
-      method: 'POST',
-      headers: Object.fromEntries(
-        Object.entries(request.headers).filter(([name]) => forwarded.includes(name)),
-      ) as Record<string, string>,
-      body: Buffer.concat(chunks),
-    }).catch(() => null);
-    if (!upstream) return void response.socket?.destroy();
-    response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
-    response.end(Buffer.from(await upstream.arrayBuffer()));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
-    held: () => held,
-    open: () => {
-      isOpen = true;
-      for (const release of waiting.splice(0)) release();
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
@@ -8,10 +8,10 @@ import { createStorefrontServer } from '@shop/storefront/server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStorefront } from '../../scripts/build.js';
-
 import { REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
 import { launchChromium } from '../harness/browser.js';
 import { startCpuLoad } from '../harness/cpu-load.js';
+import { startGate } from '../harness/gate.js';
 import { type Supergraph, startSupergraph } from '../harness/supergraph.js';
 
 /**
@@ -55,8 +55,10 @@ interface Visit {
   page: Page;
   /** axe-core's findings on each page photographed, by screenshot name (WCAG 2.1 A and AA rules). */
   accessibility: Record<string, string[]>;
-  /** Every body the page sent to /graphql. */
+  /** Every body the page sent to /graphql for an answer. */
   graphqlBodies: Record<string, unknown>[];
+  /** Every body the page sent to /graphql for an event stream (a subscription). */
+  streamBodies: Record<string, unknown>[];
   /** Errors thrown in the page, and its console errors. */
   pageErrors: string[];
   shoot: (name: string) => Promise<void>;
@@ -67,10 +69,13 @@ async function visit(origin: string, label: string): Promise<Visit> {
   const context = await browser.newContext({ baseURL: origin, viewport: { width: 1100, height: 900 } });
   const page = await context.newPage();
   const graphqlBodies: Record<string, unknown>[] = [];
+  const streamBodies: Record<string, unknown>[] = [];
   const pageErrors: string[] = [];
   const accessibility: Record<string, string[]> = {};
   page.on('request', (request) => {
-    if (new URL(request.url()).pathname === '/graphql') graphqlBodies.push(JSON.parse(request.postData() ?? '{}'));
+    if (new URL(request.url()).pathname !== '/graphql') return;
+    const stream = (request.headers().accept ?? '').includes('text/event-stream');
+    (stream ? streamBodies : graphqlBodies).push(JSON.parse(request.postData() ?? '{}'));
   });
   page.on('pageerror', (error) => pageErrors.push(error.message));
   page.on('console', (message) => {
@@ -80,6 +85,7 @@ async function visit(origin: string, label: string): Promise<Visit> {
     page,
     accessibility,
     graphqlBodies,
+    streamBodies,
     pageErrors,
     shoot: async (name) => {
       await page.screenshot({ path: path.join(SCREENSHOTS, `${label}-${name}.png`), fullPage: true });
@@ -129,16 +135,39 @@ async function signUpAs(page: Page, name: string): Promise<string> {
   return email;
 }
 
+/**
+ * Run in a page before its own scripts: keeps what the page's event streams receive in `window.streamed` (a
+ * stream never ends, so it cannot be read whole from outside), passing the stream on to the page unchanged.
+ */
+const KEEP_STREAMED = `
+  window.streamed = [];
+  const originalFetch = window.fetch;
+  window.fetch = async (input, init) => {
+    const response = await originalFetch(input, init);
+    const accept = new Headers(init && init.headers).get('accept') || '';
+    if (!accept.includes('text/event-stream') || !response.body) return response;
+    const [kept, passed] = response.body.tee();
+    (async () => {
+      const reader = kept.pipeThrough(new TextDecoderStream()).getReader();
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) window.streamed.push(chunk.value);
+    })();
+    return new Response(passed, response);
+  };`;
+
 /** Submits the log-in form (the page shows it already). */
 async function logIn(page: Page, email: string): Promise<void> {
+  await logInWith(page, email, PASSWORD);
+}
+
+async function logInWith(page: Page, email: string, password: string): Promise<void> {
   await page.getByLabel('Email', { exact: true }).fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
 }
 
 /** The issue's journey: browse, search, a product with FAQs, sign up, two products, checkout, history, cancel. */
 async function journey(origin: string, label: string) {
-  const { page, graphqlBodies, pageErrors, shoot, accessibility } = await visit(origin, label);
+  const { page, graphqlBodies, streamBodies, pageErrors, shoot, accessibility } = await visit(origin, label);
   // One request per page view: each step below checks how many the page sent.
   let counted = 0;
   const sentSinceLastLook = () => {
@@ -243,6 +272,8 @@ async function journey(origin: string, label: string) {
   const order = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: `Order ${orderNumber}` }) });
   await order.getByText('confirmed').waitFor();
   expect(sentSinceLastLook()).toBe(1);
+  // And the orders' live updates: one event stream.
+  await expect.poll(() => streamBodies.length).toBe(1);
   expect(await order.textContent()).toContain('2 × Aluminium 75% Keyboard');
   await shoot('orders');
   await order.getByRole('button', { name: `Cancel order ${orderNumber}` }).click();
@@ -264,7 +295,7 @@ async function journey(origin: string, label: string) {
 
   // The app sent hashes only: no query text left the browser.
   expect(graphqlBodies.length).toBeGreaterThan(10);
-  for (const body of graphqlBodies) {
+  for (const body of [...graphqlBodies, ...streamBodies]) {
     expect(body).not.toHaveProperty('query');
     expect(body).toMatchObject({
       extensions: { persistedQuery: { sha256Hash: expect.stringMatching(/^[0-9a-f]{64}$/) } },
@@ -528,6 +559,97 @@ describe('the storefront', () => {
     }
     expect(inaccessible(accessibility)).toEqual([]);
     await page.context().close();
+  });
+
+  it('shows a product before its questions and answers, which follow when they come (@defer)', async () => {
+    const gate = await startGate(supergraph.subgraphUrls.faq as string);
+    const router = await supergraph.startRouter({ FAQ_URL: gate.url });
+    try {
+      const { page, pageErrors } = await visit(await startStorefront(router.url), 'deferred');
+      await page.goto('/products/CF-MUG-CERAMIC');
+      // The product is on screen while the FAQ service has not answered (its request is held at the gate).
+      await page.getByRole('heading', { level: 1, name: 'Ceramic Mug' }).waitFor();
+      await page.getByTestId('faqs-loading').waitFor();
+      await expect.poll(() => gate.held()).toBe(1);
+      expect(await page.getByTestId('stock').textContent()).toMatch(/in stock|Sold out/);
+      gate.open();
+      await page.getByTestId('faqs-loading').waitFor({ state: 'detached' });
+      expect(await page.locator('dl.faqs dt, section[aria-labelledby="faqs"] p').first().textContent()).toBeTruthy();
+      expect(pageErrors).toEqual([]);
+      await page.context().close();
+    } finally {
+      await router.stop();
+      await gate.close();
+    }
+  });
+
+  it("changes a customer's order page within 2 s when an admin ships it in another browser, and never shows another's", async () => {
+    const origin = await startStorefront(supergraph.routerUrl);
+    // A product of its own: the journeys count the seeded products' stock.
+    const productId = (
+      await supergraph.createProduct(await supergraph.logInAs('admin'), { name: 'Live Mug', stock: 50 })
+    ).id;
+    const placeAs = async (token: string) =>
+      (
+        await supergraph.request<{ placeOrder: { id: string; number: string } }>(
+          'mutation ($items: [OrderItemInput!]!) { placeOrder(input: { items: $items }) { id number } }',
+          { items: [{ productId, quantity: 1 }] },
+          { token },
+        )
+      ).body.data?.placeOrder as { id: string; number: string };
+    // Two customers, each in a browser of their own, with an order each.
+    const customers = await Promise.all(
+      ['Ada Live', 'Linus Live'].map(async (name) => {
+        const { page, pageErrors } = await visit(origin, `live-${name}`);
+        await page.addInitScript({ content: KEEP_STREAMED });
+        await signUpAs(page, name);
+        const token = (await page.evaluate(`JSON.parse(localStorage.getItem('shop.session')).token`)) as string;
+        const order = await placeAs(token);
+        await page.getByRole('link', { name: 'Orders' }).click();
+        const card = page
+          .getByRole('listitem')
+          .filter({ has: page.getByRole('heading', { name: `Order ${order.number}` }) });
+        await card.getByText('confirmed').waitFor();
+        return { page, pageErrors, order, card };
+      }),
+    );
+    const [ada, linus] = customers as [(typeof customers)[number], (typeof customers)[number]];
+    // The pages follow their orders from now on (their event streams are open).
+    for (const { page } of customers) {
+      await expect.poll(() => page.evaluate('window.streamed.length')).toBeGreaterThan(0);
+    }
+
+    // The admin, in another browser, ships Ada's order through the storefront's API.
+    const admin = await visit(origin, 'live-admin');
+    await admin.page.goto('/log-in');
+    await logInWith(admin.page, 'admin@shop.test', 'shop-admin-dev');
+    await admin.page.getByRole('button', { name: 'Log out' }).waitFor();
+    const manifest = JSON.parse(readFileSync(path.join(REPOSITORY_ROOT, 'operations/manifest.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
+    const shipHash = Object.entries(manifest).find(([, text]) => text.startsWith('mutation ShipOrder('))?.[0];
+    const shipped = await admin.page.evaluate(`(async () => {
+      const token = JSON.parse(localStorage.getItem('shop.session')).token;
+      const response = await fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token },
+        body: JSON.stringify(${JSON.stringify({ variables: { id: ada.order.id }, extensions: { persistedQuery: { version: 1, sha256Hash: shipHash } } })}),
+      });
+      return response.json();
+    })()`);
+    expect(shipped).toMatchObject({ data: { shipOrder: { status: 'SHIPPED' } } });
+    await ada.card.getByText('shipped').waitFor({ timeout: 2_000 });
+    // Linus's page shows only his order, still confirmed; his stream never carried Ada's order, and hers never his.
+    expect(await linus.card.getByText('confirmed').count()).toBe(1);
+    const streamed = (page: Page) => page.evaluate(`window.streamed.join('')`) as Promise<string>;
+    expect(await streamed(ada.page)).toContain(ada.order.id);
+    expect(await streamed(ada.page)).not.toContain(linus.order.id);
+    expect(await streamed(linus.page)).not.toContain(ada.order.id);
+    for (const { page, pageErrors } of [...customers, admin]) {
+      expect(pageErrors).toEqual([]);
+      await page.context().close();
+    }
   });
 
   it('passes the same journey with the router in safelist mode, which refuses anything else', async () => {

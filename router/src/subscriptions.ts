@@ -124,6 +124,8 @@ export function streamTransports(options: StreamOptions) {
   }
 
   const eventStream = eventStreamHandler({
+    // First, so graphql-sse sees the document of a persisted operation sent by its hash.
+    admit: options.admit,
     onSubscribe: async (request, params) => {
       const result = await run(params, request.raw.headers.authorization, requestIdOf(request.raw));
       return result as unknown as ExecutionResult;

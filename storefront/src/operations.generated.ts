@@ -53,6 +53,13 @@ export type OrderHistoryQueryVariables = Exact<{
 
 export type OrderHistoryQuery = { me: { id: string, orders: { totalCount: number, edges: Array<{ node: { id: string, number: string, status: OrderStatus, cancelReason: string | null, createdAt: string, total: { amount: number, currency: string }, items: Array<{ productName: string | null, productSku: string | null, quantity: number, lineTotal: { amount: number, currency: string }, product: { id: string, sku: string, name: string, archivedAt: string | null } }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
 
+export type OrderUpdatesSubscriptionVariables = Exact<{
+  after?: string | null | undefined;
+}>;
+
+
+export type OrderUpdatesSubscription = { orderUpdated: { sequence: string, order: { id: string, status: OrderStatus, cancelReason: string | null } } };
+
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -138,6 +145,7 @@ export type ProductPageQuery = { product: { id: string, sku: string, name: strin
 
 export const LogInDocument = {"__meta__":{"hash":"78fb6bb6e8b8606ee5acfe2986d8a90af9258cae9c28dfbfc17044938e6b314a"}} as unknown as DocumentNode<LogInMutation, LogInMutationVariables>;
 export const OrderHistoryDocument = {"__meta__":{"hash":"02f832a5cd3cd463328143fcde6b71ed4390ebc77bdd7abeeca4351e1c3e4084"}} as unknown as DocumentNode<OrderHistoryQuery, OrderHistoryQueryVariables>;
+export const OrderUpdatesDocument = {"__meta__":{"hash":"83fc2dc0517fe4d8c4483d0a374b95113997e6a1bee4cfc79ca9b96ac0b15514"}} as unknown as DocumentNode<OrderUpdatesSubscription, OrderUpdatesSubscriptionVariables>;
 export const MeDocument = {"__meta__":{"hash":"49c5e958e4f35c486b835d50ddbc1440f3948d02dd6afb8dc73230772748612a"}} as unknown as DocumentNode<MeQuery, MeQueryVariables>;
 export const RenameDocument = {"__meta__":{"hash":"7fb8554840922f6ee6342f37f1f34b79eb082a2d807305b2980076948ee53dca"}} as unknown as DocumentNode<RenameMutation, RenameMutationVariables>;
 export const CloseAccountDocument = {"__meta__":{"hash":"47fdd8119b0bcf8ab0edfdc96d320e56d1dc6b1fe5e82e037f095f96fd8efbb0"}} as unknown as DocumentNode<CloseAccountMutation, CloseAccountMutationVariables>;

@@ -27,7 +27,11 @@ export function useQuery<Data, Variables>(
   useEffect(() => {
     const controller = new AbortController();
     setState((previous) => ({ ...previous, loading: true, networkError: null }));
-    execute(document, JSON.parse(key) as Variables, controller.signal).then(
+    // Deferred parts show as they come: the page renders what the first part holds at once.
+    const onPart = (result: Result<Data>) => {
+      if (!controller.signal.aborted) setState({ result, loading: false, networkError: null });
+    };
+    execute(document, JSON.parse(key) as Variables, controller.signal, onPart).then(
       (result) => setState({ result, loading: false, networkError: null }),
       (error: unknown) => {
         if (controller.signal.aborted) return;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHandler, type HandlerOptions, type OperationContext } from 'graphql-sse';
-import { MAX_BODY_BYTES, readBody, sendGraphQLError } from './http.js';
+import { type Admission, MAX_BODY_BYTES, readBody, sendGraphQLError } from './http.js';
 
 /**
  * GraphQL over Server-Sent Events (the graphql-sse protocol, "distinct connections" mode: one event stream per
@@ -8,17 +8,32 @@ import { MAX_BODY_BYTES, readBody, sendGraphQLError } from './http.js';
  * every other GraphQL request. Streams end when the operation completes or the client goes away.
  */
 export function eventStreamHandler<Context extends object>(
-  options: Omit<HandlerOptions<IncomingMessage, undefined, Context & OperationContext>, 'authenticate'>,
+  options: Omit<HandlerOptions<IncomingMessage, undefined, Context & OperationContext>, 'authenticate'> & {
+    /** Admits (possibly rewriting, e.g. a persisted operation's hash into its document) or refuses a request. */
+    admit?: ((request: Record<string, unknown>) => Admission) | null;
+  },
 ) {
+  const { admit, ...handlerOptions } = options;
   // No single connection mode (it needs reservations shared by every replica): each stream is its own request.
   const handler = createHandler<IncomingMessage, undefined, Context & OperationContext>({
-    ...options,
+    ...handlerOptions,
     authenticate: () => null,
   });
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const body = request.method === 'POST' ? await readBody(request) : '';
+    let body = request.method === 'POST' ? await readBody(request) : '';
     if (body === 'too-large') {
       return sendGraphQLError(response, 413, `request body over ${MAX_BODY_BYTES} bytes`, 'PAYLOAD_TOO_LARGE');
+    }
+    if (admit && body) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        return sendGraphQLError(response, 400, 'request body is not valid JSON', 'BAD_REQUEST');
+      }
+      const admission = admit(typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {});
+      if (!admission.ok) return sendGraphQLError(response, admission.status, admission.message, admission.code);
+      body = JSON.stringify(admission.body);
     }
     const [stream, init] = await handler({
       method: request.method ?? 'GET',

@@ -1,8 +1,14 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
-import { execute, type GraphQLErrorShape } from '../graphql-client.js';
+import { execute, follow, type GraphQLErrorShape } from '../graphql-client.js';
 import { formatMoney } from '../money.js';
-import { CancelOrderDocument, OrderHistoryDocument, type OrderHistoryQuery } from '../operations.generated.js';
+import {
+  CancelOrderDocument,
+  OrderHistoryDocument,
+  type OrderHistoryQuery,
+  OrderUpdatesDocument,
+} from '../operations.generated.js';
+import { session } from '../session.js';
 import { ErrorNotice, Loading, PageTitle } from '../ui.js';
 import { useMorePages } from '../use-more-pages.js';
 import { useQuery } from '../use-query.js';
@@ -11,9 +17,13 @@ type Order = NonNullable<OrderHistoryQuery['me']>['orders']['edges'][number]['no
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
+/** An order's state as the last live update left it. */
+type Live = Pick<Order, 'status' | 'cancelReason'>;
+
 export function OrdersPage() {
   const { result, loading, networkError, retry } = useQuery(OrderHistoryDocument, {});
   const orders = result?.data?.me?.orders;
+  const live = useOrderUpdates(retry);
   const more = useMorePages(
     result,
     (data) => data.me?.orders,
@@ -34,7 +44,7 @@ export function OrdersPage() {
       {orders && (
         <ol className="orders">
           {more.edges.map(({ node }) => (
-            <OrderCard key={node.id} order={node} />
+            <OrderCard key={node.id} order={node} live={live[node.id]} />
           ))}
         </ol>
       )}
@@ -48,8 +58,38 @@ export function OrdersPage() {
   );
 }
 
-function OrderCard({ order: initial }: { order: Order }) {
+/**
+ * The page's orders change as they change in the shop (shipped by the warehouse, cancelled elsewhere): each
+ * update's state by order id; an order the page does not show yet (placed elsewhere) reloads the list.
+ */
+function useOrderUpdates(reload: () => void): Record<string, Live> {
+  const [live, setLive] = useState<Record<string, Live>>({});
+  const signedIn = session.use() !== null;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one subscription per signed-in page view
+  useEffect(() => {
+    if (!signedIn) return;
+    const known = new Set<string>();
+    return follow(
+      OrderUpdatesDocument,
+      { after: null },
+      ({ data }) => {
+        const update = data?.orderUpdated;
+        if (!update) return;
+        setLive((previous) => ({ ...previous, [update.order.id]: update.order }));
+        if (!known.has(update.order.id) && update.order.status === 'PENDING') reload();
+        known.add(update.order.id);
+      },
+      (last) => ({ after: last.orderUpdated.sequence }),
+    );
+  }, [signedIn]);
+  return live;
+}
+
+function OrderCard({ order: initial, live }: { order: Order; live: Live | undefined }) {
   const [order, setOrder] = useState(initial);
+  useEffect(() => {
+    if (live) setOrder((current) => ({ ...current, ...live }));
+  }, [live]);
   const [errors, setErrors] = useState<GraphQLErrorShape[] | string>([]);
   const [pending, setPending] = useState(false);
   const cancellable = order.status === 'PENDING' || order.status === 'CONFIRMED';

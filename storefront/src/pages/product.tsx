@@ -83,7 +83,12 @@ export function ProductPage({ sku }: { sku: string }) {
 
       <section aria-labelledby="faqs">
         <h2 id="faqs">Questions and answers</h2>
-        {product.faqs === null ? (
+        {product.faqs === undefined ? (
+          // Deferred: the product shows first, its questions and answers follow.
+          <p className="muted" data-testid="faqs-loading">
+            Loading questions and answers…
+          </p>
+        ) : product.faqs === null ? (
           <p className="notice warning" role="status">
             Questions and answers can't be shown right now; the rest of this page is up to date.
           </p>
