@@ -42,9 +42,12 @@ import {
 } from './report.js';
 import { BUYERS, READERS, shopVisits } from './shop-traffic.js';
 import { measureFetch, SUBGRAPH_FETCHES } from './subgraph-fetches.js';
+import { measureSubscriptions, type SubscriptionLoadResult } from './subscriptions.js';
 
 /** `npm run bench -- subgraphs`: only each subgraph's hot fetches, sent directly (ours and the baseline ref's). */
 const ONLY_SUBGRAPHS = process.argv.slice(2).includes('subgraphs');
+/** `npm run bench -- subscriptions`: the open-subscriptions measurement only. */
+const ONLY_SUBSCRIPTIONS = process.argv.slice(2).includes('subscriptions');
 
 const settings = z
   .object({
@@ -69,6 +72,8 @@ const settings = z
     BENCH_BEST_CASE: z.enum(['true', 'false']).default('true'),
     /** Seconds per subgraph fetch sent directly (subgraph-fetches.ts), after the mix; 0: none. */
     BENCH_SUBGRAPH_FETCHES_S: z.coerce.number().int().min(0).default(5),
+    /** Subscriptions held open on our router while the mix runs (subscriptions.ts), after the mix; 0: none. */
+    BENCH_SUBSCRIPTIONS: z.coerce.number().int().min(0).default(1000),
     BENCH_SUBGRAPH_PROFILE: z.stringbool().default(false),
     /** A mix target (e.g. ours_nocache): profile its process under the mix (results/profile-mix-<target>.md). */
     BENCH_MIX_PROFILE: z.enum(MIX_TARGETS).optional(),
@@ -929,6 +934,67 @@ async function measureSubgraphFetches(baseline: Baseline | null, tokens: (user: 
   return results;
 }
 
+/**
+ * `BENCH_SUBSCRIPTIONS` subscriptions to orderUpdated on our router, over SSE, spread over the mix's customers,
+ * open while the realistic mix runs for BENCH_MIX_DURATION_S; an admin ships one of their orders every 100 ms.
+ */
+async function runSubscriptionLoad(supergraphFile: string): Promise<SubscriptionLoadResult | null> {
+  const count = settings.BENCH_SUBSCRIPTIONS;
+  if (count === 0) return null;
+  const server = startMixTarget('ours', supergraphFile, null);
+  try {
+    const url = mixUrl('ours');
+    await waitFor(server, answersGraphQL(url));
+    const tokens = await mintTokens();
+    const created = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens(0)}` },
+      body: JSON.stringify({
+        query: 'mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }',
+        variables: {
+          input: {
+            sku: `BENCH-LIVE-${Date.now()}`,
+            name: 'Live order probe',
+            description: 'Ordered and shipped by the subscription benchmark',
+            price: { amount: 100, currency: 'EUR' },
+            stock: 100_000,
+          },
+        },
+      }),
+    }).then((response) => response.json() as Promise<{ data?: { createProduct?: { id: string } } }>);
+    const productId = created.data?.createProduct?.id;
+    if (!productId) throw new Error(`creating the probe product failed: ${JSON.stringify(created)}`);
+    say(`subscriptions: ${count} open on ours while the mix runs ${settings.BENCH_MIX_DURATION_S} s`);
+    const result = await measureSubscriptions({
+      url,
+      count,
+      customers: Array.from({ length: READERS }, (_, index) => index + 1),
+      tokens,
+      admin: tokens(0),
+      productId,
+      everyMs: 100,
+      rssMb: () => server.rssMb(),
+      underLoad: async () => {
+        const run = await runMix({
+          url,
+          label: 'subscriptions-mix',
+          tokens,
+          visits: shopVisits(40_000, 11),
+          references: new Map(),
+          connections: settings.BENCH_MIX_CONNECTIONS,
+          durationSeconds: settings.BENCH_MIX_DURATION_S,
+        });
+        return run.requests / settings.BENCH_MIX_DURATION_S;
+      },
+    });
+    say(`subscriptions: ${JSON.stringify(result)}`);
+    if (result.missed > 0 || result.foreign > 0) exitCode = 1;
+    return result;
+  } finally {
+    await stop([server]);
+  }
+}
+
 /** `npm run bench -- subgraphs`: the subgraph fetches only, against the baseline ref's subgraphs when one is set. */
 async function onlySubgraphFetches() {
   const baseline = settings.BENCH_BASELINE_REF
@@ -953,7 +1019,7 @@ async function main(): Promise<void> {
   const supergraphFile = writeSupergraph(REPOSITORY_ROOT, PORTS, 'supergraph.graphql');
 
   const profiling = settings.BENCH_PROFILE || settings.BENCH_MIX_PROFILE;
-  const npmStart = profiling || ONLY_SUBGRAPHS ? null : await measureNpmStart();
+  const npmStart = profiling || ONLY_SUBGRAPHS || ONLY_SUBSCRIPTIONS ? null : await measureNpmStart();
   if (npmStart) say(`npm start: ${JSON.stringify(npmStart)}`);
 
   const databases = await provisionDatabases('data', workDir, settings.BENCH_DATABASE_URL);
@@ -973,8 +1039,13 @@ async function main(): Promise<void> {
     return profileOurs(supergraphFile, query, tokens);
   }
 
-  const mix = ONLY_SUBGRAPHS ? await onlySubgraphFetches() : await runRealisticMix(supergraphFile, 'data');
-  const bestCase = settings.BENCH_BEST_CASE === 'true' && !ONLY_SUBGRAPHS;
+  const mix = ONLY_SUBGRAPHS
+    ? await onlySubgraphFetches()
+    : ONLY_SUBSCRIPTIONS
+      ? { results: {}, subgraphFetches: [], baseline: null }
+      : await runRealisticMix(supergraphFile, 'data');
+  const subscriptions = ONLY_SUBGRAPHS ? null : await runSubscriptionLoad(supergraphFile);
+  const bestCase = settings.BENCH_BEST_CASE === 'true' && !ONLY_SUBGRAPHS && !ONLY_SUBSCRIPTIONS;
   const selected = bestCase ? queries.filter((query) => settings.BENCH_QUERIES.split(',').includes(query.name)) : [];
   const targets = bestCase ? TARGETS.filter((target) => settings.BENCH_TARGETS.split(',').includes(target)) : [];
   const perTarget: Partial<Record<Target, Awaited<ReturnType<typeof measureTarget>>>> = {};
@@ -1039,6 +1110,7 @@ async function main(): Promise<void> {
     rss_mb: Object.fromEntries(targets.map((target) => [target, perTarget[target]?.rssMb ?? null])),
     npm_start: npmStart,
     subgraph_fetches: mix.subgraphFetches,
+    subscriptions,
   };
   const output = path.join(RESULTS_DIR, settings.BENCH_OUTPUT);
   writeFileSync(`${output}.json`, `${JSON.stringify(report, null, 2)}\n`);

@@ -1,5 +1,6 @@
 import type { MixResult } from './mix-load.js';
 import type { FetchResult } from './subgraph-fetches.js';
+import type { SubscriptionLoadResult } from './subscriptions.js';
 
 /** latest.json's shape, and the Markdown table made from it (with the budgets from issue #8). */
 /** `ours_unshared`: our router with SUBGRAPH_DEDUPLICATION=false, to show what sharing fetches contributes. */
@@ -98,6 +99,8 @@ export interface BenchReport {
   npm_start: StartReport | null;
   /** Each subgraph's hot fetches sent directly (subgraph-fetches.ts), ours and the baseline ref's. */
   subgraph_fetches: SubgraphFetchReport[];
+  /** Open subscriptions under the mix (subscriptions.ts); null when not measured. */
+  subscriptions: SubscriptionLoadResult | null;
 }
 
 const BUDGETS = { stock: 5, hive: 1.0, floor: 0.5 } as const;
@@ -120,6 +123,7 @@ export function renderMarkdown(report: BenchReport): string {
     `# Benchmark — ${report.generated_at}`,
     '',
     ...renderMix(report),
+    ...renderSubscriptions(report),
     ...renderSubgraphFetches(report),
     `${machine.cpu}, ${machine.cores} cores, ${machine.memory_gb} GB, Node ${machine.node}, ${machine.platform}; ` +
       `${machine.database}. ${machine.pinning ? `Servers pinned to core(s) ${machine.pinning.servers}, load generator to core ${machine.pinning.load_generator}` : 'No core pinning'}. ` +
@@ -196,6 +200,41 @@ const MIX_LABELS: Record<MixTarget, string> = {
 };
 
 /** Each subgraph's hot fetches, sent directly: per fetch, ours beside the baseline ref's. */
+function renderSubscriptions(report: BenchReport): string[] {
+  const result = report.subscriptions;
+  if (!result) return [];
+  const row = (label: string, value: number | null, target: string, ok: boolean | null) =>
+    `| ${label} | ${value ?? '–'} | ${target} | ${ok === null ? '' : mark(ok)} |`;
+  return [
+    '## Open subscriptions under the realistic mix',
+    '',
+    `${result.subscriptions} GraphQL-over-SSE subscriptions to orderUpdated on our router (opened in ${result.opened_in_s} s), ` +
+      `spread over the mix's customers, open while the mix runs; an admin ships one of their orders every 100 ms, ` +
+      `and each delivery is timed from the ship's answer to the event at each of the customer's subscriptions.`,
+    '',
+    '| measure | value | budget | met |',
+    '| --- | ---: | ---: | --- |',
+    row('delivery p99, ms', result.delivery_ms.p99, '≤ 500', result.delivery_ms.p99 <= 500),
+    row('delivery p50 / p95, ms', null, `${result.delivery_ms.p50} / ${result.delivery_ms.p95}`, null),
+    row('deliveries measured', result.deliveries, '', null),
+    row('the mix meanwhile, req/s', result.mix_requests_per_s, '', null),
+    row(
+      'ships missed by a subscriber, events sent to another customer',
+      result.missed + result.foreign,
+      '0',
+      result.missed + result.foreign === 0,
+    ),
+    row(
+      'router RSS before / with them open, MB',
+      null,
+      `${result.router_rss_mb_before} / ${result.router_rss_mb_open}`,
+      null,
+    ),
+    row('router RSS per open subscription, KB', result.rss_kb_per_subscription, 'reported', null),
+    '',
+  ];
+}
+
 function renderSubgraphFetches(report: BenchReport): string[] {
   if (report.subgraph_fetches.length === 0) return [];
   const cell = (result: FetchResult | null) =>

@@ -19,6 +19,8 @@ export interface SubscriptionLoadResult {
   /** Events of orders the subscription's customer does not own (must be 0). */
   foreign: number;
   delivery_ms: { p50: number; p95: number; p99: number; max: number };
+  /** The realistic mix's requests per second on the same router meanwhile. */
+  mix_requests_per_s: number;
 }
 
 const ORDER_UPDATES = 'subscription { orderUpdated { sequence order { id status } } }';
@@ -34,8 +36,8 @@ interface Options {
   admin: string;
   productId: string;
   everyMs: number;
-  /** Runs the load the deliveries are measured under; resolves when it is over. */
-  underLoad: () => Promise<void>;
+  /** Runs the load the deliveries are measured under; resolves when it is over, with its requests per second. */
+  underLoad: () => Promise<number>;
   rssMb: () => number | null;
 }
 
@@ -124,7 +126,7 @@ export async function measureSubscriptions(options: Options): Promise<Subscripti
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }
   })();
-  await Promise.all([options.underLoad(), shipping]);
+  const [mixRate] = await Promise.all([options.underLoad(), shipping]);
   await new Promise((resolve) => setTimeout(resolve, 10_000)); // the last events' time to arrive
 
   const latencies: number[] = [];
@@ -150,5 +152,6 @@ export async function measureSubscriptions(options: Options): Promise<Subscripti
     missed,
     foreign,
     delivery_ms: { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: Math.round(latencies.at(-1) ?? 0) },
+    mix_requests_per_s: Math.round(mixRate),
   };
 }

@@ -67,7 +67,14 @@ export interface OrderEventsOptions {
   closedAccounts: ClosedAccounts;
   intervalMs: number;
   log: Logger;
+  /** Runs `run` every `ms` until cancelled (tests drive it themselves). */
+  every?: (run: () => void, ms: number) => () => void;
 }
+
+const everyInterval = (run: () => void, ms: number) => {
+  const timer = setInterval(run, ms).unref();
+  return () => clearInterval(timer);
+};
 
 interface Subscriber {
   viewer: Viewer;
@@ -76,11 +83,18 @@ interface Subscriber {
   end: (error: Error) => void;
 }
 
-export function createOrderEvents({ prisma, ordersByIds, closedAccounts, intervalMs, log }: OrderEventsOptions) {
+export function createOrderEvents({
+  prisma,
+  ordersByIds,
+  closedAccounts,
+  intervalMs,
+  log,
+  every = everyInterval,
+}: OrderEventsOptions) {
   const subscribers = new Set<Subscriber>();
   /** Every change below it has been handed out; null until the first read. */
   let position: bigint | null = null;
-  let timer: NodeJS.Timeout | undefined;
+  let cancelPolling: (() => void) | undefined;
   let failing = false;
 
   async function read(since: bigint | null, after: [bigint, bigint], below: bigint | null) {
@@ -98,8 +112,19 @@ export function createOrderEvents({ prisma, ordersByIds, closedAccounts, interva
     return { position: BigInt(row.position), prunedBefore: BigInt(row.prunedBefore), changes };
   }
 
-  /** One read of what was committed since the last; every subscriber gets what it may see. */
-  async function poll(): Promise<void> {
+  /**
+   * One read of what was committed since the last; every subscriber gets what it may see. One at a time: a read
+   * asked for while one runs is that one (two at once could move the position past changes neither delivered).
+   */
+  let polling: Promise<void> | null = null;
+  function poll(): Promise<void> {
+    polling ??= readOnce().finally(() => {
+      polling = null;
+    });
+    return polling;
+  }
+
+  async function readOnce(): Promise<void> {
     try {
       const page = await read(position, [0n, 0n], null);
       position = page.position;
@@ -119,21 +144,14 @@ export function createOrderEvents({ prisma, ordersByIds, closedAccounts, interva
   }
 
   function startPolling(): void {
-    if (timer) return;
-    let running = false;
-    timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      void poll().finally(() => {
-        running = false;
-      });
-    }, intervalMs).unref();
+    if (cancelPolling) return;
+    cancelPolling = every(() => void poll(), intervalMs);
   }
 
   function stopPollingWhenIdle(): void {
-    if (subscribers.size > 0 || !timer) return;
-    clearInterval(timer);
-    timer = undefined;
+    if (subscribers.size > 0 || !cancelPolling) return;
+    cancelPolling();
+    cancelPolling = undefined;
     position = null; // a reader that starts again starts at the present
   }
 
@@ -185,6 +203,12 @@ export function createOrderEvents({ prisma, ordersByIds, closedAccounts, interva
         end,
       };
       if (position === null) await poll();
+      if (position === null) {
+        // The database did not answer: no position to start from that could be vouched for.
+        end(userError('SERVICE_UNAVAILABLE', "the orders service's database is unavailable; subscribe again shortly"));
+        await stop;
+        return;
+      }
       // From here live changes come to this subscriber; the missed ones are read up to where the live reader
       // stands (no await in between), so the two meet with no gap.
       subscribers.add(subscriber);
@@ -208,7 +232,7 @@ export function createOrderEvents({ prisma, ordersByIds, closedAccounts, interva
     });
   }
 
-  return { subscribe, stop: () => clearInterval(timer) };
+  return { subscribe, stop: () => cancelPolling?.() };
 }
 
 function parseSequence(sequence: string): [bigint, bigint] {
