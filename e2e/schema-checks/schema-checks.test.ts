@@ -118,7 +118,7 @@ describe('client operations', () => {
     const check = checkOperations(edited('  description: String!\n  price: Money!', '  price: Money!'));
     expect(check.failures).toEqual([
       expect.stringMatching(
-        /^operations\/storefront\/product-page\.graphql:8:5: Cannot query field "description" on type "Product"/,
+        /^operations\/storefront\/product-page\.graphql:9:5: Cannot query field "description" on type "Product"/,
       ),
     ]);
   });
