@@ -40,7 +40,8 @@ async function stopAll(exitCode: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     await Promise.all(
-      served.map(async ({ server, closeResources, log }) => {
+      served.map(async ({ server, closeResources, log, endStreams }) => {
+        endStreams?.();
         await new Promise((resolve) => {
           server.close(resolve);
           server.closeAllConnections();

@@ -7,6 +7,7 @@ import { serverAudits } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
 import { freePort } from '../harness/ports.js';
+import { subscribe } from '../harness/subscriptions.js';
 import { errorCodes, type Supergraph, startSupergraph } from '../harness/supergraph.js';
 
 /** A public endpoint meets hostile clients and failing backends; each case has a documented status and code. */
@@ -336,40 +337,10 @@ describe('graceful shutdown', () => {
       }
     });
     await new Promise<void>((resolve) => slowFaq.listen(0, '127.0.0.1', resolve));
-    const port = await freePort();
-    const router: ChildProcess = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(REPOSITORY_ROOT, 'router/src/main.ts')],
-      {
-        cwd: REPOSITORY_ROOT,
-        stdio: 'ignore',
-        env: {
-          PATH: process.env.PATH,
-          LOG_LEVEL: 'silent',
-          ROUTER_PORT: String(port),
-          ROUTER_METRICS_PORT: '0', // any free port: never collide with another router's
-          JWT_PUBLIC_KEY: supergraph.keys.publicPem,
-          INTERNAL_API_TOKEN: supergraph.internalToken,
-          USERS_URL: supergraph.subgraphUrls.users,
-          PRODUCTS_URL: supergraph.subgraphUrls.products,
-          ORDERS_URL: supergraph.subgraphUrls.orders,
-          FAQ_URL: `http://127.0.0.1:${(slowFaq.address() as AddressInfo).port}/graphql`,
-        },
-      },
+    const { router, url, exited } = await spawnRouter(
+      `http://127.0.0.1:${(slowFaq.address() as AddressInfo).port}/graphql`,
     );
-    const exited = new Promise<number | null>((resolve) => router.on('exit', (code) => resolve(code)));
     try {
-      const url = `http://127.0.0.1:${port}/graphql`;
-      for (let attempt = 0; attempt < 150; attempt++) {
-        if (
-          await fetch(`http://127.0.0.1:${port}/health`).then(
-            (response) => response.ok,
-            () => false,
-          )
-        )
-          break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
       const inFlight = Array.from({ length: 40 }, () => send(query(NORMAL), json, url));
       await new Promise((resolve) => setTimeout(resolve, 150));
       router.kill('SIGTERM');
@@ -388,4 +359,56 @@ describe('graceful shutdown', () => {
       slowFaq.close();
     }
   });
+
+  it('ends open subscriptions on SIGTERM, over SSE and WebSocket, and exits 0', async () => {
+    const { router, url, exited } = await spawnRouter(supergraph.subgraphUrls.faq as string);
+    try {
+      const token = await supergraph.logInAs('ada');
+      const request = { query: 'subscription { orderUpdated { sequence } }' };
+      const open = (['sse', 'websocket'] as const).map((transport) => subscribe(transport, url, request, token));
+      // Both streams are open once the router has answered them (SSE: its stream started; WebSocket: acknowledged).
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      router.kill('SIGTERM');
+      // A WebSocket holds an HTTP server open for ever: without ending it the router would never exit.
+      expect(await exited).toBe(0);
+      await Promise.all(open.map((subscription) => subscription.ended));
+    } finally {
+      if (router.exitCode === null) router.kill('SIGKILL');
+    }
+  });
 });
+
+/** The router as its own process (its real signal handling), with FAQ at `faqUrl`; once it answers /health. */
+async function spawnRouter(faqUrl: string) {
+  const port = await freePort();
+  const router: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(REPOSITORY_ROOT, 'router/src/main.ts')],
+    {
+      cwd: REPOSITORY_ROOT,
+      stdio: 'ignore',
+      env: {
+        PATH: process.env.PATH,
+        LOG_LEVEL: 'silent',
+        ROUTER_PORT: String(port),
+        ROUTER_METRICS_PORT: '0', // any free port: never collide with another router's
+        JWT_PUBLIC_KEY: supergraph.keys.publicPem,
+        INTERNAL_API_TOKEN: supergraph.internalToken,
+        USERS_URL: supergraph.subgraphUrls.users,
+        PRODUCTS_URL: supergraph.subgraphUrls.products,
+        ORDERS_URL: supergraph.subgraphUrls.orders,
+        FAQ_URL: faqUrl,
+      },
+    },
+  );
+  const exited = new Promise<number | null>((resolve) => router.on('exit', (code) => resolve(code)));
+  for (let attempt = 0; attempt < 150; attempt++) {
+    const up = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (up) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { router, url: `http://127.0.0.1:${port}/graphql`, exited };
+}

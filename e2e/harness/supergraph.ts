@@ -198,6 +198,7 @@ export async function startSupergraph({
       const server = await listen(router.handler, { host: '127.0.0.1', port: 0, portVariable: 'ROUTER_PORT' });
       server.on('upgrade', router.upgrade);
       const stop = async () => {
+        router.endStreams();
         server.closeAllConnections();
         await new Promise((resolve) => server.close(resolve));
         await router.stop();

@@ -52,6 +52,7 @@ async function serveRouter(): Promise<ServedService> {
     server,
     log,
     drainMs: shared.SHUTDOWN_DRAIN_MS,
+    endStreams: router.endStreams,
     closeResources: async () => {
       closedAccounts?.stop();
       metricsServer.close();

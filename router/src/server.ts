@@ -253,6 +253,8 @@ export async function createRouter({
     metrics,
     /** WebSocket upgrades (graphql-ws): the server the router listens on hands them here. */
     upgrade: streams?.upgrade ?? ((_request: IncomingMessage, socket: Duplex) => void socket.destroy()),
+    /** Ends open subscriptions (SSE and WebSocket): the server they hold open is stopping. */
+    endStreams: () => void streams?.close(),
     stop: async () => {
       await streams?.close();
       cache?.feed.stop();

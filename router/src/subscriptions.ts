@@ -133,6 +133,7 @@ export function streamTransports(options: StreamOptions) {
   });
 
   const webSockets = new WebSocketServer({ noServer: true });
+  let closing: Promise<void> | null = null;
   const sockets = serveOverWebSocket<Record<string, unknown>>(
     {
       onConnect: async ({ connectionParams, extra }) => {
@@ -170,10 +171,12 @@ export function streamTransports(options: StreamOptions) {
   return {
     eventStream,
     upgrade,
-    /** Closes every WebSocket (clients reconnect to another replica, resuming with `after`). */
-    close: async () => {
+    /** Ends every stream and closes every WebSocket (clients subscribe again elsewhere, resuming with `after`). */
+    close: () => {
+      eventStream.endAll();
       for (const client of webSockets.clients) client.close(1001, 'the router is stopping');
-      await sockets.dispose();
+      closing ??= Promise.resolve(sockets.dispose());
+      return closing;
     },
   };
 }

@@ -19,7 +19,8 @@ export function eventStreamHandler<Context extends object>(
     ...handlerOptions,
     authenticate: () => null,
   });
-  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+  const open = new Set<ServerResponse>();
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     let body = request.method === 'POST' ? await readBody(request) : '';
     if (body === 'too-large') {
       return sendGraphQLError(response, 413, `request body over ${MAX_BODY_BYTES} bytes`, 'PAYLOAD_TOO_LARGE');
@@ -48,11 +49,21 @@ export function eventStreamHandler<Context extends object>(
       response.end(stream);
       return;
     }
-    response.once('close', () => void stream.return(undefined));
+    open.add(response);
+    response.once('close', () => {
+      open.delete(response);
+      void stream.return(undefined);
+    });
     for await (const chunk of stream) {
       if (!response.writable) break;
       response.write(chunk);
     }
     response.end();
   };
+  return Object.assign(handle, {
+    /** Ends every open stream (the server is stopping: clients subscribe again elsewhere). */
+    endAll: () => {
+      for (const response of open) response.end();
+    },
+  });
 }

@@ -5,14 +5,15 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * Graceful shutdown on SIGTERM/SIGINT: first a drain period in which requests are still served (each answer
- * closing its connection, so none is cut mid-request even if it is still in the socket buffer), then stop
- * accepting, let in-flight requests finish (at most SHUTDOWN_GRACE_MS), close resources and exit 0.
+ * closing its connection, so none is cut mid-request even if it is still in the socket buffer), then end open
+ * streams, stop accepting, let in-flight requests finish (at most SHUTDOWN_GRACE_MS), close resources and exit 0.
  */
 export function stopOnSignals(
   server: http.Server,
   log: Logger,
   closeResources: () => Promise<void>,
   drainMs: number,
+  endStreams: () => void = () => undefined,
 ): void {
   let stopping = false;
   const stop = (signal: string) => {
@@ -24,6 +25,8 @@ export function stopOnSignals(
     );
     setTimeout(() => {
       const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+      // Subscriptions never finish by themselves (and a WebSocket would keep the server open for ever).
+      endStreams();
       server.close(async () => {
         clearTimeout(force);
         await closeResources().catch((error: unknown) => log.error({ err: error }, 'error while closing'));
@@ -43,6 +46,8 @@ export interface ServedService {
   log: Logger;
   closeResources: () => Promise<void>;
   drainMs: number;
+  /** Ends what stays open until told (event streams, WebSockets), when the server stops accepting. */
+  endStreams?: () => void;
 }
 
 /**
@@ -61,7 +66,7 @@ export async function runService(name: string, start: () => Promise<ServedServic
   if (host) return host.serve(name, start);
   try {
     const served = await start();
-    stopOnSignals(served.server, served.log, served.closeResources, served.drainMs);
+    stopOnSignals(served.server, served.log, served.closeResources, served.drainMs, served.endStreams);
   } catch (error) {
     console.error(startupFailure(name, error));
     process.exit(1);

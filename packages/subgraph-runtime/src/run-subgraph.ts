@@ -87,7 +87,7 @@ export async function startSubgraph<Client extends PrismaLike, Settings, Context
     internalToken,
     closedAccounts,
   });
-  const { handler, pruneChanges } = await createSubgraph<Context>(
+  const { handler, pruneChanges, endStreams } = await createSubgraph<Context>(
     { ...plumbing, prisma: database.prisma as unknown as SubgraphRuntime['prisma'] },
     {
       service: manifest.name,
@@ -128,6 +128,8 @@ export async function startSubgraph<Client extends PrismaLike, Settings, Context
   });
   return {
     handler,
+    /** Ends open subscriptions' streams (the server is stopping). */
+    endStreams,
     /** Runs a background job now (tests), answering what the job answers. */
     runJob: (name: string) => {
       const job = jobs.find((candidate) => candidate.name === name);
@@ -236,6 +238,7 @@ export async function serveSubgraph<Client extends PrismaLike, Settings, Context
       server,
       log,
       drainMs: shared.SHUTDOWN_DRAIN_MS,
+      endStreams: subgraph.endStreams,
       closeResources: async () => {
         closedAccounts.stop();
         await subgraph.close();

@@ -122,33 +122,32 @@ export async function createSubgraph<Context extends RequestBase>(
     const reads = new Reads();
     return options.context({ requestId, log, viewer, authorization, internalCaller, reads, pageRequest });
   };
+  const eventStream = schema.getSubscriptionType()
+    ? eventStreamHandler<Context>({
+        schema,
+        context: (request) =>
+          contextOf(request.raw, requestIdOf(request.raw)) as Promise<Context & Record<PropertyKey, unknown>>,
+        onNext: (_context, _request, result) => ({
+          ...result,
+          ...(result.errors
+            ? {
+                errors: result.errors.map((error) =>
+                  maskUnexpected(error.toJSON(), error, options.service, runtime.log, production),
+                ) as unknown as GraphQLError[],
+              }
+            : {}),
+        }),
+      })
+    : null;
   const handler = createHttpHandler<Context>({
     apollo,
     routes,
     context: contextOf,
     // Subscriptions (the router subscribes for its clients): GraphQL over Server-Sent Events.
-    ...(schema.getSubscriptionType()
-      ? {
-          eventStream: eventStreamHandler<Context>({
-            schema,
-            context: (request) =>
-              contextOf(request.raw, requestIdOf(request.raw)) as Promise<Context & Record<PropertyKey, unknown>>,
-            onNext: (_context, _request, result) => ({
-              ...result,
-              ...(result.errors
-                ? {
-                    errors: result.errors.map((error) =>
-                      maskUnexpected(error.toJSON(), error, options.service, runtime.log, production),
-                    ) as unknown as GraphQLError[],
-                  }
-                : {}),
-            }),
-          }),
-        }
-      : {}),
+    ...(eventStream ? { eventStream } : {}),
   });
   await apollo.start();
-  return { apollo, handler, pruneChanges: changes?.prune };
+  return { apollo, handler, pruneChanges: changes?.prune, endStreams: () => eventStream?.endAll() };
 }
 
 function maskUnexpected(
