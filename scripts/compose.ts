@@ -7,7 +7,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { printSchema as printApiSchema, Supergraph } from '@apollo/federation-internals';
+import {
+  printSchema as printApiSchema,
+  ROUTER_SUPPORTED_SUPERGRAPH_FEATURES,
+  Supergraph,
+} from '@apollo/federation-internals';
 import { type GraphQLError, parse, Source } from 'graphql';
 import { parse as parseYaml } from 'yaml';
 
@@ -15,7 +19,7 @@ const root = path.resolve(import.meta.dirname, '..');
 
 /** The schema clients see: the supergraph without federation machinery and @inaccessible parts. */
 export function apiSchemaSdl(supergraphSdl: string): string {
-  return `${printApiSchema(Supergraph.build(supergraphSdl).apiSchema()).trimEnd()}\n`;
+  return `${printApiSchema(Supergraph.build(supergraphSdl, { supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES }).apiSchema()).trimEnd()}\n`;
 }
 const outputFile = path.join(root, 'supergraph.graphql');
 

@@ -6,7 +6,10 @@ export async function startGate(target: string) {
   let isOpen = false;
   const waiting: (() => void)[] = [];
   let held = 0;
+  /** The headers of each request it received, in order. */
+  const seen: http.IncomingHttpHeaders[] = [];
   const server = http.createServer(async (request, response) => {
+    seen.push(request.headers);
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     if (!isOpen) {
@@ -31,6 +34,7 @@ export async function startGate(target: string) {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
     held: () => held,
+    seen,
     open: () => {
       isOpen = true;
       for (const release of waiting.splice(0)) release();

@@ -204,7 +204,7 @@ export async function startSupergraph({
         await router.stop();
       };
       closers.push(stop);
-      return { url: urlOf(server, '/graphql'), stop };
+      return { url: urlOf(server, '/graphql'), stop, reload: router.reload };
     }
     const routerUrl = (await startRouter()).url;
 

@@ -1,5 +1,6 @@
 import type { Viewer } from '@shop/platform';
 import type { LaterPayload } from './executor/incremental-delivery.js';
+import type { HeaderPropagation } from './header-propagation.js';
 
 /**
  * One request's state as it passes through the router: who asks, and what each step decided or measured for
@@ -11,6 +12,8 @@ export interface RouterContext {
   viewer: Viewer | null;
   authorization: string | undefined;
   pipeline: RequestPipeline;
+  /** The client headers PROPAGATE_HEADERS names, as the request sent them; null when none are propagated. */
+  propagated?: { settings: HeaderPropagation; taken: Record<string, string> } | null;
 }
 
 export interface RequestPipeline {

@@ -20,7 +20,25 @@ export const variables = baseEnvironment.omit({ USERS_URL: true }).extend({
   MAX_ROOT_FIELDS: limit(10),
   MAX_DIRECTIVES: limit(20),
   MAX_TOKENS: limit(2000),
-  MAX_COST: limit(20000),
+  /** Demand control: the most an operation's estimated cost (from @cost and @listSize) may be. */
+  MAX_COST: limit(5000),
+  /** A list's assumed size for its cost when it has no @listSize and no slicing argument. */
+  COST_LIST_SIZE: limit(10),
+  /** gzip or Brotli for answers over COMPRESSION_THRESHOLD_BYTES, as the client's Accept-Encoding prefers. */
+  COMPRESSION: z.enum(['on', 'off']).default('on'),
+  COMPRESSION_THRESHOLD_BYTES: z.coerce.number().int().min(0).default(1024),
+  /** Origins whose pages may call the router from a browser (CORS): `*`, or a comma-separated list; unset: none. */
+  CORS_ORIGINS: z.string().min(1).optional(),
+  /** Client headers passed on to subgraphs: `name` (every subgraph) or `subgraph:name`, comma-separated. */
+  PROPAGATE_HEADERS: z.string().optional(),
+  /** Requests per second each caller (token subject, else address) may send, sustained; unset: no limit. */
+  RATE_LIMIT_PER_SECOND: z.coerce.number().positive().optional(),
+  /** Requests a caller may send at once after a quiet spell; default: one second's worth (at least 1). */
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
+  /** Prefix of the rate limit's Redis keys (with REDIS_URL: every replica shares each caller's bucket). */
+  RATE_LIMIT_PREFIX: z.string().min(1).default('shop:rate:'),
+  /** Serve a new SUPERGRAPH_FILE when it changes (and on SIGHUP), without a restart. */
+  SUPERGRAPH_WATCH: z.enum(['true', 'false']).default('true'),
   /** A subgraph fetch taking longer is abandoned; that part of the answer is null, with an error. */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   /** Extra attempts for a failed subgraph query (never for mutations), with backoff. */
@@ -64,6 +82,15 @@ export const environment = variables.transform(
     MAX_DIRECTIVES,
     MAX_TOKENS,
     MAX_COST,
+    COST_LIST_SIZE,
+    COMPRESSION,
+    COMPRESSION_THRESHOLD_BYTES,
+    CORS_ORIGINS,
+    PROPAGATE_HEADERS,
+    RATE_LIMIT_PER_SECOND,
+    RATE_LIMIT_BURST,
+    RATE_LIMIT_PREFIX,
+    SUPERGRAPH_WATCH,
     SUBGRAPH_TIMEOUT_MS,
     SUBGRAPH_RETRIES,
     SUBGRAPH_DEDUPLICATION,
@@ -85,6 +112,7 @@ export const environment = variables.transform(
     http: { host: shared.HOST, port: ROUTER_PORT },
     metrics: { host: shared.HOST, port: ROUTER_METRICS_PORT },
     supergraphFile: SUPERGRAPH_FILE,
+    watchSupergraph: SUPERGRAPH_WATCH === 'true',
     executor: ROUTER_EXECUTOR,
     /** Introspection and the explorer. */
     introspection: INTROSPECTION ? INTROSPECTION === 'true' : shared.NODE_ENV !== 'production',
@@ -95,7 +123,27 @@ export const environment = variables.transform(
       directives: MAX_DIRECTIVES,
       tokens: MAX_TOKENS,
       cost: MAX_COST,
+      listSize: COST_LIST_SIZE,
     },
+    httpPolicies: {
+      compression: COMPRESSION === 'on' ? { thresholdBytes: COMPRESSION_THRESHOLD_BYTES } : null,
+      corsOrigins:
+        CORS_ORIGINS === '*'
+          ? ('*' as const)
+          : (CORS_ORIGINS ?? '')
+              .split(',')
+              .map((origin) => origin.trim())
+              .filter(Boolean),
+    },
+    propagateHeaders: PROPAGATE_HEADERS,
+    rateLimit: RATE_LIMIT_PER_SECOND
+      ? {
+          perSecond: RATE_LIMIT_PER_SECOND,
+          burst: RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(RATE_LIMIT_PER_SECOND)),
+          redisUrl: REDIS_URL ?? null,
+          prefix: RATE_LIMIT_PREFIX,
+        }
+      : null,
     subgraphFetch: {
       timeoutMs: SUBGRAPH_TIMEOUT_MS,
       retries: SUBGRAPH_RETRIES,

@@ -7,7 +7,18 @@ export const ROUTER_ERROR_CODES = {
   TOO_MANY_ROOT_FIELDS: { httpStatus: 400, when: 'more root fields than `MAX_ROOT_FIELDS` (fragments counted once)' },
   TOO_MANY_DIRECTIVES: { httpStatus: 400, when: 'more directives than `MAX_DIRECTIVES`' },
   TOO_MANY_TOKENS: { httpStatus: 400, when: 'a document longer than `MAX_TOKENS` tokens' },
-  QUERY_TOO_COMPLEX: { httpStatus: 400, when: "the operation's cost is over `MAX_COST`" },
+  QUERY_TOO_COMPLEX: {
+    httpStatus: 400,
+    when: "the operation's estimated cost (demand control: `@cost`, `@listSize`) is over `MAX_COST`",
+  },
+  UNAUTHORIZED_FIELD_OR_TYPE: {
+    httpStatus: 200,
+    when: 'a field marked `@authenticated` without a token, or `@requiresScopes` without those scopes (an admin field for a customer): the router leaves it out before any service is asked, the field (or, for one that cannot be null, its nearest nullable parent) is `null`, `path` says where, and the rest is answered',
+  },
+  RATE_LIMITED: {
+    httpStatus: 429,
+    when: 'with `RATE_LIMIT_PER_SECOND` set, more requests from one caller (token subject, else address) than the rate and `RATE_LIMIT_BURST` allow; `Retry-After` says when to try again',
+  },
   PERSISTED_QUERY_NOT_IN_SAFELIST: {
     httpStatus: 400,
     when: 'with `PERSISTED_OPERATIONS=safelist`, an operation not in `operations/manifest.json`',

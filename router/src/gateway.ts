@@ -79,6 +79,19 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
   }
 }
 
+/**
+ * The supergraph as Apollo Gateway takes it. Gateway-js refuses a supergraph that links security features it
+ * does not enforce (`@authenticated`, `@requiresScopes`, `@policy`, linked `for: SECURITY`), so the mark is
+ * left out: Apollo Gateway serves the schema without enforcing them, as it would with any unlinked directive.
+ * Only our executor enforces them in the router; the subgraphs enforce their own checks either way.
+ */
+export function forApolloGateway(supergraphSdl: string): string {
+  return supergraphSdl.replace(
+    /(@link\(url: "https:\/\/specs\.apollo\.dev\/(?:authenticated|requiresScopes|policy)\/v[\d.]+"), for: SECURITY\)/g,
+    '$1)',
+  );
+}
+
 export function createGateway(
   supergraphSdl: string,
   urlOverrides: Record<string, string | undefined>,
@@ -89,7 +102,7 @@ export function createGateway(
     ? sharingIdenticalQueries(subgraphFetcher(policy))
     : subgraphFetcher(policy);
   return new ApolloGateway({
-    supergraphSdl,
+    supergraphSdl: forApolloGateway(supergraphSdl),
     buildService: ({ name, url }) =>
       new SubgraphDataSource(name, policy.timeoutMs, onFetch, { url: urlOverrides[name] ?? url, fetcher }),
   });

@@ -7,7 +7,7 @@ import type { RouterErrorCode } from './error-codes.js';
 
 /**
  * Query limits, checked before planning (README: "Production settings"). graphql-armor counts depth,
- * aliases, directives and cost; graphql-js's parser caps tokens; a small rule here caps root fields.
+ * aliases and directives; graphql-js's parser caps tokens; a small rule here caps root fields.
  * Each rejection is a 400 with its own code and message (see LIMIT_REJECTIONS).
  */
 export function queryLimits({ limits, shared }: Pick<Environment, 'limits' | 'shared'>) {
@@ -15,7 +15,8 @@ export function queryLimits({ limits, shared }: Pick<Environment, 'limits' | 'sh
     maxDepth: { n: limits.depth },
     maxAliases: { n: limits.aliases },
     maxDirectives: { n: limits.directives },
-    costLimit: { maxCost: limits.cost },
+    // Cost is demand control's (demand-control.ts), from the supergraph's @cost and @listSize.
+    costLimit: { enabled: false },
     // graphql-js's own parse option does this in the parser, as a 400 parse error.
     maxTokens: { enabled: false },
     // "Did you mean …" reveals the schema: hidden in production.
@@ -31,7 +32,7 @@ export function queryLimits({ limits, shared }: Pick<Environment, 'limits' | 'sh
 }
 
 /**
- * The rejections of the limits above as the libraries word them ("Syntax Error: Query Cost limit of …"), each
+ * The rejections of the limits above as the libraries word them ("Syntax Error: Query depth limit of …"), each
  * with its code and our own message: the limit, what the operation had, and what to do.
  */
 export const LIMIT_REJECTIONS: { pattern: RegExp; code: RouterErrorCode; message: (match: string[]) => string }[] = [
@@ -39,12 +40,6 @@ export const LIMIT_REJECTIONS: { pattern: RegExp; code: RouterErrorCode; message
     pattern: /Query depth limit of (\d+) exceeded(?:, found (\d+))?/,
     code: 'QUERY_TOO_DEEP',
     message: ([, limit, found]) => `the operation nests ${found ?? 'more'} levels deep; the limit is ${limit}`,
-  },
-  {
-    pattern: /Query Cost limit of (\d+) exceeded(?:, found (\d+))?/,
-    code: 'QUERY_TOO_COMPLEX',
-    message: ([, limit, found]) =>
-      `the operation's cost is ${found ?? 'too high'}, over the limit of ${limit}: select fewer nested lists or fields`,
   },
   {
     pattern: /Aliases limit of (\d+) exceeded(?:, found (\d+))?/,

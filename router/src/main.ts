@@ -1,7 +1,6 @@
 // The gateway must not contact Apollo's cloud (metadata probes at start, usage reporting at stop).
 process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
 
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   createLogger,
@@ -14,7 +13,6 @@ import {
   parseEnvironment,
   runService,
   type ServedService,
-  StartupError,
   startTracing,
   urlOf,
 } from '@shop/platform';
@@ -22,6 +20,7 @@ import { collectDefaultMetrics } from 'prom-client';
 import { environment, subgraphUrlOverrides } from './env.js';
 import { subgraphUrls } from './gateway.js';
 import { createRouter } from './server.js';
+import { readSupergraph, watchSupergraph } from './supergraph-file.js';
 
 /** The router from the environment, on its port (and its metrics on theirs). */
 async function serveRouter(): Promise<ServedService> {
@@ -45,6 +44,12 @@ async function serveRouter(): Promise<ServedService> {
   const router = await createRouter({ env, urlOverrides, log, supergraphSdl, verifyToken, internalToken });
   const server = await listen(router.handler, { ...env.http, portVariable: 'ROUTER_PORT' });
   server.on('upgrade', router.upgrade);
+  // A new supergraph without a restart: the file changed, or SIGHUP (README: "Supergraph reload").
+  const stopWatching = env.watchSupergraph
+    ? watchSupergraph(env.supergraphFile, router.reload, (reason) =>
+        log.error({ file: env.supergraphFile, reason }, 'supergraph unreadable; serving the previous one'),
+      )
+    : () => undefined;
   collectDefaultMetrics({ register: router.metrics.registry });
   const metricsServer = await listen(router.metrics.handler, { ...env.metrics, portVariable: 'ROUTER_METRICS_PORT' });
   log.info({ url: urlOf(server, '/'), metrics: urlOf(metricsServer, '/metrics') }, 'router ready');
@@ -54,6 +59,7 @@ async function serveRouter(): Promise<ServedService> {
     drainMs: shared.SHUTDOWN_DRAIN_MS,
     endStreams: router.endStreams,
     closeResources: async () => {
+      stopWatching();
       closedAccounts?.stop();
       metricsServer.close();
       await router.stop();
@@ -63,11 +69,3 @@ async function serveRouter(): Promise<ServedService> {
 }
 
 await runService('router', serveRouter);
-
-function readSupergraph(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    throw new StartupError(`cannot read the supergraph ${file}; run npm run compose, or set SUPERGRAPH_FILE`);
-  }
-}

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RouterContext } from './context.js';
 
 /** Operation names become a label only while there are few of them and they look like names. */
@@ -47,6 +47,41 @@ export function createRouterMetrics() {
     labelNames: ['subgraph', 'result'] as const,
     registers,
   });
+  const responseBytes = new Counter({
+    name: 'router_response_bytes_total',
+    help: 'Bytes of GraphQL answers, by encoding (br, gzip, identity) and stage: body (as made) and sent (after compression); sent/body is the compression ratio',
+    labelNames: ['encoding', 'stage'] as const,
+    registers,
+  });
+  const rateLimited = new Counter({
+    name: 'router_rate_limited_total',
+    help: 'Requests refused with 429 by the rate limit, by identity kind (user, address)',
+    labelNames: ['identity'] as const,
+    registers,
+  });
+  const costs = new Histogram({
+    name: 'router_operation_cost',
+    help: 'The estimated cost of each operation (demand control), before execution',
+    buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
+    registers,
+  });
+  const costRejections = new Counter({
+    name: 'router_cost_rejections_total',
+    help: 'Operations refused before execution because their estimated cost was over the budget',
+    registers,
+  });
+  const reloads = new Counter({
+    name: 'router_schema_reloads_total',
+    help: 'Supergraph reloads, by result (applied, refused, unchanged)',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  const schemaInfo = new Gauge({
+    name: 'router_schema_info',
+    help: 'The supergraph the router serves now: one series, labelled with its hash (as /ready names it)',
+    labelNames: ['hash'] as const,
+    registers,
+  });
   const operations = new Set<string>();
   const operationLabel = (name: string | null | undefined) => {
     if (!name) return 'anonymous';
@@ -79,6 +114,20 @@ export function createRouterMetrics() {
     subgraphFetch: (subgraph: string, seconds: number, answered: boolean) => {
       fetches.observe({ subgraph }, seconds);
       if (!answered) fetchFailures.inc({ subgraph });
+    },
+    responseBytes: (encoding: string, body: number, sent: number) => {
+      responseBytes.inc({ encoding, stage: 'body' }, body);
+      responseBytes.inc({ encoding, stage: 'sent' }, sent);
+    },
+    rateLimited: (identity: 'user' | 'address') => rateLimited.inc({ identity }),
+    operationCost: (cost: number, rejected: boolean) => {
+      costs.observe(cost);
+      if (rejected) costRejections.inc();
+    },
+    schemaReload: (result: 'applied' | 'refused' | 'unchanged') => reloads.inc({ result }),
+    schemaServed: (hash: string) => {
+      schemaInfo.reset();
+      schemaInfo.set({ hash }, 1);
     },
     handler: async (request: IncomingMessage, response: ServerResponse) => {
       if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/metrics') {

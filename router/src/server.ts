@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import {
   type Admission,
@@ -12,23 +12,34 @@ import {
   requestLogging,
   sendJson,
   type TokenVerifier,
+  type Viewer,
   viewerFromHeader,
   withoutStacktrace,
 } from '@shop/platform';
-import { type ExecutionResult, type FormattedExecutionResult, GraphQLError, type GraphQLFormattedError } from 'graphql';
+import {
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
 import { createChangeFeed, freshPositions } from './cache/change-feed.js';
 import { cachePlugin, createFetchCache } from './cache/fetch-cache.js';
 import { layeredStore, memoryStore, redisStore } from './cache/store.js';
 import { acceptsIncremental, newPipeline, type RouterContext } from './context.js';
+import { costRulesOf, demandControl } from './demand-control.js';
 import type { Environment } from './env.js';
 import { clientErrors, errorPolicy } from './error-policy.js';
 import type { LaterPayload } from './executor/incremental-delivery.js';
 import { createPlanExecutor } from './executor/plan-executor.js';
 import { explorerAssetRoutes, explorerPlugin } from './explorer.js';
 import { createGateway, subgraphUrls } from './gateway.js';
+import { parseHeaderPropagation, propagatedFrom } from './header-propagation.js';
+import { withHttpPolicies } from './http-policies.js';
 import { queryLimits } from './limits.js';
 import { createRouterMetrics } from './metrics.js';
 import { loadPersistedOperations, persistedDocuments } from './persisted-operations.js';
+import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 import { streamTransports } from './subscriptions.js';
 
 export interface RouterDependencies {
@@ -57,7 +68,17 @@ export async function createRouter({
   const production = env.shared.NODE_ENV === 'production';
   const { introspection } = env;
   const metrics = createRouterMetrics();
+  // The cache follows the subgraphs of the supergraph the router started with (a reload adds none to it).
   const subgraphs = subgraphUrls(supergraphSdl, urlOverrides);
+  /** What a reload changes: the supergraph's hash, its subgraphs (for health) and its cost rules. */
+  const served = {
+    hash: hashOf(supergraphSdl),
+    subgraphs,
+    costRules: costRulesOf(supergraphSdl),
+  };
+  metrics.schemaServed(served.hash);
+  const propagation = env.propagateHeaders ? parseHeaderPropagation(env.propagateHeaders) : null;
+  const rateLimiter = env.rateLimit ? createRateLimiter(env.rateLimit, log) : null;
   const cache = env.cache && env.executor === 'own' ? startCache(env.cache) : null;
   const gateway =
     env.executor === 'apollo'
@@ -71,6 +92,8 @@ export async function createRouter({
           cache: cache?.fetches ?? null,
         });
   const limits = queryLimits(env);
+  /** The API schema served now (Apollo Server validates against it; a reload replaces it). */
+  const apiSchema = () => (gateway as { schema?: GraphQLSchema }).schema as GraphQLSchema;
 
   /** The fetch cache (our executor only), its store (memory, or memory before Redis) and its change feed. */
   function startCache(settings: NonNullable<Environment['cache']>) {
@@ -107,8 +130,10 @@ export async function createRouter({
   function formatErrors(errors: readonly (GraphQLError | Error)[]) {
     return errors.map((error) => {
       const json: GraphQLFormattedError = error instanceof GraphQLError ? error.toJSON() : { message: error.message };
-      const code = json.extensions?.code ?? 'INTERNAL_SERVER_ERROR';
-      return formatError({ ...json, extensions: { ...json.extensions, code } });
+      // `http` (a status and headers for Apollo Server, e.g. a 429's Retry-After) is not for the client.
+      const { http: _http, ...extensions } = json.extensions ?? {};
+      const code = extensions.code ?? 'INTERNAL_SERVER_ERROR';
+      return formatError({ ...json, extensions: { ...extensions, code } });
     });
   }
   function formatResult(result: ExecutionResult, requestId: string): FormattedExecutionResult {
@@ -152,6 +177,12 @@ export async function createRouter({
       requestLogging(log),
       errorPolicy(log, production),
       ...limits.plugins,
+      demandControl({
+        maxCost: env.limits.cost,
+        defaultListSize: env.limits.listSize,
+        current: () => ({ schema: apiSchema(), rules: served.costRules }),
+        onCost: metrics.operationCost,
+      }),
       ...(cache ? [cachePlugin(cache.feed.catchUp)] : []),
       metrics.plugin(),
     ],
@@ -162,7 +193,6 @@ export async function createRouter({
   // The cache serves a subgraph's fetches once it follows its changes: the first reads come before any request.
   await cache?.feed.start(READY_TIMEOUT_MS);
 
-  const schemaHash = createHash('sha256').update(supergraphSdl).digest('hex').slice(0, 16);
   /**
    * GET /health/subgraphs: whether each subgraph answers, for operators and start-up scripts: a GraphQL
    * `{ __typename }` by default, which any subgraph serves, or GET SUBGRAPH_READY_PATH (e.g. /ready, where ours
@@ -181,7 +211,7 @@ export async function createRouter({
         }).then(async (reply) => reply.ok && ((await reply.json()) as { data?: unknown }).data !== undefined);
   const subgraphHealth: Route = async (_request, response) => {
     const checks = await Promise.all(
-      Object.entries(subgraphs).map(async ([name, url]) => {
+      Object.entries(served.subgraphs).map(async ([name, url]) => {
         const answered = await probe(url).catch(() => false);
         return [name, answered ? 'ready' : 'unavailable'] as const;
       }),
@@ -203,15 +233,37 @@ export async function createRouter({
       }
     : null;
   const graphqlPaths = ['/graphql', '/'];
-  const contextOf = async (authorization: string | undefined, requestId: string, accept?: string) => {
+  /** The context of a request from this caller: its verified token, its rate limit, its propagated headers. */
+  const contextOf = async (request: IncomingMessage, requestId: string, authorization?: string) => {
     const viewer = await viewerFromHeader(authorization, verifyToken);
-    return { requestId, viewer, authorization, pipeline: newPipeline(acceptsIncremental(accept)) };
+    if (rateLimiter) await takeToken(rateLimiter, viewer, request);
+    return {
+      requestId,
+      viewer,
+      authorization,
+      pipeline: newPipeline(acceptsIncremental(request.headers.accept)),
+      propagated: propagation && { settings: propagation, taken: propagatedFrom(propagation, request.headers) },
+    };
   };
+  /** Throws RATE_LIMITED (429, Retry-After) when the caller's bucket is empty. */
+  async function takeToken(limiter: RateLimiter, viewer: Viewer | null, request: IncomingMessage) {
+    const identity = viewer ? `user:${viewer.id}` : `address:${request.socket.remoteAddress ?? 'unknown'}`;
+    const verdict = await limiter.take(identity);
+    if (verdict.allowed) return;
+    metrics.rateLimited(viewer ? 'user' : 'address');
+    const seconds = String(verdict.retryAfterSeconds);
+    throw new GraphQLError(`too many requests: try again in ${seconds} s`, {
+      extensions: {
+        code: 'RATE_LIMITED',
+        http: { status: 429, headers: new HeaderMap([['retry-after', seconds]]) },
+      },
+    });
+  }
   // Subscriptions need our executor (Apollo Gateway's runs none).
   const streams =
     'subscribe' in gateway
       ? streamTransports({
-          schema: gateway.schema,
+          schema: apiSchema,
           subscribe: gateway.subscribe,
           apollo,
           validationRules: limits.validationRules,
@@ -229,15 +281,45 @@ export async function createRouter({
     routes: {
       '/health': (_request, response) => sendJson(response, 200, { status: 'ok' }),
       // Ready means "I can serve": the process runs with its validated supergraph, whose hash it names.
-      '/ready': (_request, response) => sendJson(response, 200, { status: 'ready', schema: schemaHash }),
+      '/ready': (_request, response) => sendJson(response, 200, { status: 'ready', schema: served.hash }),
       '/health/subgraphs': subgraphHealth,
       ...(introspection ? explorerAssetRoutes : {}),
     },
-    context: (request, requestId) => contextOf(request.headers.authorization, requestId, request.headers.accept),
+    context: (request, requestId) => contextOf(request, requestId, request.headers.authorization),
     laterPayloads: ({ pipeline, requestId }) =>
       pipeline.later && mapAsync(pipeline.later, (payload) => laterPayload(payload, requestId)),
     ...(streams ? { eventStream: streams.eventStream } : {}),
   });
+  const policies = withHttpPolicies(handler, env.httpPolicies, metrics.responseBytes);
+
+  /**
+   * Serves another supergraph (README: "Supergraph reload"): built and validated beside the served one, the
+   * persisted operations planned on it, then switched to at once; requests in flight finish on the one they
+   * started with. One that does not build is refused with one log line, and the served one stays.
+   */
+  function reload(sdl: string): { applied: boolean; hash: string } {
+    const hash = hashOf(sdl);
+    if (hash === served.hash) {
+      metrics.schemaReload('unchanged');
+      return { applied: false, hash };
+    }
+    try {
+      if (!('reload' in gateway)) throw new Error('reloading needs ROUTER_EXECUTOR=own');
+      const urls = subgraphUrls(sdl, urlOverrides);
+      const costRules = costRulesOf(sdl);
+      gateway.reload(sdl, urls);
+      Object.assign(served, { hash, subgraphs: urls, costRules });
+      metrics.schemaReload('applied');
+      metrics.schemaServed(hash);
+      log.info({ schema: hash }, 'supergraph reloaded');
+      return { applied: true, hash };
+    } catch (error) {
+      metrics.schemaReload('refused');
+      log.error({ schema: hash, reason: firstLine(error) }, 'supergraph refused; serving the previous one');
+      return { applied: false, hash: served.hash };
+    }
+  }
+
   log.debug(
     {
       subgraphs,
@@ -248,7 +330,8 @@ export async function createRouter({
   );
   return {
     apollo,
-    handler,
+    handler: policies,
+    reload,
     /** Served on a port of its own by main.ts (ROUTER_METRICS_PORT). */
     metrics,
     /** WebSocket upgrades (graphql-ws): the server the router listens on hands them here. */
@@ -257,12 +340,16 @@ export async function createRouter({
     endStreams: () => void streams?.close(),
     stop: async () => {
       await streams?.close();
+      await rateLimiter?.close();
       cache?.feed.stop();
       await apollo.stop();
       await cache?.fetches.close();
     },
   };
 }
+
+const hashOf = (sdl: string) => createHash('sha256').update(sdl).digest('hex').slice(0, 16);
+const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0];
 
 async function* mapAsync<T, U>(values: AsyncIterable<T>, map: (value: T) => U): AsyncIterable<U> {
   for await (const value of values) yield map(value);

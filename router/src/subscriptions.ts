@@ -30,14 +30,15 @@ import type { SubscriptionRequest } from './executor/plan-executor.js';
  * the same error policy. Queries and mutations sent this way run through Apollo Server as a POST would.
  */
 export interface StreamOptions {
-  schema: GraphQLSchema;
+  /** The API schema served now. */
+  schema: () => GraphQLSchema;
   subscribe: (request: SubscriptionRequest) => AsyncIterable<ExecutionResult> | ExecutionResult;
   apollo: ApolloServer<RouterContext>;
   validationRules: readonly ValidationRule[];
   maxTokens: number;
   admit: ((request: Record<string, unknown>) => Admission) | null;
   /** The router's context for a caller; throws a GraphQLError for a token it refuses. */
-  contextOf: (authorization: string | undefined, requestId: string) => Promise<RouterContext>;
+  contextOf: (request: IncomingMessage, requestId: string, authorization: string | undefined) => Promise<RouterContext>;
   /** Errors as the client sees them (Apollo's formatting and the error policy). */
   format: (result: ExecutionResult, requestId: string) => FormattedExecutionResult;
   graphqlPaths: string[];
@@ -61,9 +62,10 @@ export function streamTransports(options: StreamOptions) {
   async function run(
     sent: StreamedOperation,
     authorization: string | undefined,
-    requestId: string,
+    request: IncomingMessage,
   ): Promise<AsyncIterable<FormattedExecutionResult> | FormattedExecutionResult> {
-    const result = await start(sent, authorization, requestId);
+    const requestId = requestIdOf(request);
+    const result = await start(sent, authorization, request, requestId);
     if (Symbol.asyncIterator in result) {
       const results = result as AsyncIterable<ExecutionResult>;
       return new Repeater<FormattedExecutionResult>(async (push, stop) => {
@@ -81,6 +83,7 @@ export function streamTransports(options: StreamOptions) {
   async function start(
     sent: StreamedOperation,
     authorization: string | undefined,
+    request: IncomingMessage,
     requestId: string,
   ): Promise<AsyncIterable<ExecutionResult> | ExecutionResult> {
     let body = sent as Record<string, unknown>;
@@ -97,7 +100,7 @@ export function streamTransports(options: StreamOptions) {
     } catch (error) {
       return refusal((error as Error).message, 'GRAPHQL_PARSE_FAILED');
     }
-    const invalid = validate(options.schema, document, rules);
+    const invalid = validate(options.schema(), document, rules);
     if (invalid.length > 0) {
       return { errors: invalid.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED')) };
     }
@@ -106,7 +109,7 @@ export function streamTransports(options: StreamOptions) {
     if (!operation) return refusal('the document has no such operation', 'BAD_REQUEST');
     let context: RouterContext;
     try {
-      context = await options.contextOf(authorization, requestId);
+      context = await options.contextOf(request, requestId, authorization);
     } catch (error) {
       if (error instanceof GraphQLError) return { errors: [error] };
       throw error;
@@ -127,7 +130,7 @@ export function streamTransports(options: StreamOptions) {
     // First, so graphql-sse sees the document of a persisted operation sent by its hash.
     admit: options.admit,
     onSubscribe: async (request, params) => {
-      const result = await run(params, request.raw.headers.authorization, requestIdOf(request.raw));
+      const result = await run(params, request.raw.headers.authorization, request.raw);
       return result as unknown as ExecutionResult;
     },
   });
@@ -140,16 +143,16 @@ export function streamTransports(options: StreamOptions) {
         // A token that does not verify closes the connection (4403): nothing runs with it.
         const authorization = authorizationOf(connectionParams);
         if (!authorization) return true;
-        return options.contextOf(authorization, requestIdOf(extra.request)).then(
+        return options.contextOf(extra.request, requestIdOf(extra.request), authorization).then(
           () => true,
           () => false,
         );
       },
       onSubscribe: async ({ connectionParams, extra }, _id, payload) => {
-        const result = await run(payload, authorizationOf(connectionParams), requestIdOf(extra.request));
+        const result = await run(payload, authorizationOf(connectionParams), extra.request);
         // graphql-ws runs what it is given: our stream, or the one result as a stream of one.
         const stream = Symbol.asyncIterator in result ? result : oneResult(result as FormattedExecutionResult);
-        return { schema: options.schema, document: STREAM, contextValue: stream };
+        return { schema: options.schema(), document: STREAM, contextValue: stream };
       },
       subscribe: (args) => args.contextValue as AsyncIterable<ExecutionResult>,
       // Sent as they are: their errors are already formatted (graphql-ws would call toJSON on each).

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
+import { operationFromDocument, ROUTER_SUPPORTED_SUPERGRAPH_FEATURES, Supergraph } from '@apollo/federation-internals';
 import { type QueryPlan, QueryPlanner } from '@apollo/query-planner';
 import { executePlan } from '@shop/router/executor/execute-plan';
 import { createSubgraphClient } from '@shop/router/executor/subgraph-client';
@@ -15,7 +15,7 @@ import { subgraphUrls } from '@shop/router/gateway';
 import { parse } from 'graphql';
 
 const supergraphSdl = readFileSync(process.env.SUPERGRAPH_FILE as string, 'utf8');
-const supergraph = Supergraph.build(supergraphSdl);
+const supergraph = Supergraph.build(supergraphSdl, { supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES });
 const planner = new QueryPlanner(supergraph);
 const client = createSubgraphClient(
   subgraphUrls(supergraphSdl, {}),

@@ -19,6 +19,8 @@ import { StartupError } from './startup-error.js';
 export interface Viewer {
   id: string;
   role: 'CUSTOMER' | 'ADMIN';
+  /** Scopes the token grants besides its role's (its `scope` claim, space-separated as in OAuth 2). */
+  scopes?: readonly string[];
 }
 
 export const TOKEN_ISSUER = 'shop-supergraph/users';
@@ -156,7 +158,8 @@ export async function createTokenVerifier(
     if (typeof payload.sub !== 'string' || (payload.role !== 'CUSTOMER' && payload.role !== 'ADMIN')) {
       throw new Error('token claims are malformed');
     }
-    const viewer: Viewer = { id: payload.sub, role: payload.role };
+    const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
+    const viewer: Viewer = { id: payload.sub, role: payload.role, ...(scopes.length > 0 ? { scopes } : {}) };
     const msLeft = (payload.exp as number) * 1000 - Date.now();
     if (msLeft > 0) verified.set(token, viewer, { ttl: msLeft });
     return unlessRevoked(viewer);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHandler, type HandlerOptions, type OperationContext } from 'graphql-sse';
-import { type Admission, MAX_BODY_BYTES, readBody, sendGraphQLError } from './http.js';
+import { type Admission, flush, MAX_BODY_BYTES, readBody, sendGraphQLError } from './http.js';
 
 /**
  * GraphQL over Server-Sent Events (the graphql-sse protocol, "distinct connections" mode: one event stream per
@@ -57,6 +57,7 @@ export function eventStreamHandler<Context extends object>(
     for await (const chunk of stream) {
       if (!response.writable) break;
       response.write(chunk);
+      flush(response);
     }
     response.end();
   };

@@ -152,11 +152,21 @@ async function sendMultipart(response: ServerResponse, first: string, later: Asy
   response.removeHeader('content-length');
   const text = first.trimEnd();
   response.write(`\r\n--graphql${PART_HEAD}${text.slice(0, -1)},"hasNext":true}\r\n--graphql`);
+  flush(response);
   for await (const payload of later) {
     if (response.destroyed) return;
     response.write(`${PART_HEAD}${payload}\r\n--graphql`);
+    flush(response);
   }
   response.end('--\r\n');
+}
+
+/**
+ * Sends what is written so far: a compressing layer in front (the router's) keeps bytes until flushed, so each
+ * part of a streamed answer is flushed as it is written.
+ */
+export function flush(response: ServerResponse): void {
+  (response as ServerResponse & { flush?: () => void }).flush?.();
 }
 
 /** A GET with no operation (no query, no persisted-query hash) from something other than a browser. */

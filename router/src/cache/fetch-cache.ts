@@ -105,10 +105,12 @@ export function createFetchCache({
     viewer: Viewer | null,
     pipeline: RouterContext['pipeline'],
     restrict: (hint: CacheHint) => void,
+    /** The client headers propagated to a subgraph, which its answers may depend on: part of the keys. */
+    varies: (subgraph: string) => string = () => '',
   ): RequestCache {
     const own = viewer ? `u:${viewer.id}:${viewer.role}` : null;
     const keyOf = (scope: string, subgraph: string, prefix: string, part: string) =>
-      `${scope}\n${subgraph}\n${prefix}\n${part}`;
+      `${scope}\n${subgraph}\n${varies(subgraph)}${prefix}\n${part}`;
     return {
       async lookup(subgraph, prefix, parts) {
         const vouched = follows(subgraph);

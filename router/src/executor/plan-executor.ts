@@ -4,6 +4,7 @@ import {
   isCompositeType,
   isSubtype,
   operationFromDocument,
+  ROUTER_SUPPORTED_SUPERGRAPH_FEATURES,
   Supergraph,
 } from '@apollo/federation-internals';
 import { type DeferredNode, type QueryPlan, QueryPlanner, type ResponsePath } from '@apollo/query-planner';
@@ -15,7 +16,7 @@ import type {
   GatewaySchemaLoadOrUpdateCallback,
 } from '@apollo/server-gateway-interface';
 import { Repeater } from '@repeaterjs/repeater';
-import { injectTraceContext } from '@shop/platform';
+import { injectTraceContext, type Viewer } from '@shop/platform';
 import {
   type DocumentNode,
   type ExecutionResult,
@@ -34,6 +35,15 @@ import { createClient } from 'graphql-sse';
 import { LRUCache } from 'lru-cache';
 import type { FetchCache } from '../cache/fetch-cache.js';
 import type { RouterContext } from '../context.js';
+import { headersForSubgraph } from '../header-propagation.js';
+import {
+  type GuardedSite,
+  guardedSites,
+  requirementsOf,
+  satisfies,
+  unauthorized,
+  withoutCoordinates,
+} from './authorization.js';
 import { downstream, executePlan, type PlanRun, type QueuedDeferred, variablesFor } from './execute-plan.js';
 import { type DeferredSelection, deliverDeferred, prepareDeferred } from './incremental-delivery.js';
 import { booleanDefaults, compileShaper, type Shaper } from './shape.js';
@@ -75,9 +85,30 @@ interface PreparedOperation {
   defaults: Json;
   /** Introspection root fields (`__schema`, `__type`) as their own document, answered from the API schema. */
   introspection: DocumentNode | null;
+  /** The fields it selects that `@authenticated` or `@requiresScopes` guard. */
+  guarded: GuardedSite[];
 }
 
 type Json = Record<string, unknown>;
+
+/** What the executor serves from one supergraph (see `build`). */
+interface Served {
+  sdl: string;
+  urls: Record<string, string>;
+  schema: GraphQLSchema;
+  client: ReturnType<typeof createSubgraphClient>;
+  isOfType: (typename: unknown, condition: string) => boolean;
+  prepare: (document: DocumentNode, operation: OperationDefinitionNode, denied?: Set<string>) => PreparedOperation;
+  operations: LRUCache<string, PreparedOperation>;
+}
+
+/** A prepared operation, and the errors for the fields it was prepared without (the caller may not see them). */
+interface PreparedFor {
+  prepared: PreparedOperation;
+  unauthorized: GraphQLError[];
+}
+
+const keyOf = (queryHash: string, operation: OperationDefinitionNode) => `${queryHash}\n${operation.name?.value ?? ''}`;
 
 export function createPlanExecutor({
   supergraphSdl,
@@ -88,67 +119,87 @@ export function createPlanExecutor({
   maxOperations = 2_000,
   cache = null,
 }: PlanExecutorOptions) {
-  const supergraph = Supergraph.build(supergraphSdl);
-  const apiSchema = supergraph.apiSchema();
-  // With `@defer`: the planner makes Defer nodes for it, and Apollo Server validates it.
-  const schema: GraphQLSchema = apiSchema.toGraphQLJSSchema({ includeDefer: true });
-  const planner = new QueryPlanner(supergraph, { incrementalDelivery: { enableDefer: true } });
-  const client = createSubgraphClient(urls, policy, onFetch);
-  const operations = new LRUCache<string, PreparedOperation>({ max: maxOperations });
+  const documents = [...warmDocuments];
+  let served = build(supergraphSdl, urls, null);
 
-  const subtypeAnswers = new Map<string, boolean>();
-  /** `... on Condition` in the supergraph (where `requires` may name types the API schema hides). */
-  const isOfType = (typename: unknown, condition: string): boolean => {
-    if (typeof typename !== 'string' || typename === '') return false;
-    if (typename === condition) return true;
-    const key = `${condition}\n${typename}`;
-    let answer = subtypeAnswers.get(key);
-    if (answer === undefined) {
-      const type = supergraph.schema.type(typename);
-      const conditionType = supergraph.schema.type(condition);
-      answer =
-        type !== undefined &&
-        conditionType !== undefined &&
-        isCompositeType(conditionType) &&
-        (conditionType.kind === 'InterfaceType' || conditionType.kind === 'UnionType') &&
-        isSubtype(conditionType as CompositeType, type);
-      subtypeAnswers.set(key, answer);
-    }
-    return answer;
-  };
+  /**
+   * Everything that comes from one supergraph: its API schema, planner, subgraph client, authorization rules
+   * and prepared operations. A reload builds a new one beside it and switches at once (`reload`); a request
+   * keeps the one it started with.
+   */
+  function build(sdl: string, subgraphUrls: Record<string, string>, previous: Served | null): Served {
+    const supergraph = Supergraph.build(sdl, { supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES });
+    const apiSchema = supergraph.apiSchema();
+    // With `@defer`: the planner makes Defer nodes for it, and Apollo Server validates it.
+    const schema: GraphQLSchema = apiSchema.toGraphQLJSSchema({ includeDefer: true });
+    const planner = new QueryPlanner(supergraph, { incrementalDelivery: { enableDefer: true } });
+    const sameUrls = previous && JSON.stringify(previous.urls) === JSON.stringify(subgraphUrls);
+    const client = sameUrls ? previous.client : createSubgraphClient(subgraphUrls, policy, onFetch);
+    const requirements = requirementsOf(supergraph);
+    const operations = new LRUCache<string, PreparedOperation>({ max: maxOperations });
 
-  function prepare(document: DocumentNode, operation: OperationDefinitionNode): PreparedOperation {
-    const name = operation.name?.value;
-    const shaper = compileShaper(schema, document, operation);
-    const deferred = shaper.defers ? prepareDeferred(schema, document, operation) : null;
-    const planned = deferred?.document ?? document;
-    const plannerOperation = operationFromDocument(apiSchema, planned, name ? { operationName: name } : {});
-    const plan = planner.buildQueryPlan(plannerOperation);
-    return {
-      plan,
-      shaper,
-      selectionOf: deferred?.selectionOf ?? null,
-      variableDefinitions: operation.variableDefinitions ?? [],
-      defaults: booleanDefaults(operation),
-      introspection: shaper.introspectionFields.length
-        ? introspectionDocument(document, operation, shaper.introspectionFields)
-        : null,
+    const subtypeAnswers = new Map<string, boolean>();
+    /** `... on Condition` in the supergraph (where `requires` may name types the API schema hides). */
+    const isOfType = (typename: unknown, condition: string): boolean => {
+      if (typeof typename !== 'string' || typename === '') return false;
+      if (typename === condition) return true;
+      const key = `${condition}\n${typename}`;
+      let answer = subtypeAnswers.get(key);
+      if (answer === undefined) {
+        const type = supergraph.schema.type(typename);
+        const conditionType = supergraph.schema.type(condition);
+        answer =
+          type !== undefined &&
+          conditionType !== undefined &&
+          isCompositeType(conditionType) &&
+          (conditionType.kind === 'InterfaceType' || conditionType.kind === 'UnionType') &&
+          isSubtype(conditionType as CompositeType, type);
+        subtypeAnswers.set(key, answer);
+      }
+      return answer;
     };
-  }
 
-  const keyOf = (queryHash: string, operation: OperationDefinitionNode) =>
-    `${queryHash}\n${operation.name?.value ?? ''}`;
-
-  // A document this supergraph cannot run (another supergraph's operations) is prepared when asked, and refused then.
-  for (const text of warmDocuments) {
-    const document = parse(text);
-    const queryHash = createHash('sha256').update(text).digest('hex');
-    for (const definition of document.definitions) {
-      if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-      try {
-        operations.set(keyOf(queryHash, definition), prepare(document, definition));
-      } catch {}
+    /** The operation planned without the fields in `denied` (`Type.field`), which the caller may not see. */
+    function prepare(document: DocumentNode, operation: OperationDefinitionNode, denied?: Set<string>) {
+      const name = operation.name?.value;
+      const shaper = compileShaper(schema, document, operation);
+      const deferred = shaper.defers ? prepareDeferred(schema, document, operation) : null;
+      const labelled = deferred?.document ?? document;
+      const planned = denied ? withoutCoordinates(schema, labelled, denied) : labelled;
+      const plannerOperation = operationFromDocument(apiSchema, planned, name ? { operationName: name } : {});
+      const plan = planner.buildQueryPlan(plannerOperation);
+      return {
+        plan,
+        shaper,
+        selectionOf: deferred?.selectionOf ?? null,
+        variableDefinitions: operation.variableDefinitions ?? [],
+        defaults: booleanDefaults(operation),
+        introspection: shaper.introspectionFields.length
+          ? introspectionDocument(document, operation, shaper.introspectionFields)
+          : null,
+        guarded: guardedSites(schema, document, operation, requirements),
+      } satisfies PreparedOperation;
     }
+
+    // A document this supergraph cannot run (another supergraph's operations) is prepared when asked, and refused
+    // then. On a reload, an operation the served supergraph planned and this one cannot refuses the new one.
+    for (const text of documents) {
+      const document = parse(text);
+      const queryHash = createHash('sha256').update(text).digest('hex');
+      for (const definition of document.definitions) {
+        if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+        const key = keyOf(queryHash, definition);
+        try {
+          operations.set(key, prepare(document, definition));
+        } catch (error) {
+          if (previous?.operations.has(key)) {
+            const name = definition.name?.value ?? 'an anonymous operation';
+            throw new Error(`the persisted operation ${name} no longer plans: ${(error as Error).message}`);
+          }
+        }
+      }
+    }
+    return { sdl, urls: subgraphUrls, schema, client, isOfType, prepare, operations };
   }
 
   /** The operation prepared (from the kept ones, or now), with the request's variables checked. */
@@ -157,31 +208,49 @@ export function createPlanExecutor({
     operation: OperationDefinitionNode,
     queryHash: string,
     variables: Json,
-  ): PreparedOperation | { errors: readonly GraphQLError[] } {
+    viewer: Viewer | null,
+    current = served,
+  ): PreparedFor | { errors: readonly GraphQLError[] } {
     const key = keyOf(queryHash, operation);
-    let prepared = operations.get(key);
-    if (!prepared) {
-      try {
-        prepared = prepare(document, operation);
-      } catch (error) {
-        if (error instanceof GraphQLError) return { errors: [error] };
-        throw error;
+    let prepared = current.operations.get(key);
+    try {
+      if (!prepared) {
+        prepared = current.prepare(document, operation);
+        current.operations.set(key, prepared);
       }
-      operations.set(key, prepared);
+      // Guarded fields the caller may not see: the operation is planned without them (kept per set denied).
+      const denied = prepared.guarded.filter((site) => !satisfies(viewer, site.requirement));
+      if (denied.length > 0) {
+        const coordinates = new Set(denied.map((site) => site.coordinate));
+        const deniedKey = `${key}\n${[...coordinates].sort().join(' ')}`;
+        let restricted = current.operations.get(deniedKey);
+        if (!restricted) {
+          restricted = current.prepare(document, operation, coordinates);
+          current.operations.set(deniedKey, restricted);
+        }
+        prepared = restricted;
+      }
+      if (prepared.variableDefinitions.length > 0) {
+        const { errors } = getVariableValues(current.schema, prepared.variableDefinitions, variables);
+        if (errors) return { errors };
+      }
+      return { prepared, unauthorized: denied.map((site) => unauthorized(site, viewer)) };
+    } catch (error) {
+      if (error instanceof GraphQLError) return { errors: [error] };
+      throw error;
     }
-    if (prepared.variableDefinitions.length > 0) {
-      const { errors } = getVariableValues(schema, prepared.variableDefinitions, variables);
-      if (errors) return { errors };
-    }
-    return prepared;
   }
 
   /** Sends a fetch of a plan as the request's caller (its token, request id and trace). */
   const sender =
-    (context: RouterContext, restrict: (hint: CacheHint) => void): PlanRun['send'] =>
+    (context: RouterContext, restrict: (hint: CacheHint) => void, client = served.client): PlanRun['send'] =>
     (fetch, body) =>
       client
-        .send(fetch.node.serviceName, { body, mutation: fetch.mutation, headers: headersFor(context) })
+        .send(fetch.node.serviceName, {
+          body,
+          mutation: fetch.mutation,
+          ...headersFor(context, fetch.node.serviceName),
+        })
         .then((answer) => {
           if (answer.cacheHint) restrict(answer.cacheHint);
           return answer;
@@ -191,11 +260,14 @@ export function createPlanExecutor({
     const { document, operation, queryHash } = request;
     if (!operation) return { errors: [new GraphQLError('no operation to run')] };
     const variables = (request.request.variables ?? {}) as Json;
-    const prepared = preparedFor(document, operation, queryHash, variables);
-    if ('errors' in prepared) return prepared;
-
     const context = request.context;
-    const errors: (GraphQLError | Error)[] = [];
+    const current = served;
+    const { isOfType, schema } = current;
+    const found = preparedFor(document, operation, queryHash, variables, context.viewer, current);
+    if ('errors' in found) return found;
+    const { prepared } = found;
+
+    const errors: (GraphQLError | Error)[] = [...found.unauthorized];
     const stale: PlanRun['stale'] = [];
     const gathered: Json = Object.create(null);
     // Each subgraph's Cache-Control, and each cached part's, limits the whole answer's.
@@ -210,8 +282,15 @@ export function createPlanExecutor({
       stale,
       deferred,
       cache:
-        cache && operation.operation === 'query' ? cache.forRequest(context.viewer, context.pipeline, restrict) : null,
-      send: sender(context, restrict),
+        cache && operation.operation === 'query'
+          ? cache.forRequest(
+              context.viewer,
+              context.pipeline,
+              restrict,
+              (subgraph) => headersFor(context, subgraph).vary,
+            )
+          : null,
+      send: sender(context, restrict, current.client),
     };
     if (prepared.plan.node) {
       if (prepared.plan.node.kind === 'Subscription') {
@@ -275,16 +354,25 @@ export function createPlanExecutor({
     context,
   }: SubscriptionRequest): AsyncIterable<ExecutionResult> | ExecutionResult {
     const queryHash = createHash('sha256').update(print(document)).digest('hex');
-    const prepared = preparedFor(document, operation, queryHash, variables);
-    if ('errors' in prepared) return prepared;
+    const current = served;
+    const { isOfType } = current;
+    const found = preparedFor(document, operation, queryHash, variables, context.viewer, current);
+    if ('errors' in found) return found;
+    // A subscription the caller may not have is refused whole: there is nothing to serve beside it.
+    if (found.unauthorized.length > 0) return { errors: found.unauthorized };
+    const { prepared } = found;
     const node = prepared.plan.node;
     if (node?.kind !== 'Subscription') {
       return { errors: [new GraphQLError('a stream answers subscriptions only; send queries and mutations as POST')] };
     }
     const { primary, rest } = node;
-    const url = urls[primary.serviceName] as string;
+    const url = current.urls[primary.serviceName] as string;
     return new Repeater<ExecutionResult>(async (push, stop) => {
-      const subgraph = createClient({ url, headers: () => headersFor(context), retryAttempts: 0 });
+      const subgraph = createClient({
+        url,
+        headers: () => headersFor(context, primary.serviceName).headers,
+        retryAttempts: 0,
+      });
       const events = subgraph.iterate<Json>({
         query: primary.operation,
         variables: variablesFor(primary, variables),
@@ -305,7 +393,7 @@ export function createPlanExecutor({
             stale: [],
             deferred: null,
             cache: null,
-            send: sender(context, () => undefined),
+            send: sender(context, () => undefined, current.client),
           };
           if (gathered && rest) await executePlan(run, rest, gathered);
           const { data, incomplete } = prepared.shaper.shape(gathered, variables, null);
@@ -340,12 +428,33 @@ export function createPlanExecutor({
       };
     },
     async load() {
-      notify?.({ apiSchema: schema, coreSupergraphSdl: supergraphSdl });
+      notify?.({ apiSchema: served.schema, coreSupergraphSdl: served.sdl });
       return { executor: execute as GatewayExecutor };
     },
-    stop: () => client.close(),
+    stop: async () => {
+      await served.client.close();
+      await Promise.all(retired.map((client) => client.close()));
+    },
   };
-  return Object.assign(gateway, { subscribe, schema });
+  const retired: ReturnType<typeof createSubgraphClient>[] = [];
+  /**
+   * Serves another supergraph: builds it beside the served one (validation, plans for the persisted operations),
+   * then switches; throws, keeping the served one, when it does not build. Apollo Server takes the new API
+   * schema for requests that start from now on.
+   */
+  function reload(sdl: string, subgraphUrls: Record<string, string>): void {
+    const next = build(sdl, subgraphUrls, served);
+    if (next.client !== served.client) retired.push(served.client);
+    served = next;
+    notify?.({ apiSchema: next.schema, coreSupergraphSdl: sdl });
+  }
+  return Object.assign(gateway, {
+    subscribe,
+    reload,
+    get schema() {
+      return served.schema;
+    },
+  });
 }
 
 export interface SubscriptionRequest {
@@ -355,13 +464,23 @@ export interface SubscriptionRequest {
   context: RouterContext;
 }
 
-/** The headers of a subgraph request on behalf of the caller: its token, the request id, the trace. */
-function headersFor(context: RouterContext): Record<string, string> {
+/**
+ * The headers of a subgraph request on behalf of the caller: its token, the request id, the trace, and the
+ * client headers propagated to this subgraph (`vary`: they make the answer another one, for sharing and caching).
+ */
+function headersFor(context: RouterContext, subgraph: string): { headers: Record<string, string>; vary: string } {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   injectTraceContext({ set: (name: string, value: string) => (headers[name] = value) });
   if (context.requestId) headers['x-request-id'] = context.requestId;
   if (context.authorization) headers.authorization = context.authorization;
-  return headers;
+  let vary = '';
+  if (context.propagated) {
+    for (const [name, value] of headersForSubgraph(context.propagated.settings, subgraph, context.propagated.taken)) {
+      headers[name] = value;
+      vary += `${name}:${value}\n`;
+    }
+  }
+  return { headers, vary };
 }
 
 /** The operation's introspection root fields alone, with the variables and fragments they use. */

@@ -19,6 +19,8 @@ export interface SubgraphRequest {
   /** Mutations are never retried or shared. */
   mutation: boolean;
   headers: Record<string, string>;
+  /** The propagated client headers among them: identical queries are shared only when these match too. */
+  vary?: string;
 }
 
 export interface SubgraphAnswer {
@@ -102,7 +104,7 @@ export function createSubgraphClient(
   /** The first caller gets the text it fetched; a caller that joins an identical fetch parses its own copy. */
   function fetchShared(subgraph: string, request: SubgraphRequest): Promise<RawAnswer> {
     if (request.mutation || !policy.shareIdenticalQueries) return post(subgraph, request);
-    const key = `${subgraph}\n${request.headers.authorization ?? ''}\n${request.body}`;
+    const key = `${subgraph}\n${request.headers.authorization ?? ''}\n${request.vary ?? ''}\n${request.body}`;
     const joined = inflight.get(key);
     if (joined) return joined;
     const flight = post(subgraph, request).finally(() => inflight.delete(key));
