@@ -21,6 +21,16 @@ beforeAll(async () => {
 afterAll(() => supergraph?.close());
 
 const codes = errorCodes;
+
+/** An operation sent straight to one subgraph, past the router: its own checks (defence in depth). */
+async function straightTo(subgraph: string, query: string, variables: Record<string, unknown> = {}, token?: string) {
+  const response = await fetch(supergraph.subgraphUrls[subgraph] as string, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { body: (await response.json()) as { errors?: { extensions?: Record<string, unknown> }[] } };
+}
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const claims = (overrides: Record<string, unknown> = {}) => ({ role: 'ADMIN', ...overrides });
 
@@ -211,9 +221,10 @@ describe('an account from sign-up to orders', () => {
     expect((await cancel(admin)).body.data?.cancelOrder.status).toBe('CANCELLED');
   });
 
-  it('needs a signed-in user to place an order', async () => {
-    const response = await supergraph.request('mutation { placeOrder(input: { items: [] }) { id } }');
-    expect(codes(response)).toEqual(['UNAUTHENTICATED']);
+  it('needs a signed-in user to place an order: the router refuses it (@authenticated), and so does orders', async () => {
+    const mutation = 'mutation { placeOrder(input: { items: [] }) { id } }';
+    expect(codes(await supergraph.request(mutation))).toEqual(['UNAUTHORIZED_FIELD_OR_TYPE']);
+    expect(codes(await straightTo('orders', mutation))).toEqual(['UNAUTHENTICATED']);
   });
 
   it.each([
@@ -269,11 +280,17 @@ describe('authorization', () => {
     ['createFaq', 'mutation { createFaq(input: { question: "Q?", answer: "A.", topic: "general" }) { id } }'],
   ] as const;
 
-  it.each(adminMutations)('%s is FORBIDDEN to customers and works for admins', async (_name, mutation) => {
-    expect(codes(await supergraph.request(mutation, {}, { token: ada }))).toEqual(['FORBIDDEN']);
-    const asAdmin = await supergraph.request(mutation, {}, { token: admin });
-    expect(asAdmin.body.errors).toBeUndefined();
-  });
+  // The router refuses admin fields (@requiresScopes) before asking a subgraph; each subgraph refuses them too.
+  it.each(adminMutations)(
+    '%s is refused to customers (router and subgraph) and works for admins',
+    async (name, mutation) => {
+      expect(codes(await supergraph.request(mutation, {}, { token: ada }))).toEqual(['UNAUTHORIZED_FIELD_OR_TYPE']);
+      const subgraph = name === 'createFaq' ? 'faq' : 'products';
+      expect(codes(await straightTo(subgraph, mutation, {}, ada))).toEqual(['FORBIDDEN']);
+      const asAdmin = await supergraph.request(mutation, {}, { token: admin });
+      expect(asAdmin.body.errors).toBeUndefined();
+    },
+  );
 
   it('lets only admins update, restock and delete products and FAQs', async () => {
     const created = await supergraph.request<{ createProduct: { id: string } }>(
@@ -289,21 +306,25 @@ describe('authorization', () => {
     );
     const faqId = faq.body.data?.createFaq.id;
     const operations = [
-      ['mutation ($id: ID!) { updateProduct(id: $id, input: { name: "Renamed" }) { name } }', { id }],
-      ['mutation ($id: ID!) { restockProduct(id: $id, quantity: 5) { stock } }', { id }],
-      ['mutation ($id: ID!) { updateFaq(id: $id, input: { answer: "Better." }) { answer } }', { id: faqId }],
-      ['mutation ($id: ID!) { deleteFaq(id: $id) }', { id: faqId }],
-      ['mutation ($id: ID!) { deleteProduct(id: $id) }', { id }],
+      ['products', 'mutation ($id: ID!) { updateProduct(id: $id, input: { name: "Renamed" }) { name } }', { id }],
+      ['products', 'mutation ($id: ID!) { restockProduct(id: $id, quantity: 5) { stock } }', { id }],
+      ['faq', 'mutation ($id: ID!) { updateFaq(id: $id, input: { answer: "Better." }) { answer } }', { id: faqId }],
+      ['faq', 'mutation ($id: ID!) { deleteFaq(id: $id) }', { id: faqId }],
+      ['products', 'mutation ($id: ID!) { deleteProduct(id: $id) }', { id }],
     ] as const;
-    for (const [operation, variables] of operations) {
-      expect(codes(await supergraph.request(operation, variables, { token: linus })), operation).toEqual(['FORBIDDEN']);
+    for (const [subgraph, operation, variables] of operations) {
+      const refused = await supergraph.request(operation, variables, { token: linus });
+      expect(codes(refused), operation).toEqual(['UNAUTHORIZED_FIELD_OR_TYPE']);
+      expect(codes(await straightTo(subgraph, operation, variables, linus)), operation).toEqual(['FORBIDDEN']);
       const asAdmin = await supergraph.request(operation, variables, { token: admin });
       expect(asAdmin.body.errors, operation).toBeUndefined();
     }
   });
 
   it('shows users and their emails to admins and to themselves only', async () => {
-    expect(codes(await supergraph.request('{ users { totalCount } }', {}, { token: linus }))).toEqual(['FORBIDDEN']);
+    const users = '{ users { totalCount } }';
+    expect(codes(await supergraph.request(users, {}, { token: linus }))).toEqual(['UNAUTHORIZED_FIELD_OR_TYPE']);
+    expect(codes(await straightTo('users', users, {}, linus))).toEqual(['FORBIDDEN']);
     expect(
       codes(await supergraph.request('query ($id: ID!) { user(id: $id) { name } }', { id: adaId }, { token: linus })),
     ).toEqual(['FORBIDDEN']);

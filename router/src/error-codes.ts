@@ -15,10 +15,6 @@ export const ROUTER_ERROR_CODES = {
     httpStatus: 200,
     when: 'a field marked `@authenticated` without a token, or `@requiresScopes` without those scopes (an admin field for a customer): the router leaves it out before any service is asked, the field (or, for one that cannot be null, its nearest nullable parent) is `null`, `path` says where, and the rest is answered',
   },
-  RATE_LIMITED: {
-    httpStatus: 429,
-    when: 'with `RATE_LIMIT_PER_SECOND` set, more requests from one caller (token subject, else address) than the rate and `RATE_LIMIT_BURST` allow; `Retry-After` says when to try again',
-  },
   PERSISTED_QUERY_NOT_IN_SAFELIST: {
     httpStatus: 400,
     when: 'with `PERSISTED_OPERATIONS=safelist`, an operation not in `operations/manifest.json`',

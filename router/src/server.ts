@@ -255,6 +255,7 @@ export async function createRouter({
     throw new GraphQLError(`too many requests: try again in ${seconds} s`, {
       extensions: {
         code: 'RATE_LIMITED',
+        retryAfterSeconds: verdict.retryAfterSeconds,
         http: { status: 429, headers: new HeaderMap([['retry-after', seconds]]) },
       },
     });

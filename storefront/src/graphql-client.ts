@@ -8,6 +8,9 @@ import { createClient } from 'graphql-sse';
 import { meros } from 'meros/browser';
 import { session } from './session.js';
 
+/** Codes that asking again would get again (signed out, account closed, not allowed). */
+const REFUSALS = ['UNAUTHENTICATED', 'FORBIDDEN', 'UNAUTHORIZED_FIELD_OR_TYPE'];
+
 export const GRAPHQL_PATH = '/graphql';
 
 export interface GraphQLErrorShape {
@@ -144,7 +147,7 @@ export function follow<Data, Variables>(
           if (result.data) current = resume(result.data);
           onResult(result);
           // Refused (signed out, account closed): asking again would be refused too.
-          if (result.errors.some((error) => ['UNAUTHENTICATED', 'FORBIDDEN'].includes(error.extensions?.code ?? ''))) {
+          if (result.errors.some((error) => REFUSALS.includes(error.extensions?.code ?? ''))) {
             stopped = true;
           }
         }

@@ -32,7 +32,7 @@ export const PLATFORM_ERROR_CODES = {
   },
   RATE_LIMITED: {
     httpStatus: 200,
-    when: 'too many failed log-ins for one email; `extensions.retryAfterSeconds` says when to try again',
+    when: 'too many failed log-ins for one email; or, with `RATE_LIMIT_PER_SECOND` set, more requests from one caller (token subject, else address) than the router allows, answered with HTTP 429 and `Retry-After`; `extensions.retryAfterSeconds` says when to try again',
   },
   SERVICE_UNAVAILABLE: {
     httpStatus: 200,

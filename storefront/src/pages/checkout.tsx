@@ -16,6 +16,7 @@ const FINAL_REFUSALS = new Set([
   'CONFLICT',
   'ORDER_NOT_PLACED',
   'UNAUTHENTICATED',
+  'UNAUTHORIZED_FIELD_OR_TYPE',
 ]);
 
 /** What the refused order says about each line, from the error's code and the products it names. */
