@@ -91,7 +91,8 @@ export async function runMix(
         const variables = step.variables(previous);
         if (!variables) break;
         if (typeof variables.key === 'string') variables.key = `${options.label}-${pass}-${variables.key}`;
-        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        // As a browser asks: a router that compresses answers compressed (fetch decodes them).
+        const headers: Record<string, string> = { 'content-type': 'application/json', 'accept-encoding': 'br, gzip' };
         if (visit.user !== null) headers.authorization = `Bearer ${options.tokens(visit.user)}`;
         const body = JSON.stringify({ query: step.query, variables });
         const sent = performance.now();

@@ -170,7 +170,7 @@ export function demandControl({
           onCost(cost, cost > maxCost);
           if (cost > maxCost) {
             throw new GraphQLError(
-              `the operation's estimated cost is ${cost}, over the limit of ${maxCost}: select fewer nested lists or fields, or ask for fewer items (first)`,
+              `the operation's estimated cost is ${cost}, over the limit of ${maxCost}: ask for fewer nested lists or fields, or fewer items (a smaller first)`,
               {
                 extensions: {
                   code: 'QUERY_TOO_COMPLEX',

@@ -131,7 +131,10 @@ export function streamTransports(options: StreamOptions) {
     admit: options.admit,
     onSubscribe: async (request, params) => {
       const result = await run(params, request.raw.headers.authorization, request.raw);
-      return result as unknown as ExecutionResult;
+      // graphql-sse takes a result only with `data` (else it plans the operation itself and fails): a refusal
+      // (invalid, unauthorized, rate limited) goes out as one event with `data: null`.
+      const sent = Symbol.asyncIterator in result || 'data' in result ? result : { data: null, ...result };
+      return sent as unknown as ExecutionResult;
     },
   });
 
