@@ -319,7 +319,7 @@ function renderMix(report: BenchReport): string[] {
   const ratio = (a: number | undefined, b: number | undefined) => (a && b ? Math.round((a / b) * 100) / 100 : null);
   const budget = (label: string, value: number | null, ok: (value: number) => boolean, target: string) =>
     `| ${label} | ${value ?? '–'} | ${target} | ${value === null ? '–' : mark(ok(value))} |`;
-  const { ours, ours_nocache, stock, hive_rust, baseline_stock, floor } = results;
+  const { ours, ours_nocache, ours_uncompressed, stock, hive_rust, baseline_stock, floor } = results;
   const aboveFloor =
     ours_nocache && floor
       ? Math.round((ours_nocache.cpu_ms_per_request.gateway - floor.cpu_ms_per_request.gateway) * 100) / 100
@@ -368,6 +368,13 @@ function renderMix(report: BenchReport): string[] {
     budget('fetch cache: req/s vs stock', ratio(ours?.rps, stock?.rps), (v) => v >= 2, '≥ 2'),
     budget('fetch cache: req/s vs Hive + Rust planner', ratio(ours?.rps, hive_rust?.rps), (v) => v >= 2, '≥ 2'),
     budget('fetch cache: wrong answers', ours ? ours.wrong.length : null, (v) => v === 0, '0'),
+    budget(
+      'compression on: req/s vs compression off',
+      ratio(ours?.rps, ours_uncompressed?.rps),
+      (v) => v >= 0.95,
+      '≥ 0.95',
+    ),
+    `| compression on: router CPU/req vs compression off | ${ratio(ours?.cpu_ms_per_request.gateway, ours_uncompressed?.cpu_ms_per_request.gateway) ?? '–'} | (shown) | |`,
     // Lean subgraphs: the same stock gateway in front of this tree's subgraphs and the baseline ref's.
     budget(
       'lean subgraphs: SQL statements/req (stock in front)',

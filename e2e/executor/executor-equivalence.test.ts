@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Supergraph as ComposedSupergraph, ROUTER_SUPPORTED_SUPERGRAPH_FEATURES } from '@apollo/federation-internals';
+import type { Viewer } from '@shop/platform';
+import { deniedSites, guardedSites, requirementsOf } from '@shop/router/executor/authorization';
+import { booleanDefaults } from '@shop/router/executor/shape';
 import fc from 'fast-check';
-import { buildSchema } from 'graphql';
+import { buildSchema, getOperationAST, type OperationDefinitionNode, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../../scripts/subgraphs.js';
 import { type Supergraph, startSupergraph } from '../harness/supergraph.js';
@@ -12,7 +16,9 @@ import { type KnownValues, knownValues, randomOperation } from './random-operati
  * operations drawn from the API schema (selections, aliases, fragments, `@skip`/`@include`, variables), each
  * sent to a router of each kind in front of the same subgraphs, as an anonymous visitor, a customer and an
  * admin. Both answers (status, data, errors with their paths and codes) must be identical. The data does not
- * change while the test runs, so any difference is the executors'.
+ * change while the test runs, so any difference is the executors'. An operation selecting a field the caller may
+ * not see (`@authenticated`, `@requiresScopes`) is answered differently by design: Apollo Gateway does not
+ * enforce those directives, so there ours must refuse exactly those fields, with UNAUTHORIZED_FIELD_OR_TYPE.
  *
  * Replay a failure with the seed it prints: EXECUTOR_SEED=<seed> npx vitest run executor (from e2e/).
  */
@@ -25,6 +31,12 @@ let supergraph: Supergraph;
 let own: string;
 let apollo: string;
 const tokens: (string | undefined)[] = [undefined];
+const viewers: (Viewer | null)[] = [null];
+const requirements = requirementsOf(
+  ComposedSupergraph.build(readFileSync(path.join(REPOSITORY_ROOT, 'supergraph.graphql'), 'utf8'), {
+    supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES,
+  }),
+);
 const known: KnownValues = { ids: [], strings: [] };
 
 beforeAll(async () => {
@@ -34,6 +46,7 @@ beforeAll(async () => {
   apollo = (await supergraph.startRouter({ ...settings, ROUTER_EXECUTOR: 'apollo' })).url;
   const admin = await supergraph.logInAs('admin');
   tokens.push(admin, await supergraph.logInAs('ada'));
+  viewers.push({ id: 'admin', role: 'ADMIN' }, { id: 'ada', role: 'CUSTOMER' });
   Object.assign(known, await knownValues(supergraph, admin));
 });
 afterAll(async () => {
@@ -51,6 +64,18 @@ describe('the own executor answers as Apollo Gateway does', () => {
         const [ours, theirs] = await Promise.all(
           [own, apollo].map((url) => supergraph.request(document, variables, { url, ...(token ? { token } : {}) })),
         );
+        const parsed = parse(document);
+        const operation = getOperationAST(parsed) as OperationDefinitionNode;
+        const sites = guardedSites(apiSchema, parsed, operation, requirements);
+        const denied = deniedSites(sites, viewers[who] ?? null, { ...booleanDefaults(operation), ...variables });
+        if (denied.length > 0 && ours?.status === 200) {
+          const refused = ours.body.errors?.filter((error) => error.extensions?.code === 'UNAUTHORIZED_FIELD_OR_TYPE');
+          expect(refused?.map((error) => error.path?.join('.')).sort(), document).toEqual(
+            denied.map((site) => site.path.join('.')).sort(),
+          );
+          outcomes.set('unauthorized', (outcomes.get('unauthorized') ?? 0) + 1);
+          return;
+        }
         expect({ status: ours?.status, body: ours?.body }, document).toEqual({
           status: theirs?.status,
           body: theirs?.body,

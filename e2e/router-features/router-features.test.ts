@@ -159,6 +159,19 @@ describe('authorization directives', () => {
     expect(supergraph.subgraphRequests.products).toBe(before + 1);
   });
 
+  it('refuses only what the operation asks for: a guarded field under @skip or a false @include is no error', async () => {
+    const response = await supergraph.request<{ categories: unknown[] }>(
+      'query ($mine: Boolean!) { categories { id } order(id: "1") @include(if: $mine) { id } orders @skip(if: true) { totalCount } }',
+      { mine: false },
+    );
+    expect(response.body.errors).toBeUndefined();
+    expect(response.body.data?.categories.length).toBeGreaterThan(0);
+    const asked = await supergraph.request('query ($mine: Boolean!) { order(id: "1") @include(if: $mine) { id } }', {
+      mine: true,
+    });
+    expect(errorCodes(asked)).toEqual(['UNAUTHORIZED_FIELD_OR_TYPE']);
+  });
+
   it('signed in, the viewer fields answer as before', async () => {
     const response = await supergraph.request<{ orders: { edges: unknown[] } }>(
       '{ orders(first: 1) { edges { node { id } } } }',

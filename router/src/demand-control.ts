@@ -20,7 +20,7 @@ import { getArgumentValues } from 'graphql/execution/values.js';
 import type { RouterContext } from './context.js';
 
 /**
- * Demand control (README: "Demand control"): each operation's cost is estimated before it runs, from the
+ * Demand control (README: "Router features"): each operation's cost is estimated before it runs, from the
  * supergraph's `@cost` and `@listSize` (the Federation cost spec, as Apollo Router reads it), and an operation
  * over the budget is refused with QUERY_TOO_COMPLEX before any subgraph is asked. An object costs 1, a scalar
  * or enum 0, a root mutation field 10, unless `@cost(weight:)` says otherwise; a list multiplies what it holds

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 /**
- * Which client headers reach which subgraph (README: "Header propagation"), from `PROPAGATE_HEADERS`: a
+ * Which client headers reach which subgraph (README: "Router features"), from `PROPAGATE_HEADERS`: a
  * comma-separated list of `name` (to every subgraph) or `subgraph:name` (to that one). Unset: none, as before;
  * the router always sends the caller's token, its request id and the trace context itself.
  */

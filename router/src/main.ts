@@ -44,7 +44,7 @@ async function serveRouter(): Promise<ServedService> {
   const router = await createRouter({ env, urlOverrides, log, supergraphSdl, verifyToken, internalToken });
   const server = await listen(router.handler, { ...env.http, portVariable: 'ROUTER_PORT' });
   server.on('upgrade', router.upgrade);
-  // A new supergraph without a restart: the file changed, or SIGHUP (README: "Supergraph reload").
+  // A new supergraph without a restart: the file changed, or SIGHUP (README: "Router features").
   const stopWatching = env.watchSupergraph
     ? watchSupergraph(env.supergraphFile, router.reload, (reason) =>
         log.error({ file: env.supergraphFile, reason }, 'supergraph unreadable; serving the previous one'),

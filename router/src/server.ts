@@ -294,7 +294,7 @@ export async function createRouter({
   const policies = withHttpPolicies(handler, env.httpPolicies, metrics.responseBytes);
 
   /**
-   * Serves another supergraph (README: "Supergraph reload"): built and validated beside the served one, the
+   * Serves another supergraph (README: "Router features"): built and validated beside the served one, the
    * persisted operations planned on it, then switched to at once; requests in flight finish on the one they
    * started with. One that does not build is refused with one log line, and the served one stays.
    */

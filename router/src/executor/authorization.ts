@@ -2,6 +2,7 @@ import type { Supergraph } from '@apollo/federation-internals';
 import type { Viewer } from '@shop/platform';
 import {
   type ASTNode,
+  type DirectiveNode,
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
@@ -20,7 +21,7 @@ import {
 } from 'graphql';
 
 /**
- * The Federation authorization directives, enforced before planning (README: "Authorization"), as Apollo Router
+ * The Federation authorization directives, enforced before planning (README: "Authentication"), as Apollo Router
  * does: `@authenticated` (a verified token) and `@requiresScopes(scopes: [[…]])` (any one inner list, all of
  * its scopes) on fields and types. A field the caller may not see is taken out of the operation before it is
  * planned, so no subgraph is asked for it; the answer has null there (bubbling up past fields that cannot be
@@ -38,6 +39,14 @@ export interface GuardedSite {
   /** `Type.field`: what the caller is denied when the requirement is not met. */
   coordinate: string;
   requirement: Requirement;
+  /** The `@skip`/`@include` on the way to it: it is asked for only when they all let it through. */
+  conditions: Condition[];
+}
+
+/** `@skip(if:)` or `@include(if:)`: a literal, or the name of a Boolean variable. */
+interface Condition {
+  include: boolean;
+  value: boolean | string;
 }
 
 /** The scopes each role has; a token's own `scope` claim adds to them. */
@@ -91,8 +100,15 @@ export function guardedSites(
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
   const sites: GuardedSite[] = [];
-  const walk = (selectionSet: SelectionSetNode, parentType: GraphQLCompositeType, path: string[], seen: string[]) => {
+  const walk = (
+    selectionSet: SelectionSetNode,
+    parentType: GraphQLCompositeType,
+    path: string[],
+    seen: string[],
+    outer: Condition[],
+  ) => {
     for (const selection of selectionSet.selections) {
+      const conditions = [...outer, ...conditionsOf(selection.directives ?? [])];
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
         if (name.startsWith('__')) continue;
@@ -102,22 +118,55 @@ export function guardedSites(
         const named = getNamedType(field.type);
         const coordinate = `${parentType.name}.${name}`;
         const requirement = requirements.get(coordinate) ?? requirements.get(named.name);
-        if (requirement) sites.push({ path: fieldPath, coordinate, requirement });
+        if (requirement) sites.push({ path: fieldPath, coordinate, requirement, conditions });
         if (selection.selectionSet && isCompositeType(named)) {
-          walk(selection.selectionSet, named, [...fieldPath, ...listSteps(field.type)], seen);
+          walk(selection.selectionSet, named, [...fieldPath, ...listSteps(field.type)], seen, conditions);
         }
       } else {
         const fragment = selection.kind === Kind.FRAGMENT_SPREAD ? fragments.get(selection.name.value) : selection;
         if (!fragment || (selection.kind === Kind.FRAGMENT_SPREAD && seen.includes(selection.name.value))) continue;
         const condition = fragment.typeCondition ? schema.getType(fragment.typeCondition.name.value) : parentType;
         const next = selection.kind === Kind.FRAGMENT_SPREAD ? [...seen, selection.name.value] : seen;
-        if (condition && isCompositeType(condition)) walk(fragment.selectionSet, condition, path, next);
+        if (condition && isCompositeType(condition)) walk(fragment.selectionSet, condition, path, next, conditions);
       }
     }
   };
   const root = schema.getRootType(operation.operation);
-  if (root) walk(operation.selectionSet, root, [], []);
+  if (root) walk(operation.selectionSet, root, [], [], []);
   return sites;
+}
+
+function conditionsOf(directives: readonly DirectiveNode[]): Condition[] {
+  const conditions: Condition[] = [];
+  for (const directive of directives) {
+    const include = directive.name.value === 'include';
+    if (!include && directive.name.value !== 'skip') continue;
+    const argument = directive.arguments?.find((candidate) => candidate.name.value === 'if')?.value;
+    if (argument?.kind === Kind.BOOLEAN) conditions.push({ include, value: argument.value });
+    if (argument?.kind === Kind.VARIABLE) conditions.push({ include, value: argument.name.value });
+  }
+  return conditions;
+}
+
+/** Whether the operation asks for this site with these variables (its `@skip`/`@include` let it through). */
+export function isAsked(site: GuardedSite, variables: Record<string, unknown>): boolean {
+  return site.conditions.every(({ include, value }) => {
+    const flag = typeof value === 'boolean' ? value : variables[value] === true;
+    return include ? flag : !flag;
+  });
+}
+
+/** The sites the caller is denied in one request: asked for, and not allowed; one per path. */
+export function deniedSites(
+  sites: GuardedSite[],
+  viewer: Viewer | null,
+  variables: Record<string, unknown>,
+): GuardedSite[] {
+  const denied = new Map<string, GuardedSite>();
+  for (const site of sites) {
+    if (!satisfies(viewer, site.requirement) && isAsked(site, variables)) denied.set(site.path.join('.'), site);
+  }
+  return [...denied.values()];
 }
 
 /** '@' for each list around a field's type: the Router's way of naming "every element" in a path. */

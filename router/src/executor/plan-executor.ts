@@ -37,10 +37,10 @@ import type { FetchCache } from '../cache/fetch-cache.js';
 import type { RouterContext } from '../context.js';
 import { headersForSubgraph } from '../header-propagation.js';
 import {
+  deniedSites,
   type GuardedSite,
   guardedSites,
   requirementsOf,
-  satisfies,
   unauthorized,
   withoutCoordinates,
 } from './authorization.js';
@@ -219,7 +219,7 @@ export function createPlanExecutor({
         current.operations.set(key, prepared);
       }
       // Guarded fields the caller may not see: the operation is planned without them (kept per set denied).
-      const denied = prepared.guarded.filter((site) => !satisfies(viewer, site.requirement));
+      const denied = deniedSites(prepared.guarded, viewer, { ...prepared.defaults, ...variables });
       if (denied.length > 0) {
         const coordinates = new Set(denied.map((site) => site.coordinate));
         const deniedKey = `${key}\n${[...coordinates].sort().join(' ')}`;
