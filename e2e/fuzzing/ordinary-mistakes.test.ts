@@ -236,7 +236,7 @@ describe('through the router', () => {
     expect(cost.status).toBe(400);
     expect(errorCodes(cost)).toContain('QUERY_TOO_COMPLEX');
     expect(cost.body.errors?.find((error) => error.extensions?.code === 'QUERY_TOO_COMPLEX')?.message).toMatch(
-      /^the operation's estimated cost is \d+, over the limit of 5000/,
+      /^the operation's estimated cost is \d+, over the limit of 25000/,
     );
     const long = await supergraph.request(`{ ${'__typename '.repeat(2100)}}`, {}, { url: routerUrl });
     expect(errorCodes(long)).toEqual(['TOO_MANY_TOKENS']);

@@ -199,7 +199,7 @@ describe('demand control', () => {
       return body.extensions?.cost;
     };
     // products 1 + edges × (edge 1 + node 1 + faqs 10 × 1)
-    expect(await costOf(1)).toEqual({ estimated: 1 + 1 * (1 + 1 + 10), max: 5000 });
+    expect(await costOf(1)).toEqual({ estimated: 1 + 1 * (1 + 1 + 10), max: 25_000 });
     expect((await costOf(20))?.estimated).toBe(1 + 20 * 12);
     const plain = await supergraph.request('{ categories { id } }');
     expect(plain.body.extensions?.cost).toBeUndefined();

@@ -21,7 +21,7 @@ export const variables = baseEnvironment.omit({ USERS_URL: true }).extend({
   MAX_DIRECTIVES: limit(20),
   MAX_TOKENS: limit(2000),
   /** Demand control: the most an operation's estimated cost (from @cost and @listSize) may be. */
-  MAX_COST: limit(5000),
+  MAX_COST: limit(25_000),
   /** A list's assumed size for its cost when it has no @listSize and no slicing argument. */
   COST_LIST_SIZE: limit(10),
   /** gzip or Brotli for answers over COMPRESSION_THRESHOLD_BYTES, as the client's Accept-Encoding prefers. */
