@@ -531,7 +531,7 @@ const MIX_PORTS: Record<MixTarget, number> = {
   stock: 4522,
   ours: 4520,
   ours_nocache: 4521,
-  ours_uncompressed: 4528,
+  ours_compressed: 4528,
   hive: 4523,
   hive_rust: 4524,
   baseline: 4525,
@@ -613,7 +613,7 @@ const baselineUrls = () =>
 
 /** Our routers' metrics on ports of their own, read for the cache's hit share per subgraph. */
 const metricsPort = (target: MixTarget) => MIX_PORTS[target] + 100;
-const CACHED_TARGETS: readonly MixTarget[] = ['ours', 'ours_uncompressed', 'baseline'];
+const CACHED_TARGETS: readonly MixTarget[] = ['ours', 'ours_compressed', 'baseline'];
 
 function startMixTarget(target: MixTarget, supergraphFile: string, baseline: Baseline | null): ServerProcess {
   const env = routerEnv(MIX_PORTS[target], supergraphFile, { ROUTER_METRICS_PORT: String(metricsPort(target)) });
@@ -625,8 +625,8 @@ function startMixTarget(target: MixTarget, supergraphFile: string, baseline: Bas
       return start(target, 'router/dist/main.js', env, nodeOptions);
     case 'ours_nocache':
       return start(target, 'router/dist/main.js', { ...env, CACHE: 'off' }, nodeOptions);
-    case 'ours_uncompressed':
-      return start(target, 'router/dist/main.js', { ...env, COMPRESSION: 'off' }, nodeOptions);
+    case 'ours_compressed':
+      return start(target, 'router/dist/main.js', { ...env, COMPRESSION: 'on' }, nodeOptions);
     case 'stock':
     case 'hive':
       return start(target, `bench/src/gateways/${target}.ts`, env, nodeOptions);

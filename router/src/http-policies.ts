@@ -4,9 +4,9 @@ import compression from 'compression';
 import cors from 'cors';
 import Negotiator from 'negotiator';
 
-/** Answers bigger than this many bytes are compressed, when the client accepts it. */
+/** What the router's HTTP layer adds around GraphQL: compression and CORS (env.ts: `httpPolicies`). */
 export interface HttpPolicySettings {
-  /** null: answers go out as they are made. */
+  /** Answers of at least `thresholdBytes` are compressed when the client accepts it; null: never. */
   compression: { thresholdBytes: number } | null;
   /** Origins whose browser pages may call the router (CORS); empty: none but the router's own (no CORS headers). */
   corsOrigins: string[] | '*';
