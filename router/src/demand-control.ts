@@ -18,6 +18,7 @@ import {
 } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values.js';
 import type { RouterContext } from './context.js';
+import { byCoordinate } from './supergraph-directives.js';
 
 /**
  * Demand control (README: "Router features"): each operation's cost is estimated before it runs, from the
@@ -41,12 +42,9 @@ const MUTATION_FIELD_COST = 10;
 /** The `@cost` and `@listSize` of each field (`Type.field`) and type of a supergraph. */
 export function costRulesOf(supergraphSdl: string): Map<string, CostRule> {
   const supergraph = Supergraph.build(supergraphSdl, { supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES });
-  const rules = new Map<string, CostRule>();
-  const ruleOf = (element: {
-    appliedDirectives: readonly { name: string; arguments(): Record<string, unknown> }[];
-  }) => {
+  return byCoordinate(supergraph, (holder) => {
     let rule: CostRule | null = null;
-    for (const directive of element.appliedDirectives) {
+    for (const directive of holder.appliedDirectives) {
       const args = directive.arguments();
       if (directive.name === 'cost') rule = { ...(rule ?? {}), weight: args.weight as number };
       if (directive.name === 'listSize') {
@@ -59,17 +57,7 @@ export function costRulesOf(supergraphSdl: string): Map<string, CostRule> {
       }
     }
     return rule;
-  };
-  for (const type of supergraph.schema.types()) {
-    const own = ruleOf(type as never);
-    if (own) rules.set(type.name, own);
-    if (!('fields' in type) || typeof type.fields !== 'function') continue;
-    for (const field of type.fields()) {
-      const rule = ruleOf(field as never);
-      if (rule) rules.set(`${type.name}.${field.name}`, rule);
-    }
-  }
-  return rules;
+  });
 }
 
 /** The operation's estimated cost with these variables. */

@@ -1,6 +1,7 @@
 import type { Logger } from '@shop/platform';
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
+import { FAIL_FAST } from './cache/store.js';
 
 export interface RateLimitSettings {
   /** Tokens added to each identity's bucket per second: its sustained rate. */
@@ -66,13 +67,7 @@ return wait
 
 function sharedBuckets(settings: RateLimitSettings, log: Logger) {
   let reported = false;
-  const redis = new Redis(settings.redisUrl as string, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: 250,
-    connectTimeout: 1000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  });
+  const redis = new Redis(settings.redisUrl as string, FAIL_FAST);
   redis.on('error', (error: Error) => {
     if (!reported) log.warn({ err: error.message }, 'rate limit: Redis unavailable; counting per replica');
     reported = true;

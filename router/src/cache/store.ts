@@ -1,5 +1,5 @@
 import type { Logger } from '@shop/platform';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Position, PositionStore } from './change-feed.js';
 
@@ -65,16 +65,22 @@ export function memoryStore(maxEntries: number): CacheStore {
  * away (no offline queue, short timeouts), so a request never waits for it. A drop that could not be sent
  * leaves stale entries behind, so when Redis is back every entry under the prefix is dropped before use.
  */
+/**
+ * A Redis client that never makes a request wait for Redis: no queue while it is away, no retries, a short
+ * timeout, reconnecting in the background. The cache and the rate limit fall back to memory meanwhile.
+ */
+export const FAIL_FAST: RedisOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  commandTimeout: 250,
+  connectTimeout: 1000,
+  retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+};
+
 export function redisStore(url: string, prefix: string, log: Logger): CacheStore & { positions: PositionStore } {
   let missedDrop = false;
   let reported = false;
-  const redis = new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: 250,
-    connectTimeout: 1000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  });
+  const redis = new Redis(url, FAIL_FAST);
   redis.on('error', (error: Error) => {
     if (!reported) log.warn({ err: error.message }, 'cache: Redis unavailable; fetching uncached');
     reported = true;

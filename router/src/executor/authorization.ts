@@ -19,6 +19,7 @@ import {
   visit,
   visitWithTypeInfo,
 } from 'graphql';
+import { byCoordinate } from '../supergraph-directives.js';
 
 /**
  * The Federation authorization directives, enforced before planning (README: "Authentication"), as Apollo Router
@@ -57,26 +58,15 @@ export const ROLE_SCOPES: Record<Viewer['role'], readonly string[]> = {
 
 /** Each guarded field (`Type.field`) and type (`Type`) of the supergraph with what it requires. */
 export function requirementsOf(supergraph: Supergraph): Map<string, Requirement> {
-  const requirements = new Map<string, Requirement>();
-  const of = (element: { appliedDirectives: readonly { name: string; arguments(): Record<string, unknown> }[] }) => {
+  return byCoordinate(supergraph, (holder) => {
     let authenticated = false;
     let scopes: string[][] | null = null;
-    for (const directive of element.appliedDirectives) {
+    for (const directive of holder.appliedDirectives) {
       if (directive.name === 'authenticated') authenticated = true;
       if (directive.name === 'requiresScopes') scopes = directive.arguments().scopes as string[][];
     }
     return authenticated || scopes ? { authenticated: true, scopes } : null;
-  };
-  for (const type of supergraph.schema.types()) {
-    const own = of(type as never);
-    if (own) requirements.set(type.name, own);
-    if (!('fields' in type) || typeof type.fields !== 'function') continue;
-    for (const field of type.fields()) {
-      const requirement = of(field as never);
-      if (requirement) requirements.set(`${type.name}.${field.name}`, requirement);
-    }
-  }
-  return requirements;
+  });
 }
 
 /** Whether the caller meets a requirement. */
