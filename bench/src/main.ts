@@ -66,6 +66,8 @@ const settings = z
     /** Before any target: the subgraphs warmed through stock (and the baseline's through the baseline). */
     BENCH_MIX_SUBGRAPH_WARMUP_S: z.coerce.number().int().min(0).default(30),
     BENCH_MIX_TARGETS: z.string().default(MIX_TARGETS.join(',')),
+    /** ours_uncompressed: windows of the mix per setting, alternating with ours (measureCompression). */
+    BENCH_COMPRESSION_PAIRS: z.coerce.number().int().min(0).default(6),
     /** Our router and subgraphs at this git ref, measured side by side (empty: no baseline). */
     BENCH_BASELINE_REF: z.string().default('main'),
     /** The same-query "best case" tables (Q1–Q4) after the realistic mix. */
@@ -531,7 +533,7 @@ const MIX_PORTS: Record<MixTarget, number> = {
   stock: 4522,
   ours: 4520,
   ours_nocache: 4521,
-  ours_compressed: 4528,
+  ours_uncompressed: 4528,
   hive: 4523,
   hive_rust: 4524,
   baseline: 4525,
@@ -613,7 +615,7 @@ const baselineUrls = () =>
 
 /** Our routers' metrics on ports of their own, read for the cache's hit share per subgraph. */
 const metricsPort = (target: MixTarget) => MIX_PORTS[target] + 100;
-const CACHED_TARGETS: readonly MixTarget[] = ['ours', 'ours_compressed', 'baseline'];
+const CACHED_TARGETS: readonly MixTarget[] = ['ours', 'ours_uncompressed', 'baseline'];
 
 function startMixTarget(target: MixTarget, supergraphFile: string, baseline: Baseline | null): ServerProcess {
   const env = routerEnv(MIX_PORTS[target], supergraphFile, { ROUTER_METRICS_PORT: String(metricsPort(target)) });
@@ -625,8 +627,8 @@ function startMixTarget(target: MixTarget, supergraphFile: string, baseline: Bas
       return start(target, 'router/dist/main.js', env, nodeOptions);
     case 'ours_nocache':
       return start(target, 'router/dist/main.js', { ...env, CACHE: 'off' }, nodeOptions);
-    case 'ours_compressed':
-      return start(target, 'router/dist/main.js', { ...env, COMPRESSION: 'on' }, nodeOptions);
+    case 'ours_uncompressed':
+      return start(target, 'router/dist/main.js', { ...env, COMPRESSION: 'off' }, nodeOptions);
     case 'stock':
     case 'hive':
       return start(target, `bench/src/gateways/${target}.ts`, env, nodeOptions);
@@ -677,9 +679,19 @@ interface MixAccount {
   cacheParts: Record<string, number>;
 }
 
+const newAccount = (): MixAccount => ({
+  tally: newTally(),
+  warmup: newTally(),
+  cpu: { gateway: 0, subgraphs: 0 },
+  sql: 0,
+  rssMb: null,
+  nextVisit: 0,
+  cacheParts: {},
+});
+
 /** `router_cache_parts_total` of a target that has it, by `subgraph result` (empty for the others). */
 async function cacheParts(target: MixTarget): Promise<Record<string, number>> {
-  if (target !== 'ours') return {};
+  if (target !== 'ours' && target !== 'ours_uncompressed') return {};
   const text = await (await fetch(`http://127.0.0.1:${metricsPort(target)}/metrics`)).text();
   const counts: Record<string, number> = {};
   for (const [, subgraph, result, count] of text.matchAll(
@@ -689,6 +701,9 @@ async function cacheParts(target: MixTarget): Promise<Record<string, number>> {
   }
   return counts;
 }
+
+type Traffic = { visits: ReturnType<typeof shopVisits>; warmup: ReturnType<typeof shopVisits> };
+type MixReferences = { measured: References; warmup: References };
 
 /**
  * One round of the realistic mix through one target, in a new process: a warm-up on another stretch of the
@@ -700,29 +715,20 @@ async function measureMix(
   account: MixAccount,
   supergraphFile: string,
   baseline: Baseline | null,
-  traffic: { visits: ReturnType<typeof shopVisits>; warmup: ReturnType<typeof shopVisits> },
-  references: { measured: References; warmup: References },
+  traffic: Traffic,
+  references: MixReferences,
   tokens: (user: number) => string,
 ): Promise<void> {
   const server = startMixTarget(target, supergraphFile, baseline);
-  const subgraphs = ON_BASELINE.includes(target) ? (baseline as Baseline).subgraphs : benchSubgraphs;
-  const ports = ON_BASELINE.includes(target) ? BASELINE_PORTS : PORTS;
   try {
     await waitFor(server, answersGraphQL(mixUrl(target)));
-    const common = {
-      url: mixUrl(target),
-      tokens,
-      connections: settings.BENCH_MIX_CONNECTIONS,
-      // The floor does not shape its answers: it is checked by the effects of its orders only.
-      compare: target !== 'floor',
-    };
     const warmupSeconds = CACHED_TARGETS.includes(target)
       ? settings.BENCH_MIX_CACHE_WARMUP_S
       : settings.BENCH_MIX_WARMUP_S;
     if (warmupSeconds > 0) {
       await runMix(
         {
-          ...common,
+          ...mixClient(target, tokens),
           label: `${target}-warmup-${account.warmup.seconds}`, // idempotency keys of its own
           visits: traffic.warmup,
           firstVisit: Math.floor(Math.random() * traffic.warmup.length),
@@ -732,36 +738,18 @@ async function measureMix(
         account.warmup,
       );
     }
-    const cpu = () => ({
-      gateway: server.cpuSeconds(),
-      subgraphs: subgraphs.reduce((sum, subgraph) => sum + subgraph.cpuSeconds(), 0),
-    });
-    const sqlBefore = await sqlTotal(ports);
-    const partsBefore = await cacheParts(target);
-    const cpuBefore = cpu();
-    const run = await runMix(
-      {
-        ...common,
-        label: `${target}-${account.nextVisit}`,
-        visits: traffic.visits,
-        firstVisit: account.nextVisit,
-        references: references.measured,
-        durationSeconds: settings.BENCH_MIX_DURATION_S,
-      },
-      account.tally,
+    const run = await measureWindow(
+      target,
+      server,
+      baseline,
+      account,
+      traffic,
+      references,
+      tokens,
+      account.nextVisit,
+      '',
     );
-    const cpuAfter = cpu();
-    const partsAfter = await cacheParts(target);
-    for (const [key, count] of Object.entries(partsAfter)) {
-      account.cacheParts[key] = (account.cacheParts[key] ?? 0) + count - (partsBefore[key] ?? 0);
-    }
     account.nextVisit += run.visitsSent;
-    account.sql += (await sqlTotal(ports)) - sqlBefore;
-    account.cpu.gateway += cpuAfter.gateway - cpuBefore.gateway;
-    account.cpu.subgraphs += cpuAfter.subgraphs - cpuBefore.subgraphs;
-    account.rssMb = Math.max(account.rssMb ?? 0, server.rssMb() ?? 0) || null;
-    say(`mix ${target}: ${round(run.requests / settings.BENCH_MIX_DURATION_S)} req/s this round`);
-    await quiet(ports);
   } finally {
     await stop([server]);
     if (settings.BENCH_MIX_PROFILE === target) {
@@ -769,6 +757,137 @@ async function measureMix(
       writeFileSync(path.join(RESULTS_DIR, `profile-mix-${target}.md`), markdown);
     }
   }
+}
+
+/** How the mix's client talks to a target. */
+const mixClient = (target: MixTarget, tokens: (user: number) => string) => ({
+  url: mixUrl(target),
+  tokens,
+  connections: settings.BENCH_MIX_CONNECTIONS,
+  // The floor does not shape its answers: it is checked by the effects of its orders only.
+  compare: target !== 'floor',
+});
+
+/**
+ * The measured part of a round: the mix for BENCH_MIX_DURATION_S from `firstVisit`, with the target's and its
+ * subgraphs' CPU, the SQL statements and the cache's parts over exactly that window, added to the account.
+ */
+async function measureWindow(
+  target: MixTarget,
+  server: ServerProcess,
+  baseline: Baseline | null,
+  account: MixAccount,
+  traffic: Traffic,
+  references: MixReferences,
+  tokens: (user: number) => string,
+  firstVisit: number,
+  labelSuffix: string,
+): Promise<{ visitsSent: number; rps: number }> {
+  const subgraphs = ON_BASELINE.includes(target) ? (baseline as Baseline).subgraphs : benchSubgraphs;
+  const ports = ON_BASELINE.includes(target) ? BASELINE_PORTS : PORTS;
+  const cpu = () => ({
+    gateway: server.cpuSeconds(),
+    subgraphs: subgraphs.reduce((sum, subgraph) => sum + subgraph.cpuSeconds(), 0),
+  });
+  const sqlBefore = await sqlTotal(ports);
+  const partsBefore = await cacheParts(target);
+  const cpuBefore = cpu();
+  const run = await runMix(
+    {
+      ...mixClient(target, tokens),
+      label: `${target}-${firstVisit}${labelSuffix}`,
+      visits: traffic.visits,
+      firstVisit,
+      references: references.measured,
+      durationSeconds: settings.BENCH_MIX_DURATION_S,
+    },
+    account.tally,
+  );
+  const cpuAfter = cpu();
+  const partsAfter = await cacheParts(target);
+  for (const [key, count] of Object.entries(partsAfter)) {
+    account.cacheParts[key] = (account.cacheParts[key] ?? 0) + count - (partsBefore[key] ?? 0);
+  }
+  account.sql += (await sqlTotal(ports)) - sqlBefore;
+  account.cpu.gateway += cpuAfter.gateway - cpuBefore.gateway;
+  account.cpu.subgraphs += cpuAfter.subgraphs - cpuBefore.subgraphs;
+  account.rssMb = Math.max(account.rssMb ?? 0, server.rssMb() ?? 0) || null;
+  const rps = round(run.requests / settings.BENCH_MIX_DURATION_S);
+  say(`mix ${target}: ${rps} req/s this ${labelSuffix ? 'window' : 'round'}`);
+  await quiet(ports);
+  return { visitsSent: run.visitsSent, rps };
+}
+
+/**
+ * What compression costs on the mix, measured as a pair: our router with compression off (`ours_uncompressed`)
+ * and on (`ours`, the default) run side by side for the whole stage, warmed together on one stream of visits,
+ * then measured in alternating windows (off on, on off, …), both windows of a pair over the same stretch of
+ * visits. Measured as separate rounds one after another (as the other targets are), the same comparison came out
+ * 0.81 in one run and 1.45 in another; a pair sees the same subgraphs, data and minutes, and the alternation
+ * cancels their drift.
+ */
+async function measureCompression(
+  supergraphFile: string,
+  traffic: Traffic,
+  references: MixReferences,
+  tokens: (user: number) => string,
+): Promise<NonNullable<BenchReport['mix']['compression']>> {
+  const pair = ['ours_uncompressed', 'ours'] as const;
+  const accounts = pair.map(newAccount);
+  const windowRps: [number[], number[]] = [[], []];
+  const servers = pair.map((target) => startMixTarget(target, supergraphFile, null));
+  try {
+    await Promise.all(
+      pair.map((target, index) => waitFor(servers[index] as ServerProcess, answersGraphQL(mixUrl(target)))),
+    );
+    // One stream of visits for both, a visit to each in turn: a buyer never shops through both at once.
+    say(`compression: both warmed together for ${settings.BENCH_MIX_CACHE_WARMUP_S} s`);
+    await runMix(
+      {
+        ...mixClient('ours', tokens),
+        url: pair.map(mixUrl),
+        label: 'pair-warmup',
+        visits: traffic.warmup,
+        firstVisit: Math.floor(Math.random() * traffic.warmup.length),
+        references: references.warmup,
+        durationSeconds: settings.BENCH_MIX_CACHE_WARMUP_S,
+      },
+      (accounts[0] as MixAccount).warmup,
+    );
+    let nextVisit = 0;
+    for (let window = 0; window < settings.BENCH_COMPRESSION_PAIRS; window++) {
+      const order = window % 2 === 0 ? [0, 1] : [1, 0];
+      let furthest = 0;
+      for (const index of order) {
+        const run = await measureWindow(
+          pair[index] as MixTarget,
+          servers[index] as ServerProcess,
+          null,
+          accounts[index] as MixAccount,
+          traffic,
+          references,
+          tokens,
+          nextVisit,
+          `-pair-${window}`,
+        );
+        windowRps[index as 0 | 1].push(run.rps);
+        furthest = Math.max(furthest, run.visitsSent);
+      }
+      nextVisit += furthest;
+    }
+  } finally {
+    await stop(servers);
+    if (settings.BENCH_MIX_PROFILE && (pair as readonly MixTarget[]).includes(settings.BENCH_MIX_PROFILE)) {
+      const target = settings.BENCH_MIX_PROFILE;
+      const markdown = summariseProfile(path.join(RESULTS_DIR, 'profiles'), `${target} under the realistic mix`);
+      writeFileSync(path.join(RESULTS_DIR, `profile-mix-${target}.md`), markdown);
+    }
+  }
+  return {
+    pairs: settings.BENCH_COMPRESSION_PAIRS,
+    off: { ...mixResult('ours_uncompressed', accounts[0] as MixAccount), window_rps: windowRps[0] },
+    on: { ...mixResult('ours', accounts[1] as MixAccount), window_rps: windowRps[1] },
+  };
 }
 
 function mixResult(target: MixTarget, account: MixAccount): MixTargetResult {
@@ -834,8 +953,12 @@ async function mintTokens(): Promise<(user: number) => string> {
  * measured in `BENCH_MIX_ROUNDS` rounds, in turn forwards and backwards, and its rounds are added up.
  */
 async function runRealisticMix(supergraphFile: string, databasesLabel: string) {
-  const targets = MIX_TARGETS.filter((target) => settings.BENCH_MIX_TARGETS.split(',').includes(target)).filter(
-    (target) => !ON_BASELINE.includes(target) || settings.BENCH_BASELINE_REF,
+  const selected = MIX_TARGETS.filter((target) => settings.BENCH_MIX_TARGETS.split(',').includes(target));
+  // ours_uncompressed is measured in a stage of its own, paired with ours (measureCompression).
+  const pairCompression = selected.includes('ours_uncompressed') && settings.BENCH_COMPRESSION_PAIRS > 0;
+  const targets = selected.filter(
+    (target) =>
+      target !== 'ours_uncompressed' && (!ON_BASELINE.includes(target) || Boolean(settings.BENCH_BASELINE_REF)),
   );
   const baseline = targets.some((target) => ON_BASELINE.includes(target))
     ? await startBaseline(settings.BENCH_BASELINE_REF, `${databasesLabel}-baseline`)
@@ -843,20 +966,7 @@ async function runRealisticMix(supergraphFile: string, databasesLabel: string) {
   const tokens = await mintTokens();
   const traffic = { visits: shopVisits(40_000), warmup: shopVisits(40_000, 7) };
   const references = { measured: new Map<string, string>(), warmup: new Map<string, string>() };
-  const accounts = new Map<MixTarget, MixAccount>(
-    targets.map((target) => [
-      target,
-      {
-        tally: newTally(),
-        warmup: newTally(),
-        cpu: { gateway: 0, subgraphs: 0 },
-        sql: 0,
-        rssMb: null,
-        nextVisit: 0,
-        cacheParts: {},
-      },
-    ]),
-  );
+  const accounts = new Map<MixTarget, MixAccount>(targets.map((target) => [target, newAccount()]));
   if (settings.BENCH_MIX_SUBGRAPH_WARMUP_S > 0) {
     say(`mix: warming the subgraphs for ${settings.BENCH_MIX_SUBGRAPH_WARMUP_S} s through stock`);
     const server = startMixTarget('stock', supergraphFile, baseline);
@@ -911,9 +1021,15 @@ async function runRealisticMix(supergraphFile: string, databasesLabel: string) {
   }
   const results: Partial<Record<MixTarget, MixTargetResult>> = {};
   for (const target of targets) results[target] = mixResult(target, accounts.get(target) as MixAccount);
+  const compression = pairCompression ? await measureCompression(supergraphFile, traffic, references, tokens) : null;
   const subgraphFetches = await measureSubgraphFetches(baseline, tokens);
   if (baseline) await stop(baseline.subgraphs);
-  return { results, subgraphFetches, baseline: baseline ? { ref: baseline.ref, commit: baseline.commit } : null };
+  return {
+    results,
+    compression,
+    subgraphFetches,
+    baseline: baseline ? { ref: baseline.ref, commit: baseline.commit } : null,
+  };
 }
 
 /** Each subgraph's hot fetches, sent directly to ours and (when running) the baseline ref's subgraphs. */
@@ -1007,6 +1123,7 @@ async function onlySubgraphFetches() {
     const subgraphFetches = await measureSubgraphFetches(baseline, await mintTokens());
     return {
       results: {},
+      compression: null,
       subgraphFetches,
       baseline: baseline ? { ref: baseline.ref, commit: baseline.commit } : null,
     };
@@ -1045,7 +1162,7 @@ async function main(): Promise<void> {
   const mix = ONLY_SUBGRAPHS
     ? await onlySubgraphFetches()
     : ONLY_SUBSCRIPTIONS
-      ? { results: {}, subgraphFetches: [], baseline: null }
+      ? { results: {}, compression: null, subgraphFetches: [], baseline: null }
       : await runRealisticMix(supergraphFile, 'data');
   const subscriptions = ONLY_SUBGRAPHS ? null : await runSubscriptionLoad(supergraphFile);
   const bestCase = settings.BENCH_BEST_CASE === 'true' && !ONLY_SUBGRAPHS && !ONLY_SUBSCRIPTIONS;
@@ -1085,6 +1202,7 @@ async function main(): Promise<void> {
       },
       baseline: mix.baseline,
       results: mix.results,
+      compression: mix.compression,
     },
     settings: {
       connections: settings.BENCH_CONNECTIONS,

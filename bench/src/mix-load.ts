@@ -60,7 +60,8 @@ export const newTally = (): MixTally => ({
 
 export async function runMix(
   options: {
-    url: string;
+    /** Several: the visits go to each in turn (two targets warmed together on one stream of visits). */
+    url: string | readonly string[];
     label: string;
     visits: Visit[];
     /** Where in the sequence to begin (each round goes on where the last one stopped). */
@@ -84,6 +85,7 @@ export async function runMix(
     while (performance.now() < deadline) {
       const index = nextVisit++;
       const visit = options.visits[index % options.visits.length] as Visit;
+      const url = typeof options.url === 'string' ? options.url : (options.url[index % options.url.length] as string);
       const pass = Math.floor(index / options.visits.length);
       const memory: Record<string, unknown> = {};
       let previous: unknown = null;
@@ -100,7 +102,7 @@ export async function runMix(
         let status: number;
         let cache: string | null;
         try {
-          const response = await fetch(options.url, { method: 'POST', headers, body });
+          const response = await fetch(url, { method: 'POST', headers, body });
           text = await response.text();
           status = response.status;
           cache = response.headers.get('x-cache');
