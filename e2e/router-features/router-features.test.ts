@@ -128,6 +128,53 @@ describe('compression', () => {
     await router.stop();
     await gate.close();
   });
+
+  it('compresses an event stream and flushes each event: a subscription event decodes while the stream stays open', async () => {
+    const { request } = await import('node:http');
+    const { id: productId } = await supergraph.createProduct(admin, { name: 'Streamed Lamp', stock: 100 });
+    const stream = await new Promise<{ encoding: unknown; decoded: () => string; close: () => void }>(
+      (resolve, reject) => {
+        const sent = request(
+          supergraph.routerUrl,
+          {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              accept: 'text/event-stream',
+              'accept-encoding': 'gzip',
+              authorization: `Bearer ${ada}`,
+            },
+          },
+          (res) => {
+            const gunzip = createGunzip();
+            res.pipe(gunzip);
+            let text = '';
+            gunzip.on('data', (chunk: Buffer) => {
+              text += chunk.toString();
+            });
+            resolve({ encoding: res.headers['content-encoding'], decoded: () => text, close: () => sent.destroy() });
+          },
+        );
+        sent.on('error', reject);
+        sent.end(JSON.stringify({ query: 'subscription { orderUpdated { order { id status } } }' }));
+      },
+    );
+    expect(stream.encoding).toBe('gzip');
+    // The subscription starts following changes shortly after it opens: place orders until one comes through.
+    let placed = '';
+    for (let attempt = 0; attempt < 50 && !stream.decoded().includes(`"id":"${placed}"`); attempt++) {
+      const answer = await supergraph.request<{ placeOrder: { id: string } }>(
+        'mutation ($items: [OrderItemInput!]!) { placeOrder(input: { items: $items }) { id } }',
+        { items: [{ productId, quantity: 1 }] },
+        { token: ada },
+      );
+      placed = answer.body.data?.placeOrder.id as string;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(stream.decoded()).toContain(`"id":"${placed}"`);
+    expect(stream.decoded()).toMatch(/event: next/);
+    stream.close();
+  });
 });
 
 describe('authorization directives', () => {

@@ -114,13 +114,28 @@ function compressWholeAnswers(request: IncomingMessage, response: ServerResponse
   } as ServerResponse['end'];
 }
 
+type Encoding = 'br' | 'gzip' | null;
+
+/**
+ * Each Accept-Encoding value's choice, once: clients send a handful of distinct values, and under the mix
+ * `negotiator` took as much of the router's time as compressing did. Bounded against a client sending new ones.
+ */
+const chosenEncodings = new Map<string, Encoding>();
+const CHOSEN_ENCODINGS_MAX = 256;
+
 /** Brotli or gzip, as the client's Accept-Encoding prefers (Brotli on a tie), or none. */
-function negotiate(request: IncomingMessage): 'br' | 'gzip' | null {
+function negotiate(request: IncomingMessage): Encoding {
+  const accepted = request.headers['accept-encoding'] ?? '';
+  const known = chosenEncodings.get(accepted);
+  if (known !== undefined) return known;
   const negotiator = new Negotiator(request) as Negotiator & {
     encoding(available: string[], options: { preferred: string[] }): string | undefined;
   };
   const chosen = negotiator.encoding(['br', 'gzip', 'identity'], { preferred: ['br', 'gzip'] });
-  return chosen === 'br' || chosen === 'gzip' ? chosen : null;
+  const encoding = chosen === 'br' || chosen === 'gzip' ? chosen : null;
+  if (chosenEncodings.size >= CHOSEN_ENCODINGS_MAX) chosenEncodings.clear();
+  chosenEncodings.set(accepted, encoding);
+  return encoding;
 }
 
 /** Runs one Express-style middleware that calls next() synchronously (cors and compression do). */

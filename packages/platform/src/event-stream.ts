@@ -44,7 +44,11 @@ export function eventStreamHandler<Context extends object>(
       raw: request,
       context: undefined,
     });
-    response.writeHead(init.status, init.statusText, init.headers);
+    // graphql-sse marks its streams `content-encoding: none` (no such coding) so that nothing compresses them;
+    // every event is flushed as it is written (below), so the router's compression may, and each event still
+    // goes out at once.
+    const { 'content-encoding': _none, ...headers } = (init.headers ?? {}) as Record<string, string>;
+    response.writeHead(init.status, init.statusText, headers);
     if (!stream || typeof stream === 'string') {
       response.end(stream);
       return;
