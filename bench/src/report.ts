@@ -270,7 +270,7 @@ const round2 = (value: number) => Math.round(value * 100) / 100;
 function renderMix(report: BenchReport): string[] {
   const { mix } = report;
   const results = mix.results;
-  if (Object.keys(results).length === 0) return [];
+  if (Object.keys(results).length === 0 && !mix.compression) return [];
   const order = (result: MixTargetResult) => result.by_operation.place_order?.p50_ms ?? '–';
   const lines = [
     '## Realistic mix (headline)',
@@ -298,7 +298,7 @@ function renderMix(report: BenchReport): string[] {
     lines.push(
       '',
       `Compression, measured as a pair: our router with compression off and with it on, both running for the whole ` +
-        `stage and warmed together (${mix.settings.cache_warmup_s} s, half the shoppers each), then ${compression.pairs} ` +
+        `stage and warmed together (${mix.settings.cache_warmup_s} s, one stream of visits, a visit to each in turn), then ${compression.pairs} ` +
         `pairs of ${mix.settings.duration_s} s windows in alternating order (off on, on off, …), both windows of a pair ` +
         `over the same visits; the client asks \`br, gzip\` as browsers do.`,
       '',
