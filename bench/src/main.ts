@@ -752,11 +752,14 @@ async function measureMix(
     account.nextVisit += run.visitsSent;
   } finally {
     await stop([server]);
-    if (settings.BENCH_MIX_PROFILE === target) {
-      const markdown = summariseProfile(path.join(RESULTS_DIR, 'profiles'), `${target} under the realistic mix`);
-      writeFileSync(path.join(RESULTS_DIR, `profile-mix-${target}.md`), markdown);
-    }
+    if (settings.BENCH_MIX_PROFILE === target) writeMixProfile(target);
   }
+}
+
+/** The profile of a target's process under the mix (BENCH_MIX_PROFILE), summarised once the process stopped. */
+function writeMixProfile(target: MixTarget): void {
+  const markdown = summariseProfile(path.join(RESULTS_DIR, 'profiles'), `${target} under the realistic mix`);
+  writeFileSync(path.join(RESULTS_DIR, `profile-mix-${target}.md`), markdown);
 }
 
 /** How the mix's client talks to a target. */
@@ -877,11 +880,8 @@ async function measureCompression(
     }
   } finally {
     await stop(servers);
-    if (settings.BENCH_MIX_PROFILE && (pair as readonly MixTarget[]).includes(settings.BENCH_MIX_PROFILE)) {
-      const target = settings.BENCH_MIX_PROFILE;
-      const markdown = summariseProfile(path.join(RESULTS_DIR, 'profiles'), `${target} under the realistic mix`);
-      writeFileSync(path.join(RESULTS_DIR, `profile-mix-${target}.md`), markdown);
-    }
+    const profiled = settings.BENCH_MIX_PROFILE;
+    if (profiled && (pair as readonly MixTarget[]).includes(profiled)) writeMixProfile(profiled);
   }
   return {
     pairs: settings.BENCH_COMPRESSION_PAIRS,
