@@ -60,26 +60,21 @@ export function withHttpPolicies(
     );
   }
   const compressed = settings.compression;
-  const streams: Middleware[] = [];
-  if (compressed) {
-    streams.push(
-      compression({
+  const compressStreams = compressed
+    ? (compression({
         threshold: compressed.thresholdBytes,
         level: GZIP_LEVEL,
         ...GZIP_STREAM_WINDOW,
         brotli: { params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } },
         filter: (_request, response) => COMPRESSIBLE.test(String(response.getHeader('content-type') ?? '')),
-      }) as unknown as Middleware,
-    );
-  }
+      }) as unknown as Middleware)
+    : null;
   return async (request, response) => {
     countBytes(response, onBytes, () => {
       for (const middleware of middlewares) applyOne(middleware, request, response);
       // Only a client that accepts a stream can get one: the others' answers are whole (profiled under the mix,
-      // `compression`'s per-answer hooks cost about as much as compressing).
-      if (STREAMED.test(request.headers.accept ?? '')) {
-        for (const middleware of streams) applyOne(middleware, request, response);
-      }
+      // `compression`'s per-answer hooks cost a third to half as much as compressing).
+      if (compressStreams && STREAMED.test(request.headers.accept ?? '')) applyOne(compressStreams, request, response);
       if (compressed) compressWholeAnswers(request, response, compressed.thresholdBytes);
     });
     // cors ends a preflight (OPTIONS) itself.
